@@ -1,0 +1,99 @@
+// One zod schema over process.env, parsed once at boot and frozen. Every variable has a development
+// default; production refuses to start without the values that must never be defaults.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const DEV_MASTER_KEY = 'dev:ZGV2LW9ubHktbWFzdGVyLWtleS1kby1ub3QtdXNlISE='; // 32 bytes, development only
+const DEV_RISK_KEY = 'dev-risk-key';
+const DEV_PROVIDER_KEY = 'dev-provider-key';
+
+const csv = z
+  .string()
+  .transform((s) =>
+    s
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean),
+  );
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+export const ConfigSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    HOST: z.string().default('127.0.0.1'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    PUBLIC_BASE_URL: z.url().optional(),
+    /** postgres://... ; unset = embedded PGlite under DATA_DIR */
+    DATABASE_URL: z.string().optional(),
+    /** redis://... ; unset = `npm start` launches a private redis-server */
+    REDIS_URL: z.string().optional(),
+    /** prefix for every BullMQ key (lets tests and tenants share one Redis) */
+    QUEUE_PREFIX: z.string().default('appeal'),
+    DATA_DIR: z.string().default(path.join(ROOT, 'data')),
+    RISK_API_KEYS: csv.default([DEV_RISK_KEY]),
+    REFUND_PROVIDER_KEYS: csv.default([DEV_PROVIDER_KEY]),
+    /** smtp://user:pass@host:port ; unset = .eml files under DATA_DIR/mail */
+    SMTP_URL: z.string().optional(),
+    MAIL_FROM: z.string().default('Appeal desk <appeals@localhost>'),
+    /** file:///dir or s3://bucket/prefix ; unset = file://DATA_DIR/documents */
+    STORAGE_URL: z.string().optional(),
+    /** keyId:base64(32 bytes)[,keyId:base64...]; the first key wraps new documents, the rest still unwrap */
+    DOCUMENT_MASTER_KEY: z.string().default(DEV_MASTER_KEY),
+    BUSINESS_TIMEZONE: z.string().default('Europe/London'),
+    ADMIN_EMAIL: z.email().default('admin@appeal.local'),
+    ADMIN_PASSWORD: z.string().min(12).default('admin-password-dev'),
+    APPEAL_TOKEN_TTL_DAYS: z.coerce.number().int().positive().default(30),
+    SESSION_TTL_HOURS: z.coerce.number().positive().default(8),
+    MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(10 * 1024 * 1024),
+    /** orders above this amount (minor units, any currency) need a second approval by another lead */
+    SECOND_APPROVAL_MINOR: z.coerce.number().int().positive().default(100_000),
+    SLA_TARGET_DAYS: z.coerce.number().positive().default(3),
+    SLA_WARN_DAYS: z.coerce.number().positive().default(4),
+    SLA_BREACH_DAYS: z.coerce.number().positive().default(5),
+    MAX_RESUBMISSIONS: z.coerce.number().int().positive().default(3),
+    APPEAL_EXPIRY_DAYS: z.coerce.number().int().positive().default(14),
+    RETENTION_DAYS: z.coerce.number().int().positive().default(90),
+    OCR_ENABLED: bool.default(true),
+    OCR_WORKERS: z.coerce.number().int().min(1).max(8).default(1),
+    TRUST_PROXY: bool.default(false),
+  })
+  .superRefine((c, ctx) => {
+    if (c.NODE_ENV !== 'production') return;
+    const need = (ok: boolean, pathName: string, message: string) => {
+      if (!ok) ctx.addIssue({ code: 'custom', path: [pathName], message });
+    };
+    need(c.DOCUMENT_MASTER_KEY !== DEV_MASTER_KEY, 'DOCUMENT_MASTER_KEY', 'set a real master key in production');
+    need(!c.RISK_API_KEYS.includes(DEV_RISK_KEY), 'RISK_API_KEYS', 'set real service keys in production');
+    need(!c.REFUND_PROVIDER_KEYS.includes(DEV_PROVIDER_KEY), 'REFUND_PROVIDER_KEYS', 'set real provider keys');
+    need(Boolean(c.DATABASE_URL), 'DATABASE_URL', 'production needs PostgreSQL');
+    need(Boolean(c.REDIS_URL), 'REDIS_URL', 'production needs Redis');
+    need(Boolean(c.PUBLIC_BASE_URL), 'PUBLIC_BASE_URL', 'production needs the public URL for appeal links');
+    need(Boolean(c.SMTP_URL), 'SMTP_URL', 'production sends real e-mail');
+    need(c.ADMIN_PASSWORD !== 'admin-password-dev', 'ADMIN_PASSWORD', 'set a real first-admin password');
+  })
+  .transform((c) => ({
+    ...c,
+    PUBLIC_BASE_URL: (c.PUBLIC_BASE_URL ?? `http://localhost:${c.PORT}`).replace(/\/$/, ''),
+    STORAGE_URL: c.STORAGE_URL ?? `file://${path.join(c.DATA_DIR, 'documents')}`,
+  }));
+
+export type Config = Readonly<z.infer<typeof ConfigSchema>>;
+
+export class ConfigError extends Error {}
+
+/** Parses an environment into a frozen Config; throws ConfigError listing every problem. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const r = ConfigSchema.safeParse(cleaned);
+  if (!r.success) {
+    const lines = r.error.issues.map((i) => `  ${i.path.join('.') || '(env)'}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  return Object.freeze(r.data);
+}
+
+/** The variable names the schema knows (used by the docker-compose consistency test). */
+export const CONFIG_KEYS = Object.keys(ConfigSchema.in.shape) as string[];

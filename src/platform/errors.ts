@@ -1,0 +1,63 @@
+// One error class for the whole code base. Modules throw AppError with a string code; only
+// src/http/error-handler.ts turns codes into HTTP statuses (ERROR_STATUS below is that table's data).
+// String codes survive process boundaries (queues, logs) where `instanceof` does not.
+
+export const ERROR_STATUS = {
+  'REQUEST.INVALID': 400,
+  'REQUEST.MALFORMED_JSON': 400,
+  'REQUEST.HEADERS_TOO_LARGE': 431,
+  'AUTH.REQUIRED': 401,
+  'AUTH.INVALID': 401,
+  'AUTH.TOKEN_EXPIRED': 401,
+  'AUTH.SESSION_EXPIRED': 401,
+  'AUTH.FORBIDDEN': 403,
+  'AUTH.CSRF': 403,
+  'AUTH.LOCKED': 429,
+  'NOT_FOUND': 404,
+  'APPEAL.NOT_FOUND': 404,
+  'CASE.NOT_FOUND': 404,
+  'DOCUMENT.NOT_FOUND': 404,
+  'REFUND.NOT_FOUND': 404,
+  'STAFF.NOT_FOUND': 404,
+  'PAYMENT_ERROR.NOT_FOUND': 404,
+  'ORDER.CONFLICT': 409,
+  'STAFF.EMAIL_TAKEN': 409,
+  'APPEAL.INVALID_TRANSITION': 409,
+  'APPEAL.MISSING_SLOTS': 409,
+  'APPEAL.SLOT_NOT_REQUESTED': 409,
+  'APPEAL.ID_TYPE_REQUIRED': 409,
+  'CASE.NOT_ASSIGNEE': 403,
+  'CASE.SECOND_APPROVAL_SAME_PERSON': 409,
+  'CASE.ALREADY_DECIDED': 409,
+  'CASE.REVIEWER_UNAVAILABLE': 409,
+  'REFUND.INVALID_TRANSITION': 409,
+  'REFUND.MISMATCH': 422,
+  'IDEMPOTENCY.CONFLICT': 409,
+  'UPLOAD.TOO_LARGE': 413,
+  'UPLOAD.UNSUPPORTED_TYPE': 415,
+  'UPLOAD.INVALID': 400,
+  'DOCUMENT.CHECKS_FAILED': 422,
+  'DOCUMENT.LAST4_MISMATCH': 422,
+  'DOCUMENT.CARD_NUMBER_VISIBLE': 422,
+  'RATE_LIMITED': 429,
+  'DEPENDENCY.UNAVAILABLE': 503,
+  'INTERNAL': 500,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly details: unknown;
+
+  constructor(code: ErrorCode, message: string, details?: unknown) {
+    super(message);
+    this.name = 'AppError';
+    this.code = code;
+    this.details = details;
+  }
+}
+
+export function isAppError(e: unknown): e is AppError {
+  return e instanceof Error && typeof (e as AppError).code === 'string' && (e as AppError).code in ERROR_STATUS;
+}
