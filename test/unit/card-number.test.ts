@@ -90,6 +90,21 @@ describe('findFullCardNumbers', () => {
     expect(containsFullCardNumber(text)).toBe(false);
   });
 
+  it('does not let a stray digit or two start or extend a number (OCR garbage from a rotated card)', () => {
+    // "2 96969696 96969696" would be a 17-digit issuer-range run if the lone "2" counted
+    const found = findFullCardNumbers('2 96969696 96969696 96969696 362362');
+    expect(found.map((c) => [c.length, c.issuerRange])).toEqual([
+      [16, false],
+      [16, false],
+      [14, false],
+    ]);
+    expect(containsSuspiciousDigitRun('2 96969696 96969696 96969696 362362')).toBe(false);
+    // a 1-2 digit group splits a run: neither half is 13+ digits
+    expect(findFullCardNumbers('4111 1111 11 11 1111')).toEqual([]);
+    // trailing expiry remnants do not hide the number before them
+    expect(containsFullCardNumber('4111 1111 1111 1111 12')).toBe(true);
+  });
+
   it('returns nothing for text without 13+ digits', () => {
     expect(findFullCardNumbers('')).toEqual([]);
     expect(findFullCardNumbers('**** **** **** 4242')).toEqual([]);

@@ -31,10 +31,12 @@ const MIN_PAN = 13;
 const MAX_PAN = 19;
 
 // A run of digit groups on one line, separated by blanks or a dash, as cards and statements print them
-// ("4111 1111 1111 1111", "3782-822463-10005", "4111111111111111"). Line breaks end a run: digits on
-// different lines of a card are different fields. Other characters ('/', '.', ',', letters) end a run
-// too, which keeps dates (12/28), amounts (1,234.56) and references with letters out.
-const GROUP_RUN = /(?<!\d)\d+(?:(?:[ \t]+|[ \t]*-[ \t]*)\d+)*(?!\d)/g;
+// ("4111 1111 1111 1111", "3782-822463-10005", "4111111111111111"). Groups have 3+ digits: a stray
+// digit or two is what OCR makes of a smudge or a logo ("2 96969696 96969696"), and letting it start a
+// number turned garbage into "issuer range" candidates; no network prints groups of 1-2 digits.
+// Line breaks end a run: digits on different lines of a card are different fields. Other characters
+// ('/', '.', ',', letters) end a run too, which keeps dates (12/28) and amounts (1,234.56) out.
+const GROUP_RUN = /(?<!\d)\d{3,}(?:(?:[ \t]+|[ \t]*-[ \t]*)\d{3,})*(?!\d)/g;
 
 /**
  * Every 13-19 digit stretch of whole digit groups in `text`, described without its digits.
