@@ -41,21 +41,23 @@ describe('luhnValid', () => {
 describe('findFullCardNumbers', () => {
   it('describes a grouped 16-digit number without returning its digits', () => {
     const found = findFullCardNumbers('4111 1111 1111 1111');
-    expect(found).toEqual([{ length: 16, luhn: true, issuerRange: true }]);
+    expect(found).toEqual([{ length: 16, luhn: true, issuerRange: true, grouped: true }]);
     expect(JSON.stringify(found)).not.toMatch(/\d{5,}/);
   });
 
   it.each([
-    ['spaces', '5555 5555 5555 4444', 16],
-    ['dashes', '5555-5555-5555-4444', 16],
-    ['dashes with blanks', '5555 - 5555 - 5555 - 4444', 16],
-    ['no grouping', MC_16, 16],
-    ['Amex 4-6-5', '3782 822463 10005', 15],
-    ['13 digits', '4222 2222 22222', 13],
-    ['19 digits 4-4-4-4-3', '4111 1111 1111 1111 110', 19],
-    ['2-series Mastercard', '2223 0031 2200 3222', 16],
-  ])('finds a full number with %s', (_name, text, length) => {
-    expect(findFullCardNumbers(text)).toContainEqual({ length, luhn: true, issuerRange: true });
+    ['spaces', '5555 5555 5555 4444', 16, true],
+    ['dashes', '5555-5555-5555-4444', 16, true],
+    ['dashes with blanks', '5555 - 5555 - 5555 - 4444', 16, true],
+    ['no grouping', MC_16, 16, false],
+    ['Amex 4-6-5', '3782 822463 10005', 15, true],
+    ['13 digits', '4222 2222 22222', 13, true],
+    ['19 digits 4-4-4-4-3', '4111 1111 1111 1111 110', 19, true],
+    ['2-series Mastercard', '2223 0031 2200 3222', 16, true],
+    ['O read for 0', '2223 OO31 22OO 3222', 16, true],
+    ['I read for 1', '4III 1111 1111 1111', 16, true],
+  ])('finds a full number with %s', (_name, text, length, grouped) => {
+    expect(findFullCardNumbers(text)).toContainEqual({ length, luhn: true, issuerRange: true, grouped });
     expect(containsFullCardNumber(text)).toBe(true);
   });
 
@@ -67,7 +69,7 @@ describe('findFullCardNumbers', () => {
 
   it('excludes blurred asterisks read as zeros: Luhn-valid, but outside the issuer range', () => {
     const found = findFullCardNumbers('000000000000 4242');
-    expect(found).toEqual([{ length: 16, luhn: true, issuerRange: false }]);
+    expect(found).toEqual([{ length: 16, luhn: true, issuerRange: false, grouped: false }]);
     expect(containsFullCardNumber('000000000000 4242')).toBe(false);
     expect(containsFullCardNumber('0000 0000 0000 4242')).toBe(false);
   });
@@ -118,6 +120,13 @@ describe('containsSuspiciousDigitRun', () => {
     expect(containsFullCardNumber('4111 1111 1171 1111')).toBe(false);
   });
 
+  it('does not flag an unbroken run: OCR makes those out of card edges and patterns', () => {
+    expect(containsSuspiciousDigitRun('577777777777777777 VISA 2')).toBe(false);
+    expect(findFullCardNumbers('577777777777777777')).toEqual([
+      { length: 18, luhn: false, issuerRange: true, grouped: false },
+    ]);
+  });
+
   it('does not flag zeros from a mask, a valid full number, or short runs', () => {
     expect(containsSuspiciousDigitRun('0000 0000 0000 4242')).toBe(false);
     expect(containsSuspiciousDigitRun('4111 1111 1111 1111')).toBe(false);
@@ -137,6 +146,8 @@ describe('readLast4', () => {
     ['**** 4242', '4242'],
     ['VISA\n\n**** **** **** 4242\nVALID THRU 12/28\n\nJANE Q SAMPLE\n', '4242'],
     ['2 **** **** **** 4242 2', '4242'], // OCR noise around the number
+    ['XXXX XXXX XXXX 188 1', '1881'], // OCR split the last group
+    ['**** ****** * 1 O O 5', '1005'], // Amex mask, split and with O for 0
   ])('reads %j as %s', (text, last4) => {
     expect(readLast4(text)).toBe(last4);
   });
@@ -161,5 +172,7 @@ describe('readLast4', () => {
     expect(readLast4('**** **** **** 42')).toBeNull(); // only 2 digits visible
     expect(readLast4('**** **** **** 42424')).toBeNull(); // 5 digits is not a last 4
     expect(readLast4('E 7 1 E E')).toBeNull();
+    expect(readLast4('**** OOOO')).toBeNull(); // no digit at all
+    expect(readLast4('**** 12 3456')).toBeNull(); // not four digits that end the number
   });
 });
