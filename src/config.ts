@@ -8,15 +8,14 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DEV_MASTER_KEY = 'dev:ZGV2LW9ubHktbWFzdGVyLWtleS1kby1ub3QtdXNlISE='; // 32 bytes, development only
 const DEV_RISK_KEY = 'dev-risk-key';
 const DEV_PROVIDER_KEY = 'dev-provider-key';
+const DEV_TOKEN_SECRET = 'dev-only-appeal-token-secret-change-me';
 
-const csv = z
-  .string()
-  .transform((s) =>
-    s
-      .split(',')
-      .map((x) => x.trim())
-      .filter(Boolean),
-  );
+const csv = z.string().transform((s) =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean),
+);
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
 export const ConfigSchema = z
@@ -42,12 +41,18 @@ export const ConfigSchema = z
     STORAGE_URL: z.string().optional(),
     /** keyId:base64(32 bytes)[,keyId:base64...]; the first key wraps new documents, the rest still unwrap */
     DOCUMENT_MASTER_KEY: z.string().default(DEV_MASTER_KEY),
+    /** HMAC key that turns an appeal's random nonce into its link token (>= 32 chars) */
+    APPEAL_TOKEN_SECRET: z.string().min(32).default(DEV_TOKEN_SECRET),
     BUSINESS_TIMEZONE: z.string().default('Europe/London'),
     ADMIN_EMAIL: z.email().default('admin@appeal.local'),
     ADMIN_PASSWORD: z.string().min(12).default('admin-password-dev'),
     APPEAL_TOKEN_TTL_DAYS: z.coerce.number().int().positive().default(30),
     SESSION_TTL_HOURS: z.coerce.number().positive().default(8),
-    MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(10 * 1024 * 1024),
+    MAX_UPLOAD_BYTES: z.coerce
+      .number()
+      .int()
+      .positive()
+      .default(10 * 1024 * 1024),
     /** orders above this amount (minor units, any currency) need a second approval by another lead */
     SECOND_APPROVAL_MINOR: z.coerce.number().int().positive().default(100_000),
     SLA_TARGET_DAYS: z.coerce.number().positive().default(3),
@@ -65,9 +70,22 @@ export const ConfigSchema = z
     const need = (ok: boolean, pathName: string, message: string) => {
       if (!ok) ctx.addIssue({ code: 'custom', path: [pathName], message });
     };
-    need(c.DOCUMENT_MASTER_KEY !== DEV_MASTER_KEY, 'DOCUMENT_MASTER_KEY', 'set a real master key in production');
+    need(
+      c.DOCUMENT_MASTER_KEY !== DEV_MASTER_KEY,
+      'DOCUMENT_MASTER_KEY',
+      'set a real master key in production',
+    );
     need(!c.RISK_API_KEYS.includes(DEV_RISK_KEY), 'RISK_API_KEYS', 'set real service keys in production');
-    need(!c.REFUND_PROVIDER_KEYS.includes(DEV_PROVIDER_KEY), 'REFUND_PROVIDER_KEYS', 'set real provider keys');
+    need(
+      !c.REFUND_PROVIDER_KEYS.includes(DEV_PROVIDER_KEY),
+      'REFUND_PROVIDER_KEYS',
+      'set real provider keys',
+    );
+    need(
+      c.APPEAL_TOKEN_SECRET !== DEV_TOKEN_SECRET,
+      'APPEAL_TOKEN_SECRET',
+      'set a real token secret in production',
+    );
     need(Boolean(c.DATABASE_URL), 'DATABASE_URL', 'production needs PostgreSQL');
     need(Boolean(c.REDIS_URL), 'REDIS_URL', 'production needs Redis');
     need(Boolean(c.PUBLIC_BASE_URL), 'PUBLIC_BASE_URL', 'production needs the public URL for appeal links');

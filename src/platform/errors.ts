@@ -13,7 +13,7 @@ export const ERROR_STATUS = {
   'AUTH.FORBIDDEN': 403,
   'AUTH.CSRF': 403,
   'AUTH.LOCKED': 429,
-  'NOT_FOUND': 404,
+  NOT_FOUND: 404,
   'APPEAL.NOT_FOUND': 404,
   'CASE.NOT_FOUND': 404,
   'DOCUMENT.NOT_FOUND': 404,
@@ -39,9 +39,9 @@ export const ERROR_STATUS = {
   'DOCUMENT.CHECKS_FAILED': 422,
   'DOCUMENT.LAST4_MISMATCH': 422,
   'DOCUMENT.CARD_NUMBER_VISIBLE': 422,
-  'RATE_LIMITED': 429,
+  RATE_LIMITED: 429,
   'DEPENDENCY.UNAVAILABLE': 503,
-  'INTERNAL': 500,
+  INTERNAL: 500,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
@@ -59,5 +59,7 @@ export class AppError extends Error {
 }
 
 export function isAppError(e: unknown): e is AppError {
-  return e instanceof Error && typeof (e as AppError).code === 'string' && (e as AppError).code in ERROR_STATUS;
+  return (
+    e instanceof Error && typeof (e as AppError).code === 'string' && (e as AppError).code in ERROR_STATUS
+  );
 }

@@ -30,7 +30,9 @@ async function loadEngineClass(): Promise<{ new: (...args: unknown[]) => Promise
 
 let engineClass: Promise<{ new: (...args: unknown[]) => Promise<Engine> }> | undefined;
 
-export async function openSchemaEngine(adapterFactory: SqlMigrationAwareDriverAdapterFactory): Promise<Engine> {
+export async function openSchemaEngine(
+  adapterFactory: SqlMigrationAwareDriverAdapterFactory,
+): Promise<Engine> {
   engineClass ??= loadEngineClass();
   const SchemaEngine = await engineClass;
   const schema = await readFile(SCHEMA_PATH, 'utf8');
@@ -57,7 +59,10 @@ export async function loadMigrationsList() {
         path: name,
         migrationFile: {
           path: 'migration.sql',
-          content: { tag: 'ok', value: await readFile(path.join(MIGRATIONS_DIR, name, 'migration.sql'), 'utf8') },
+          content: {
+            tag: 'ok',
+            value: await readFile(path.join(MIGRATIONS_DIR, name, 'migration.sql'), 'utf8'),
+          },
         },
       })),
     ),
@@ -65,10 +70,15 @@ export async function loadMigrationsList() {
 }
 
 /** Applies every migration not yet applied; returns the names applied now. */
-export async function applyMigrations(adapterFactory: SqlMigrationAwareDriverAdapterFactory): Promise<string[]> {
+export async function applyMigrations(
+  adapterFactory: SqlMigrationAwareDriverAdapterFactory,
+): Promise<string[]> {
   const engine = await openSchemaEngine(adapterFactory);
   try {
-    const out = await engine.applyMigrations({ migrationsList: await loadMigrationsList(), filters: FILTERS });
+    const out = await engine.applyMigrations({
+      migrationsList: await loadMigrationsList(),
+      filters: FILTERS,
+    });
     return out.appliedMigrationNames as string[];
   } finally {
     engine.free();
@@ -79,10 +89,13 @@ export async function applyMigrations(adapterFactory: SqlMigrationAwareDriverAda
  * SQL that takes the database behind `adapterFactory` (already migrated) to schema.prisma.
  * Empty when the migrations and the schema agree.
  */
-export async function diffDatabaseToSchema(adapterFactory: SqlMigrationAwareDriverAdapterFactory): Promise<string> {
+export async function diffDatabaseToSchema(
+  adapterFactory: SqlMigrationAwareDriverAdapterFactory,
+  schemaText?: string,
+): Promise<string> {
   const engine = await openSchemaEngine(adapterFactory);
   try {
-    const schema = await readFile(SCHEMA_PATH, 'utf8');
+    const schema = schemaText ?? (await readFile(SCHEMA_PATH, 'utf8'));
     const files = [{ path: 'schema.prisma', content: schema }];
     const out = await engine.diff({
       from: { tag: 'schemaDatasource', files, configDir: PRISMA_DIR },

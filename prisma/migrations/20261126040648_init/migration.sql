@@ -96,6 +96,7 @@ CREATE TABLE "appeals" (
     "status" "AppealStatus" NOT NULL DEFAULT 'AWAITING_DOCUMENTS',
     "id_type" "IdType",
     "token_hash" TEXT NOT NULL,
+    "token_nonce" TEXT NOT NULL,
     "token_expires_at" TIMESTAMPTZ(3) NOT NULL,
     "round" INTEGER NOT NULL DEFAULT 0,
     "requested_slots" "DocumentSlot"[],

@@ -1,0 +1,83 @@
+// createApp(deps): the Express app without listen, so tests drive exactly what production serves.
+import { randomUUID } from 'node:crypto';
+import cookieParser from 'cookie-parser';
+import express, { type Router } from 'express';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import { authenticate } from './http/auth.ts';
+import { errorHandler, notFoundHandler } from './http/error-handler.ts';
+import { healthRoutes } from './http/health.ts';
+import { countRequests } from './http/metrics.ts';
+import { buildOpenApi } from './http/openapi.ts';
+import './http/types.ts';
+import { appealsRoutes } from './modules/appeals/appeals.routes.ts';
+import { ordersRoutes } from './modules/orders/orders.routes.ts';
+import type { Deps } from './platform/deps.ts';
+
+export type AppDeps = Deps;
+
+/** Routers of the API, in mount order. Later modules add theirs here. */
+export function apiRouters(deps: Deps): Router[] {
+  return [ordersRoutes(deps), appealsRoutes(deps)];
+}
+
+export function createApp(deps: Deps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', deps.config.TRUST_PROXY);
+  app.set('query parser', 'simple');
+
+  app.use(
+    pinoHttp({
+      logger: deps.logger,
+      genReqId: (req, res) => {
+        const incoming = req.headers['x-request-id'];
+        const id =
+          typeof incoming === 'string' && /^[A-Za-z0-9._-]{1,64}$/.test(incoming) ? incoming : randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      // the URL of the appeal link page carries the token: never log it
+      serializers: {
+        req: (req: { id: unknown; method: string; url: string }) => ({
+          id: req.id,
+          method: req.method,
+          url: req.url.replace(/apl_[A-Za-z0-9_-]+/g, 'apl_[redacted]'),
+        }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
+    }),
+  );
+  app.use(countRequests);
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          defaultSrc: ["'self'"],
+          imgSrc: ["'self'", 'data:', 'blob:'],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'"],
+          connectSrc: ["'self'"],
+          frameAncestors: ["'none'"],
+          formAction: ["'self'"],
+        },
+      },
+      crossOriginEmbedderPolicy: false,
+    }),
+  );
+  app.use(cookieParser());
+  app.use(express.json({ limit: '64kb', strict: true }));
+  app.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 }));
+
+  app.use(healthRoutes(deps));
+  app.get('/api/openapi.json', (_req, res) => {
+    res.json(buildOpenApi({ serverUrl: deps.config.PUBLIC_BASE_URL, version: '1.0.0' }));
+  });
+  app.use(authenticate(deps));
+  for (const r of apiRouters(deps)) app.use(r);
+
+  app.use(notFoundHandler);
+  app.use(errorHandler);
+  return app;
+}

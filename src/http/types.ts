@@ -1,0 +1,30 @@
+// What the auth middleware attaches to a request.
+import type { Logger } from 'pino';
+
+export type StaffRole = 'REVIEWER' | 'LEAD' | 'FINANCE' | 'ADMIN' | 'SECURITY';
+
+export type Principal =
+  | { kind: 'anonymous' }
+  | { kind: 'service'; keyIndex: number }
+  | { kind: 'provider'; keyIndex: number }
+  | { kind: 'buyer'; appealId: string; via: 'bearer' | 'cookie' }
+  | {
+      kind: 'staff';
+      userId: string;
+      email: string;
+      name: string;
+      roles: StaffRole[];
+      sessionId: string;
+      csrfToken: string;
+      via: 'bearer' | 'cookie';
+    };
+
+declare global {
+  namespace Express {
+    interface Request {
+      principal: Principal;
+      log: Logger;
+      id: string | number | object;
+    }
+  }
+}

@@ -1,0 +1,78 @@
+import { z } from 'zod';
+import { isKnownCurrency } from '../../platform/money.ts';
+
+export const CARD_BRANDS = [
+  'VISA',
+  'MASTERCARD',
+  'MAESTRO',
+  'AMEX',
+  'DISCOVER',
+  'JCB',
+  'UNIONPAY',
+  'DINERS',
+  'OTHER',
+] as const;
+
+export const ZMoney = z.strictObject({
+  value: z
+    .number()
+    .int('amount.value must be an integer number of minor units')
+    .positive('amount.value must be positive')
+    .max(Number.MAX_SAFE_INTEGER),
+  currency: z
+    .string()
+    .regex(/^[A-Z]{3}$/, 'currency must be an ISO 4217 code such as EUR')
+    .refine(isKnownCurrency, 'unknown ISO 4217 currency'),
+});
+
+export const ZCreateBlockedOrderRequest = z
+  .strictObject({
+    orderId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/, 'orderId: 1-64 letters, digits, . _ : -'),
+    buyer: z.strictObject({
+      id: z.string().min(1).max(128),
+      email: z.email().max(254),
+      name: z.string().trim().min(1).max(200),
+      locale: z
+        .string()
+        .regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'locale must be a BCP 47 tag such as en-GB or zh-CN')
+        .default('en'),
+    }),
+    amount: ZMoney,
+    card: z.strictObject({
+      brand: z
+        .string()
+        .transform((s) => s.toUpperCase())
+        .pipe(z.enum(CARD_BRANDS)),
+      last4: z.string().regex(/^\d{4}$/, 'card.last4 must be exactly 4 digits'),
+      issuerCountry: z
+        .string()
+        .regex(/^[A-Za-z]{2}$/, 'card.issuerCountry must be an ISO 3166-1 alpha-2 code')
+        .transform((s) => s.toUpperCase()),
+    }),
+    errorCode: z.string().min(1).max(64),
+    paymentCaptured: z.boolean(),
+    blockedAt: z.iso.datetime({ offset: true }),
+  })
+  .meta({ id: 'CreateBlockedOrderRequest' });
+export type TCreateBlockedOrderRequest = z.infer<typeof ZCreateBlockedOrderRequest>;
+
+export const ZPaymentError = z
+  .object({
+    code: z.string(),
+    title: z.string(),
+    titleZh: z.string(),
+    action: z.string(),
+    actionZh: z.string(),
+    appealable: z.boolean(),
+  })
+  .meta({ id: 'PaymentError' });
+
+export const ZCreateBlockedOrderResponse = z
+  .object({
+    orderId: z.string(),
+    appealable: z.boolean(),
+    appealId: z.uuid().optional(),
+    appealUrl: z.url().optional(),
+    paymentError: ZPaymentError,
+  })
+  .meta({ id: 'CreateBlockedOrderResponse' });

@@ -1,0 +1,54 @@
+// Builds the Deps of a process from the Config: the one PrismaClient, the Redis connections, the
+// producer queues, the logger. Each entry point (API, workers, tests, the `npm start` supervisor) uses it.
+import type { Config } from '../config.ts';
+import { type Clock, systemClock } from './clock.ts';
+import { type Database, openDatabase } from './db.ts';
+import type { Deps } from './deps.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { createQueues } from './queues.ts';
+import { producerConnection } from './redis.ts';
+
+export interface Runtime {
+  deps: Deps;
+  database: Database;
+  close(): Promise<void>;
+}
+
+export async function buildRuntime(
+  config: Config,
+  opts: { clock?: Clock; logger?: Logger; database?: Database; poolSize?: number } = {},
+): Promise<Runtime> {
+  if (!config.REDIS_URL)
+    throw new Error('REDIS_URL is not set (npm start sets it after launching redis-server)');
+  const logger = opts.logger ?? createLogger(config.LOG_LEVEL);
+  const database =
+    opts.database ??
+    (await openDatabase({
+      databaseUrl: config.DATABASE_URL,
+      dataDir: config.DATA_DIR,
+      poolSize: opts.poolSize,
+    }));
+  const redis = producerConnection(config.REDIS_URL);
+  redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
+  const queueConn = producerConnection(config.REDIS_URL);
+  queueConn.on('error', () => {});
+  const queues = createQueues(queueConn, config.QUEUE_PREFIX);
+  const deps: Deps = {
+    config,
+    prisma: database.prisma,
+    clock: opts.clock ?? systemClock,
+    logger,
+    queues,
+    redis,
+  };
+  return {
+    deps,
+    database,
+    close: async () => {
+      await queues.close().catch(() => {});
+      redis.disconnect();
+      queueConn.disconnect();
+      if (!opts.database) await database.close();
+    },
+  };
+}

@@ -1,0 +1,64 @@
+// The one PrismaClient per process. PostgreSQL through the pg driver adapter when DATABASE_URL is set,
+// otherwise embedded PGlite in DATA_DIR/pglite (a single connection: development only).
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { PrismaPg } from '@prisma/adapter-pg';
+import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import { PrismaClient } from '../generated/prisma/client.ts';
+import { applyMigrations } from './migrate.ts';
+
+export { Prisma, PrismaClient } from '../generated/prisma/client.ts';
+export type Db = PrismaClient;
+/** A transaction client (what `db.$transaction(async (tx) => ...)` hands over). */
+export type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
+
+export interface Database {
+  prisma: PrismaClient;
+  embedded: boolean;
+  /** runs pending migrations on this database */
+  migrate(): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+export async function openDatabase(opts: {
+  databaseUrl?: string;
+  dataDir: string;
+  poolSize?: number;
+}): Promise<Database> {
+  if (opts.databaseUrl) {
+    const adapter = new PrismaPg({
+      connectionString: opts.databaseUrl,
+      max: opts.poolSize ?? 10,
+      connectionTimeoutMillis: 5_000,
+    });
+    const prisma = new PrismaClient({ adapter });
+    return {
+      prisma,
+      embedded: false,
+      migrate: () =>
+        applyMigrations(
+          new PrismaPg({
+            connectionString: opts.databaseUrl,
+            max: 1,
+          }) as SqlMigrationAwareDriverAdapterFactory,
+        ),
+      close: () => prisma.$disconnect(),
+    };
+  }
+  const { PGlite } = await import('@electric-sql/pglite');
+  const { PrismaPGlite } = await import('pglite-prisma-adapter');
+  const dir = path.join(opts.dataDir, 'pglite');
+  mkdirSync(dir, { recursive: true });
+  const pglite = new PGlite(dir);
+  const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
+  return {
+    prisma,
+    embedded: true,
+    migrate: () =>
+      applyMigrations(new PrismaPGlite(pglite) as unknown as SqlMigrationAwareDriverAdapterFactory),
+    close: async () => {
+      await prisma.$disconnect();
+      await pglite.close();
+    },
+  };
+}

@@ -1,0 +1,18 @@
+// What services receive. Built once per process (src/server.ts, workers/main.ts, tests) and passed in.
+import type { Config } from '../config.ts';
+import type { Clock } from './clock.ts';
+import type { Db } from './db.ts';
+import type { Logger } from './logger.ts';
+import type { Queues } from './queues.ts';
+import type { Redis } from './redis.ts';
+
+export interface Deps {
+  config: Config;
+  prisma: Db;
+  clock: Clock;
+  logger: Logger;
+  /** producer-side queues (fail-fast connection) */
+  queues: Queues;
+  /** fail-fast connection for rate limits and readiness */
+  redis: Redis;
+}

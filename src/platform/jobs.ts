@@ -1,0 +1,71 @@
+// The consumer side of the queue registry: a handler per job name, run by workers/main.ts.
+// Outbox-relayed jobs are wrapped so that an outbox row already DONE/FAILED/DEAD is skipped (a
+// re-delivered job does nothing) and a finished handler marks its row DONE.
+import { type Job, UnrecoverableError } from 'bullmq';
+import type { Prisma } from '../generated/prisma/client.ts';
+import type { Deps } from './deps.ts';
+import {
+  OUTBOX_TOPICS,
+  type DirectJob,
+  type JobName,
+  jobDataSchema,
+  type OutboxPayload,
+  type OutboxTopic,
+} from './queues.ts';
+
+export interface JobContext {
+  deps: Deps;
+  job: Job;
+  attempt: number;
+}
+
+export type OutboxHandler<T extends OutboxTopic> = (
+  payload: OutboxPayload<T>,
+  ctx: JobContext & { outboxId: string },
+) => Promise<void | { result?: Prisma.InputJsonValue }>;
+
+export type DirectHandler = (data: unknown, ctx: JobContext) => Promise<void>;
+
+export type HandlerMap = { [K in OutboxTopic]: () => Promise<OutboxHandler<K>> } & {
+  [K in DirectJob]: () => Promise<DirectHandler>;
+};
+
+/** An error whose retry is pointless (bad payload, permanent rejection). */
+export class PermanentJobError extends UnrecoverableError {}
+
+export async function runJob(handlers: HandlerMap, job: Job, deps: Deps): Promise<void> {
+  const name = job.name as JobName;
+  const schema = jobDataSchema(name);
+  const parsed = schema.safeParse(job.data);
+  if (!parsed.success) throw new PermanentJobError(`invalid payload for ${name}`);
+  const ctx: JobContext = { deps, job, attempt: job.attemptsMade + 1 };
+  if (name in OUTBOX_TOPICS) {
+    const { outboxId } = parsed.data as { outboxId: string };
+    const row = await deps.prisma.outboxMessage.findUnique({ where: { id: outboxId } });
+    if (!row) throw new PermanentJobError(`outbox row ${outboxId} not found`);
+    if (row.status === 'DONE' || row.status === 'FAILED' || row.status === 'DEAD') return;
+    const payload = OUTBOX_TOPICS[name as OutboxTopic].payload.safeParse(row.payload);
+    if (!payload.success) {
+      await deps.prisma.outboxMessage.update({
+        where: { id: outboxId },
+        data: { status: 'FAILED', lastError: 'invalid payload', processedAt: deps.clock.now() },
+      });
+      throw new PermanentJobError(`invalid outbox payload for ${name}`);
+    }
+    const handler = (await handlers[name as OutboxTopic]()) as OutboxHandler<OutboxTopic>;
+    await deps.prisma.outboxMessage.update({ where: { id: outboxId }, data: { attempts: { increment: 1 } } });
+    const out = await handler(payload.data as never, { ...ctx, outboxId });
+    await deps.prisma.outboxMessage.updateMany({
+      where: { id: outboxId, status: { in: ['PENDING', 'PUBLISHED'] } },
+      data: {
+        status: 'DONE',
+        processedAt: deps.clock.now(),
+        ...(out && out.result !== undefined ? { result: out.result } : {}),
+      },
+    });
+    return;
+  }
+  const load = (handlers as unknown as Record<string, () => Promise<DirectHandler>>)[name];
+  if (!load) throw new PermanentJobError(`no handler for ${name}`);
+  await (await load())(parsed.data, ctx);
+}

@@ -1,0 +1,114 @@
+// Transactional outbox. A state change writes its side effects (jobs, e-mails, webhooks) as rows in the
+// same transaction; the relay hands them to BullMQ with the row id as job id and marks them PUBLISHED.
+// A crash between "enqueued" and "marked" re-enqueues the same job id on the next pass, which BullMQ
+// ignores while the job exists; consumers check the row status as well, so an effect happens once.
+// The relay is plumbing, not business logic: it compares availability with the database's clock.
+import type { Prisma } from '../generated/prisma/client.ts';
+import type { Clock } from './clock.ts';
+import type { Db, Tx } from './db.ts';
+import type { Logger } from './logger.ts';
+import {
+  OUTBOX_TOPICS,
+  type OutboxPayload,
+  type OutboxTopic,
+  type QueueName,
+  type Queues,
+} from './queues.ts';
+
+export async function writeOutbox<T extends OutboxTopic>(
+  tx: Tx,
+  topic: T,
+  payload: OutboxPayload<T>,
+  opts: { availableAt?: Date } = {},
+): Promise<string> {
+  const parsed = OUTBOX_TOPICS[topic].payload.parse(payload) as Prisma.InputJsonValue;
+  const row = await tx.outboxMessage.create({
+    data: { topic, payload: parsed, ...(opts.availableAt ? { availableAt: opts.availableAt } : {}) },
+    select: { id: true },
+  });
+  return row.id;
+}
+
+export interface RelayHooks {
+  /** test seam: runs after the jobs were enqueued and before the rows are marked */
+  afterEnqueue?: (ids: string[]) => Promise<void> | void;
+}
+
+/**
+ * Publishes up to `batch` pending rows. Rows are claimed with FOR UPDATE SKIP LOCKED so several relays
+ * (one per worker process) never publish the same row concurrently. Returns the number published.
+ */
+export async function relayOutbox(
+  deps: { prisma: Db; queues: Queues; clock: Clock; logger?: Logger },
+  batch = 100,
+  hooks: RelayHooks = {},
+): Promise<number> {
+  return deps.prisma.$transaction(
+    async (tx) => {
+      const rows = await tx.$queryRaw<{ id: string; topic: string }[]>`
+        SELECT id::text, topic FROM outbox
+        WHERE status = 'PENDING' AND available_at <= now()
+        ORDER BY created_at
+        LIMIT ${batch}
+        FOR UPDATE SKIP LOCKED`;
+      if (rows.length === 0) return 0;
+      const byQueue = new Map<
+        QueueName,
+        { name: string; data: { outboxId: string }; opts: { jobId: string } }[]
+      >();
+      for (const r of rows) {
+        const def = OUTBOX_TOPICS[r.topic as OutboxTopic];
+        if (!def) {
+          deps.logger?.error(
+            { outboxId: r.id, topic: r.topic },
+            'outbox row with unknown topic left pending',
+          );
+          continue;
+        }
+        const list = byQueue.get(def.queue) ?? [];
+        list.push({ name: r.topic, data: { outboxId: r.id }, opts: { jobId: r.id } });
+        byQueue.set(def.queue, list);
+      }
+      for (const [queue, jobs] of byQueue) {
+        await deps.queues[queue].addBulk(jobs);
+      }
+      const ids = [...byQueue.values()].flat().map((j) => j.opts.jobId);
+      await hooks.afterEnqueue?.(ids);
+      await tx.outboxMessage.updateMany({
+        where: { id: { in: ids } },
+        data: { status: 'PUBLISHED', publishedAt: new Date() },
+      });
+      return ids.length;
+    },
+    { timeout: 15_000 },
+  );
+}
+
+/** Runs the relay in a loop until stopped; wakes every `intervalMs`. */
+export function startOutboxRelay(
+  deps: { prisma: Db; queues: Queues; clock: Clock; logger: Logger },
+  intervalMs = 250,
+): { stop(): Promise<void> } {
+  let stopped = false;
+  let running: Promise<void> = Promise.resolve();
+  const tick = async () => {
+    if (stopped) return;
+    try {
+      while (!stopped && (await relayOutbox(deps)) > 0) {
+        // drain
+      }
+    } catch (err) {
+      deps.logger.warn({ err: (err as Error).message }, 'outbox relay pass failed; will retry');
+    }
+  };
+  const timer = setInterval(() => {
+    running = running.then(tick);
+  }, intervalMs);
+  return {
+    stop: async () => {
+      stopped = true;
+      clearInterval(timer);
+      await running;
+    },
+  };
+}

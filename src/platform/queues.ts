@@ -1,0 +1,69 @@
+// Every queue and job name, with its payload schema, in one place. Payloads carry ids only: never PII,
+// tokens, document bytes or card digits. Jobs relayed from the outbox carry just the outbox row id
+// (the row holds the payload, in the database, validated by the schema of its topic).
+import { type JobsOptions, Queue } from 'bullmq';
+import { z } from 'zod';
+import type { Redis } from './redis.ts';
+
+export const QUEUE_NAMES = ['routing', 'email', 'webhooks', 'sla', 'maintenance'] as const;
+export type QueueName = (typeof QUEUE_NAMES)[number];
+
+const Uuid = z.uuid();
+const OutboxJob = z.object({ outboxId: Uuid });
+
+/** Topics written to the outbox; each becomes a job of the same name with data {outboxId}. */
+export const OUTBOX_TOPICS = {
+  'email.send': {
+    queue: 'email',
+    payload: z.object({
+      to: z.string().min(3),
+      locale: z.string(),
+      /** an EmailMessage (src/modules/notifications/notifications.templates.ts), validated when rendered */
+      message: z.object({ template: z.string() }).passthrough(),
+      appealId: Uuid.optional(),
+    }),
+  },
+} as const satisfies Record<string, { queue: QueueName; payload: z.ZodType }>;
+
+export type OutboxTopic = keyof typeof OUTBOX_TOPICS;
+export type OutboxPayload<T extends OutboxTopic> = z.infer<(typeof OUTBOX_TOPICS)[T]['payload']>;
+
+/** Jobs that are not relayed from the outbox (timers and periodic work). */
+export const DIRECT_JOBS = {} as const satisfies Record<string, { queue: QueueName; payload: z.ZodType }>;
+
+export type DirectJob = keyof typeof DIRECT_JOBS;
+export type JobName = OutboxTopic | DirectJob;
+
+export const JOB_QUEUE: Record<JobName, QueueName> = Object.fromEntries([
+  ...Object.entries(OUTBOX_TOPICS).map(([k, v]) => [k, v.queue]),
+  ...Object.entries(DIRECT_JOBS as Record<string, { queue: QueueName }>).map(([k, v]) => [k, v.queue]),
+]) as Record<JobName, QueueName>;
+
+export const ALL_JOB_NAMES = Object.keys(JOB_QUEUE) as JobName[];
+
+export function jobDataSchema(name: JobName): z.ZodType {
+  return name in OUTBOX_TOPICS
+    ? OutboxJob
+    : (DIRECT_JOBS as Record<string, { payload: z.ZodType }>)[name]!.payload;
+}
+
+export const DEFAULT_JOB_OPTIONS: JobsOptions = {
+  attempts: 8,
+  backoff: { type: 'exponential', delay: 1_000 },
+  removeOnComplete: { age: 24 * 3600, count: 10_000 },
+  removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
+};
+
+export type Queues = Record<QueueName, Queue> & { close(): Promise<void> };
+
+/** Producer-side queues on a fail-fast connection. */
+export function createQueues(connection: Redis, prefix: string): Queues {
+  const qs = Object.fromEntries(
+    QUEUE_NAMES.map((n) => [n, new Queue(n, { connection, prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS })]),
+  ) as Record<QueueName, Queue>;
+  return Object.assign(qs, {
+    close: async () => {
+      await Promise.all(QUEUE_NAMES.map((n) => qs[n].close()));
+    },
+  });
+}

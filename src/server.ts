@@ -1,0 +1,52 @@
+// The API process: config, deps, createApp, listen, graceful shutdown. It never consumes queues.
+import type { Server } from 'node:http';
+import { createApp } from './app.ts';
+import { ConfigError, loadConfig } from './config.ts';
+import { buildRuntime, type Runtime } from './platform/bootstrap.ts';
+import { seedAll } from './platform/seed.ts';
+
+export async function startApi(runtime: Runtime, opts: { migrate?: boolean } = {}): Promise<Server> {
+  const { deps } = runtime;
+  if (opts.migrate) {
+    await runtime.database.migrate();
+    await seedAll(deps.prisma, deps.config);
+  }
+  const app = createApp(deps);
+  const server = app.listen(deps.config.PORT, deps.config.HOST);
+  server.headersTimeout = 20_000;
+  server.requestTimeout = 120_000;
+  server.maxHeadersCount = 100;
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  return server;
+}
+
+async function main() {
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(e.message);
+      process.exit(78);
+    }
+    throw e;
+  }
+  const runtime = await buildRuntime(config);
+  const server = await startApi(runtime, { migrate: process.env.MIGRATE_ON_START === 'true' });
+  runtime.deps.logger.info({ url: config.PUBLIC_BASE_URL }, 'API listening');
+  const stop = async (signal: string) => {
+    runtime.deps.logger.info({ signal }, 'API shutting down');
+    server.close();
+    server.closeIdleConnections();
+    setTimeout(() => server.closeAllConnections(), 10_000).unref();
+    await runtime.close();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await main();

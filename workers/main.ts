@@ -1,0 +1,97 @@
+// The worker process: consumes every queue (or those named in WORKER_QUEUES), relays the outbox and
+// upserts the periodic job schedulers. It never serves HTTP. SIGTERM/SIGINT close workers gracefully:
+// running jobs finish, nothing new is taken.
+import { Worker } from 'bullmq';
+import { ConfigError, loadConfig } from '../src/config.ts';
+import { buildRuntime, type Runtime } from '../src/platform/bootstrap.ts';
+import { runJob } from '../src/platform/jobs.ts';
+import { createMailer, type Mailer } from '../src/platform/mailer.ts';
+import { startOutboxRelay } from '../src/platform/outbox.ts';
+import { ALL_JOB_NAMES, JOB_QUEUE, QUEUE_NAMES, type QueueName } from '../src/platform/queues.ts';
+import { workerConnection } from '../src/platform/redis.ts';
+import { handlers, SCHEDULES } from './handlers.ts';
+
+export interface WorkerSet {
+  close(): Promise<void>;
+  workers: Worker[];
+}
+
+const CONCURRENCY: Record<QueueName, number> = { routing: 4, email: 4, webhooks: 4, sla: 8, maintenance: 1 };
+
+export async function startWorkers(
+  runtime: Runtime,
+  opts: { queues?: readonly QueueName[]; mailer?: Mailer; relay?: boolean; schedules?: boolean } = {},
+): Promise<WorkerSet> {
+  const { deps } = runtime;
+  const mailer = opts.mailer ?? createMailer(deps.config, deps.logger);
+  const map = handlers({ deps, mailer });
+  const missing = ALL_JOB_NAMES.filter((n) => typeof (map as Record<string, unknown>)[n] !== 'function');
+  if (missing.length) throw new Error(`refusing to start: no handler for ${missing.join(', ')}`);
+
+  const url = deps.config.REDIS_URL!;
+  const names = opts.queues ?? QUEUE_NAMES.filter((q) => ALL_JOB_NAMES.some((n) => JOB_QUEUE[n] === q));
+  const connections: ReturnType<typeof workerConnection>[] = [];
+  const workers = names.map((queue) => {
+    const connection = workerConnection(url);
+    connections.push(connection);
+    const w = new Worker(
+      queue,
+      async (job) => {
+        const log = deps.logger.child({ queue, jobId: job.id, job: job.name, attempt: job.attemptsMade + 1 });
+        log.debug('job started');
+        await runJob(map, job, { ...deps, logger: log });
+      },
+      { connection, prefix: deps.config.QUEUE_PREFIX, concurrency: CONCURRENCY[queue], autorun: true },
+    );
+    w.on('failed', (job, err) =>
+      deps.logger.warn({ queue, jobId: job?.id, attempt: job?.attemptsMade, err: err.message }, 'job failed'),
+    );
+    w.on('error', (err) => deps.logger.warn({ queue, err: err.message }, 'worker error'));
+    return w;
+  });
+
+  if (opts.schedules !== false) {
+    for (const s of SCHEDULES) {
+      const queue = JOB_QUEUE[s.name as keyof typeof JOB_QUEUE];
+      await deps.queues[queue].upsertJobScheduler(s.id, { every: s.everyMs }, { name: s.name, data: {} });
+    }
+  }
+  const relay = opts.relay === false ? null : startOutboxRelay(deps);
+
+  return {
+    workers,
+    close: async () => {
+      await relay?.stop();
+      await Promise.all(workers.map((w) => w.close()));
+      for (const c of connections) c.disconnect();
+      if (!opts.mailer) mailer.close();
+    },
+  };
+}
+
+async function main() {
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(e.message);
+      process.exit(78);
+    }
+    throw e;
+  }
+  const runtime = await buildRuntime(config);
+  const only = process.env.WORKER_QUEUES?.split(',').filter(Boolean) as QueueName[] | undefined;
+  const set = await startWorkers(runtime, { queues: only });
+  runtime.deps.logger.info({ queues: set.workers.map((w) => w.name) }, 'workers started');
+  const stop = async (signal: string) => {
+    runtime.deps.logger.info({ signal }, 'workers shutting down');
+    await set.close();
+    await runtime.close();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await main();
