@@ -11,6 +11,7 @@ export interface WorkerResources {
 
 export function handlers(res: WorkerResources): HandlerMap {
   return {
+    'case.route': async () => (await import('../src/modules/review/review.worker.ts')).routeCaseHandler,
     'email.send': async () =>
       (await import('../src/modules/notifications/notifications.worker.ts')).emailHandler(res.mailer),
   };

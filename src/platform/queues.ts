@@ -13,6 +13,8 @@ const OutboxJob = z.object({ outboxId: Uuid });
 
 /** Topics written to the outbox; each becomes a job of the same name with data {outboxId}. */
 export const OUTBOX_TOPICS = {
+  /** route a SUBMITTED case to a reviewer (review module); also (re)schedules its SLA timers */
+  'case.route': { queue: 'routing', payload: z.object({ appealId: Uuid }) },
   'email.send': {
     queue: 'email',
     payload: z.object({

@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { Config } from '../config.ts';
 import type { Db } from './db.ts';
 import { PRISMA_DIR } from './migrate.ts';
+import { seedHolidays } from '../modules/sla/sla.calendar.ts';
 import { hashPassword } from './password.ts';
 
 interface PaymentErrorSeed {
@@ -85,4 +86,6 @@ export async function seedFirstAdmin(prisma: Db, config: Config): Promise<boolea
 export async function seedAll(prisma: Db, config: Config): Promise<void> {
   await seedCatalogues(prisma);
   await seedFirstAdmin(prisma, config);
+  const year = new Date().getUTCFullYear();
+  await seedHolidays(prisma, [year, year + 1]);
 }

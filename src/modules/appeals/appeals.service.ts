@@ -1,7 +1,8 @@
 // The appeal as the buyer (and staff) see it: status, slots with their state and checks, answer-by date,
 // decision and refund. SPEC section 7 "The appeal view".
-import { DateTime } from 'luxon';
+import { type BusinessCalendar, deadlineLocalDate } from '../../platform/calendar.ts';
 import type { Deps } from '../../platform/deps.ts';
+import { loadCalendar } from '../sla/sla.calendar.ts';
 import { AppError } from '../../platform/errors.ts';
 import { money } from '../../platform/money.ts';
 import { ALL_SLOTS, type IdType, requiredSlots, type Slot } from './appeals.rules.ts';
@@ -58,12 +59,14 @@ function iso(d: Date | null | undefined): string | null {
   return d ? d.toISOString() : null;
 }
 
-export function answerByDate(targetAt: Date | null, timezone: string): string | null {
-  return targetAt ? DateTime.fromJSDate(targetAt, { zone: timezone }).toISODate() : null;
+/** "You will get an answer by <date>": the working day on which the reply target falls. */
+export function answerByDate(targetAt: Date | null, cal: BusinessCalendar): string | null {
+  return targetAt ? deadlineLocalDate(targetAt, cal) : null;
 }
 
 export async function getAppealView(deps: Pick<Deps, 'prisma' | 'config'>, id: string) {
   const a = await loadAppealOr404(deps, id);
+  const cal = await loadCalendar(deps);
   const decision = a.decisions[0];
   const isDecided = a.status === 'APPROVED' || a.status === 'REJECTED';
   return {
@@ -82,7 +85,7 @@ export async function getAppealView(deps: Pick<Deps, 'prisma' | 'config'>, id: s
     requestedSlots: a.requestedSlots,
     round: a.round,
     submittedAt: iso(a.submittedAt),
-    answerBy: answerByDate(a.targetAt, deps.config.BUSINESS_TIMEZONE),
+    answerBy: answerByDate(a.targetAt, cal),
     tokenExpiresAt: a.tokenExpiresAt.toISOString(),
     decision:
       decision && (isDecided || a.status === 'MORE_INFO_REQUESTED')
