@@ -11,14 +11,31 @@ import { countRequests } from './http/metrics.ts';
 import { buildOpenApi } from './http/openapi.ts';
 import './http/types.ts';
 import { appealsRoutes } from './modules/appeals/appeals.routes.ts';
+import { auditRoutes } from './modules/audit/audit.routes.ts';
+import { appealLifecycleRoutes } from './modules/appeals/appeals.lifecycle.ts';
+import { documentsRoutes } from './modules/documents/documents.routes.ts';
 import { ordersRoutes } from './modules/orders/orders.routes.ts';
+import { refundsRoutes } from './modules/refunds/refunds.routes.ts';
+import { reviewRoutes } from './modules/review/review.routes.ts';
+import { slaRoutes } from './modules/sla/sla.routes.ts';
+import { staffRoutes } from './modules/staff/staff.routes.ts';
 import type { Deps } from './platform/deps.ts';
 
 export type AppDeps = Deps;
 
 /** Routers of the API, in mount order. Later modules add theirs here. */
 export function apiRouters(deps: Deps): Router[] {
-  return [ordersRoutes(deps), appealsRoutes(deps)];
+  return [
+    ordersRoutes(deps),
+    appealsRoutes(deps),
+    documentsRoutes(deps),
+    auditRoutes(deps),
+    appealLifecycleRoutes(deps),
+    refundsRoutes(deps),
+    staffRoutes(deps),
+    reviewRoutes(deps),
+    slaRoutes(deps),
+  ];
 }
 
 export function createApp(deps: Deps): express.Express {
