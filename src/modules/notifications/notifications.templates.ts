@@ -10,6 +10,7 @@
 import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { AppError } from '../../platform/errors.ts';
+import { currencyExponent } from '../../platform/money.ts';
 
 export type Locale = 'en' | 'zh';
 
@@ -191,20 +192,9 @@ type RefundInfo = z.output<typeof Refund>;
 // ---------------------------------------------------------------------------------------------
 // Formatting
 
-// ISO 4217 minor units. Amounts arrive in minor units as the payment side counts them, and CLDR (what
-// Intl uses) disagrees with ISO for several currencies (IQD, HUF, IDR, LAK... show 0 decimals there),
-// so the exponent comes from this table and Intl only does the symbol and grouping.
-// biome-ignore format: a table reads better packed
-const ISO_EXPONENT: Readonly<Record<string, number>> = {
-  BIF: 0, CLP: 0, DJF: 0, GNF: 0, ISK: 0, JPY: 0, KMF: 0, KRW: 0, PYG: 0, RWF: 0, UGX: 0, UYI: 0, VND: 0,
-  VUV: 0, XAF: 0, XOF: 0, XPF: 0,
-  BHD: 3, IQD: 3, JOD: 3, KWD: 3, LYD: 3, OMR: 3, TND: 3,
-  CLF: 4, UYW: 4,
-};
-
-export function currencyExponent(currency: string): number {
-  return ISO_EXPONENT[currency] ?? 2;
-}
+// ISO 4217 minor units come from the one table in src/platform/money.ts (CLDR, what Intl uses, disagrees
+// with ISO for IQD, HUF, IDR...): Intl only does the symbol and grouping here.
+export { currencyExponent };
 
 const INTL_LOCALE: Record<Locale, string> = { en: 'en-GB', zh: 'zh-CN' };
 

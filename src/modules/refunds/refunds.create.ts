@@ -21,7 +21,10 @@ export async function scheduleRefundInTx(
   cal: BusinessCalendar,
   input: { appealId: string; cause: 'REJECTED' | 'EXPIRED' | 'WITHDRAWN'; decidedAt: Date },
 ): Promise<string | null> {
-  const appeal = await tx.appeal.findUniqueOrThrow({ where: { id: input.appealId }, include: { order: true } });
+  const appeal = await tx.appeal.findUniqueOrThrow({
+    where: { id: input.appealId },
+    include: { order: true },
+  });
   await tx.blockedOrder.update({ where: { id: appeal.orderId }, data: { state: 'CANCELLED' } });
   if (!appeal.order.paymentCaptured) return null;
   const { expectedFrom, dueBy } = refundWindow(input.decidedAt, cal);
@@ -42,10 +45,19 @@ export async function scheduleRefundInTx(
     ],
     skipDuplicates: true,
   });
-  const refund = await tx.refund.findUniqueOrThrow({ where: { orderId: appeal.orderId }, select: { id: true } });
+  const refund = await tx.refund.findUniqueOrThrow({
+    where: { orderId: appeal.orderId },
+    select: { id: true },
+  });
   if (created.count === 1) {
     await tx.refundEvent.create({
-      data: { refundId: refund.id, type: 'SCHEDULED', fromStatus: 'SCHEDULED', actorType: 'SYSTEM', reason: input.cause },
+      data: {
+        refundId: refund.id,
+        type: 'SCHEDULED',
+        fromStatus: 'SCHEDULED',
+        actorType: 'SYSTEM',
+        reason: input.cause,
+      },
     });
   }
   return refund.id;
