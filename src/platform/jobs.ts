@@ -1,6 +1,7 @@
 // The consumer side of the queue registry: a handler per job name, run by workers/main.ts.
 // Outbox-relayed jobs are wrapped so that an outbox row already DONE/FAILED/DEAD is skipped (a
-// re-delivered job does nothing) and a finished handler marks its row DONE.
+// re-delivered job does nothing) and a finished handler marks its row DONE; a failed one leaves it for
+// BullMQ's retry, or ends it FAILED (permanent error) or DEAD (attempts exhausted).
 import { type Job, UnrecoverableError } from 'bullmq';
 import type { Prisma } from '../generated/prisma/client.ts';
 import type { Deps } from './deps.ts';
@@ -54,7 +55,13 @@ export async function runJob(handlers: HandlerMap, job: Job, deps: Deps): Promis
     }
     const handler = (await handlers[name as OutboxTopic]()) as OutboxHandler<OutboxTopic>;
     await deps.prisma.outboxMessage.update({ where: { id: outboxId }, data: { attempts: { increment: 1 } } });
-    const out = await handler(payload.data as never, { ...ctx, outboxId });
+    let out: Awaited<ReturnType<OutboxHandler<OutboxTopic>>>;
+    try {
+      out = await handler(payload.data as never, { ...ctx, outboxId });
+    } catch (err) {
+      await recordFailure(deps, job, outboxId, err);
+      throw err;
+    }
     await deps.prisma.outboxMessage.updateMany({
       where: { id: outboxId, status: { in: ['PENDING', 'PUBLISHED'] } },
       data: {
@@ -68,4 +75,44 @@ export async function runJob(handlers: HandlerMap, job: Job, deps: Deps): Promis
   const load = (handlers as unknown as Record<string, () => Promise<DirectHandler>>)[name];
   if (!load) throw new PermanentJobError(`no handler for ${name}`);
   await (await load())(parsed.data, ctx);
+}
+
+/** An error message fit for the row, the admin view and the log: one line, short, no mailbox names. */
+export function errorText(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  // servers quote the recipient back ("550 <ana@example.com>: unknown user"): keep the domain only
+  return msg
+    .replace(/[^\s<>@"',;:()]+@([A-Za-z0-9.-]+)/g, '***@$1')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 1000);
+}
+
+/**
+ * A handler failed: a permanent error ends the row as FAILED (BullMQ will not retry an
+ * UnrecoverableError); the last allowed attempt ends it as DEAD (dead-letter, visible to admins, retried
+ * by hand); otherwise the row keeps its status and remembers the error while BullMQ backs off. Decided
+ * here rather than in the worker's `failed` event so the row is updated before BullMQ learns of the
+ * failure: nothing can retry the job between the two.
+ */
+async function recordFailure(deps: Deps, job: Job, outboxId: string, err: unknown): Promise<void> {
+  const lastError = errorText(err);
+  const maxAttempts = job.opts.attempts ?? 1;
+  const final =
+    err instanceof UnrecoverableError ? 'FAILED' : job.attemptsMade + 1 >= maxAttempts ? 'DEAD' : null;
+  await deps.prisma.outboxMessage.updateMany({
+    where: { id: outboxId, status: { in: ['PENDING', 'PUBLISHED'] } },
+    data: final ? { status: final, lastError, processedAt: deps.clock.now() } : { lastError },
+  });
+  deps.logger.warn(
+    {
+      outboxId,
+      job: job.name,
+      attempt: job.attemptsMade + 1,
+      maxAttempts,
+      status: final ?? 'RETRY',
+      err: lastError,
+    },
+    final ? `outbox row ${final.toLowerCase()}` : 'outbox job failed; BullMQ will retry',
+  );
 }

@@ -3,12 +3,14 @@
 // A crash between "enqueued" and "marked" re-enqueues the same job id on the next pass, which BullMQ
 // ignores while the job exists; consumers check the row status as well, so an effect happens once.
 // The relay is plumbing, not business logic: it compares availability with the database's clock.
+import type { JobsOptions } from 'bullmq';
 import type { Prisma } from '../generated/prisma/client.ts';
 import type { Clock } from './clock.ts';
 import type { Db, Tx } from './db.ts';
 import type { Logger } from './logger.ts';
 import {
   OUTBOX_TOPICS,
+  outboxJobOptions,
   type OutboxPayload,
   type OutboxTopic,
   type QueueName,
@@ -32,6 +34,8 @@ export async function writeOutbox<T extends OutboxTopic>(
 export interface RelayHooks {
   /** test seam: runs after the jobs were enqueued and before the rows are marked */
   afterEnqueue?: (ids: string[]) => Promise<void> | void;
+  /** test seam: options layered over the topic's (e.g. a short backoff so a test needs no minutes) */
+  jobOptions?: (topic: OutboxTopic) => JobsOptions | undefined;
 }
 
 /**
@@ -54,7 +58,7 @@ export async function relayOutbox(
       if (rows.length === 0) return 0;
       const byQueue = new Map<
         QueueName,
-        { name: string; data: { outboxId: string }; opts: { jobId: string } }[]
+        { name: string; data: { outboxId: string }; opts: JobsOptions & { jobId: string } }[]
       >();
       for (const r of rows) {
         const def = OUTBOX_TOPICS[r.topic as OutboxTopic];
@@ -66,7 +70,9 @@ export async function relayOutbox(
           continue;
         }
         const list = byQueue.get(def.queue) ?? [];
-        list.push({ name: r.topic, data: { outboxId: r.id }, opts: { jobId: r.id } });
+        const topic = r.topic as OutboxTopic;
+        const opts = { ...outboxJobOptions(topic), ...hooks.jobOptions?.(topic), jobId: r.id };
+        list.push({ name: r.topic, data: { outboxId: r.id }, opts });
         byQueue.set(def.queue, list);
       }
       for (const [queue, jobs] of byQueue) {
@@ -88,13 +94,14 @@ export async function relayOutbox(
 export function startOutboxRelay(
   deps: { prisma: Db; queues: Queues; clock: Clock; logger: Logger },
   intervalMs = 250,
+  hooks: RelayHooks = {},
 ): { stop(): Promise<void> } {
   let stopped = false;
   let running: Promise<void> = Promise.resolve();
   const tick = async () => {
     if (stopped) return;
     try {
-      while (!stopped && (await relayOutbox(deps)) > 0) {
+      while (!stopped && (await relayOutbox(deps, 100, hooks)) > 0) {
         // drain
       }
     } catch (err) {

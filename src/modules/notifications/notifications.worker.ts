@@ -1,21 +1,75 @@
 // The e-mail consumer: renders an outbox row's message in the recipient's language and sends it.
-import type { OutboxHandler } from '../../platform/jobs.ts';
+//
+// What a failure means decides what happens next (runJob records it on the row):
+// - the server refused this recipient or this message for good (5xx answer to RCPT TO or DATA, e.g.
+//   550 "no such user"): PermanentJobError -> row FAILED with the server's answer, never retried;
+// - anything else (4xx "try later", connection refused or reset, timeouts, a 5xx to the greeting or the
+//   login, which is our configuration and not the recipient): a plain error -> BullMQ retries with
+//   exponential backoff, and the row goes DEAD after the last attempt.
+//
+// Delivery is at-least-once: if the worker dies after the server accepted the message but before the row
+// is marked DONE, the job runs again and the message is sent again with the SAME Message-ID (README,
+// "Notifications and webhooks").
+import { isAppError } from '../../platform/errors.ts';
+import { type OutboxHandler, PermanentJobError } from '../../platform/jobs.ts';
 import type { Mailer } from '../../platform/mailer.ts';
 import { EmailMessageSchema, pickLocale, renderEmail } from './notifications.templates.ts';
 
+/** The Message-ID of an outbox row's e-mail: the same on every attempt, so receivers can drop a repeat. */
+export function messageIdFor(outboxId: string): string {
+  return `<${outboxId}@appeal-desk>`;
+}
+
+interface SmtpError extends Error {
+  code?: string;
+  responseCode?: number;
+  response?: string;
+  command?: string;
+}
+
+/** True when the server has refused this recipient or this message for good. */
+export function isPermanentSmtpError(err: unknown): boolean {
+  const e = err as SmtpError;
+  if (typeof e?.responseCode !== 'number' || e.responseCode < 500 || e.responseCode > 599) return false;
+  // EENVELOPE: a recipient refused at RCPT TO; EMESSAGE: the message refused after DATA
+  if (e.code === 'EENVELOPE' || e.code === 'EMESSAGE') return true;
+  return /^(RCPT TO|DATA)/i.test(e.command ?? '');
+}
+
+/** The server's own answer when there is one ("550 5.1.1 ... unknown user"), else what went wrong. */
+export function smtpAnswer(err: unknown): string {
+  const e = err as SmtpError;
+  if (e?.response) return e.response;
+  return [e?.code, e?.message].filter(Boolean).join(': ') || String(err);
+}
+
 export function emailHandler(mailer: Mailer): OutboxHandler<'email.send'> {
   return async (payload, ctx) => {
-    const message = EmailMessageSchema.parse(payload.message);
-    const rendered = renderEmail(message, pickLocale(payload.locale));
-    const sent = await mailer.send({
-      to: payload.to,
-      subject: rendered.subject,
-      text: rendered.text,
-      html: rendered.html,
-      // a stable Message-ID per outbox row lets receivers drop a duplicate if a crash re-sends it
-      messageId: `<${ctx.outboxId}@appeal-desk>`,
-      headers: { 'X-Appeal-Desk-Outbox-Id': ctx.outboxId },
-    });
-    return { result: { messageId: sent.messageId, response: sent.response } };
+    const parsed = EmailMessageSchema.safeParse(payload.message);
+    if (!parsed.success) throw new PermanentJobError(`invalid e-mail message ${payload.message.template}`);
+    const locale = pickLocale(payload.locale);
+    let rendered: ReturnType<typeof renderEmail>;
+    try {
+      rendered = renderEmail(parsed.data as never, locale);
+    } catch (err) {
+      // a message the templates refuse will be refused on every attempt
+      if (isAppError(err))
+        throw new PermanentJobError(`cannot render ${payload.message.template}: ${err.message}`);
+      throw err;
+    }
+    try {
+      const sent = await mailer.send({
+        to: payload.to,
+        subject: rendered.subject,
+        text: rendered.text,
+        html: rendered.html,
+        messageId: messageIdFor(ctx.outboxId),
+        headers: { 'Content-Language': locale, 'X-Appeal-Desk-Outbox-Id': ctx.outboxId },
+      });
+      return { result: { messageId: sent.messageId, response: sent.response } };
+    } catch (err) {
+      if (isPermanentSmtpError(err)) throw new PermanentJobError(smtpAnswer(err));
+      throw new Error(smtpAnswer(err), { cause: err });
+    }
   };
 }
