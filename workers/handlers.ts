@@ -14,8 +14,23 @@ export function handlers(res: WorkerResources): HandlerMap {
     'case.route': async () => (await import('../src/modules/review/review.worker.ts')).routeCaseHandler,
     'email.send': async () =>
       (await import('../src/modules/notifications/notifications.worker.ts')).emailHandler(res.mailer),
+    'appeals.expire': async () =>
+      (await import('../src/modules/appeals/appeals.lifecycle.ts')).expireAppealsHandler,
+    'refunds.overdue-digest': async () =>
+      (await import('../src/modules/refunds/refunds.worker.ts')).overdueDigestHandler,
+    'idempotency.prune': async () =>
+      (await import('../src/modules/refunds/refunds.worker.ts')).pruneIdempotencyHandler,
+    'sla.fire': async () => (await import('../src/modules/sla/sla.worker.ts')).slaFireHandler,
+    'sla.sweep': async () => (await import('../src/modules/sla/sla.worker.ts')).slaSweepHandler,
+    'webhook.deliver': async () =>
+      (await import('../src/modules/webhooks/webhooks.worker.ts')).deliverWebhookHandler,
   };
 }
 
 /** Periodic jobs: job-scheduler id -> (job name, every ms). Upserted at worker start. */
-export const SCHEDULES: { id: string; name: string; everyMs: number }[] = [];
+export const SCHEDULES: { id: string; name: string; everyMs: number }[] = [
+  { id: 'appeals-expire', name: 'appeals.expire', everyMs: 15 * 60_000 },
+  { id: 'refunds-overdue-digest', name: 'refunds.overdue-digest', everyMs: 24 * 3600_000 },
+  { id: 'idempotency-prune', name: 'idempotency.prune', everyMs: 24 * 3600_000 },
+  { id: 'sla-sweep', name: 'sla.sweep', everyMs: 60_000 },
+];

@@ -24,14 +24,54 @@ export const OUTBOX_TOPICS = {
       message: z.object({ template: z.string() }).passthrough(),
       appealId: Uuid.optional(),
     }),
+    // a relay outage should be outlived: 10 attempts 5 s apart doubling (~43 min), then DEAD
+    jobOptions: { attempts: 10, backoff: { type: 'exponential', delay: 5_000 } },
   },
-} as const satisfies Record<string, { queue: QueueName; payload: z.ZodType }>;
+  /** POST one event to one webhook subscription (src/modules/webhooks) */
+  'webhook.deliver': {
+    queue: 'webhooks',
+    payload: z.object({
+      subscriptionId: Uuid,
+      eventId: Uuid,
+      type: z.string().min(1).max(64),
+      createdAt: z.iso.datetime({ offset: true }),
+      /** ids and small facts only */
+      data: z.record(z.string(), z.json()),
+    }),
+    // receivers restart and deploy: 12 attempts 2 s apart doubling (~68 min), then DEAD
+    jobOptions: { attempts: 12, backoff: { type: 'exponential', delay: 2_000 } },
+  },
+} as const satisfies Record<string, { queue: QueueName; payload: z.ZodType; jobOptions?: JobsOptions }>;
+
+/** Per-topic BullMQ options (attempts, backoff) layered over DEFAULT_JOB_OPTIONS when the relay enqueues. */
+export function outboxJobOptions(topic: OutboxTopic): JobsOptions {
+  const def = OUTBOX_TOPICS[topic] as { jobOptions?: JobsOptions };
+  return def.jobOptions ?? {};
+}
 
 export type OutboxTopic = keyof typeof OUTBOX_TOPICS;
 export type OutboxPayload<T extends OutboxTopic> = z.infer<(typeof OUTBOX_TOPICS)[T]['payload']>;
 
 /** Jobs that are not relayed from the outbox (timers and periodic work). */
-export const DIRECT_JOBS = {} as const satisfies Record<string, { queue: QueueName; payload: z.ZodType }>;
+export const DIRECT_JOBS = {
+  /** expire appeals with no buyer action for APPEAL_EXPIRY_DAYS (every 15 minutes) */
+  'appeals.expire': { queue: 'maintenance', payload: z.object({}) },
+  /** the daily FINANCE_OVERDUE_DIGEST of refunds not settled by dueBy */
+  'refunds.overdue-digest': { queue: 'maintenance', payload: z.object({}) },
+  /** delete idempotency records past their expiry (kept at least 24 h) */
+  'idempotency.prune': { queue: 'maintenance', payload: z.object({}) },
+  /** an SLA deadline (delayed job, id sla-<appealId>-<kind>-<deadline ms>); a no-op if the deadline moved */
+  'sla.fire': {
+    queue: 'sla',
+    payload: z.object({
+      appealId: Uuid,
+      kind: z.enum(['REMINDER', 'WARNING', 'BREACH']),
+      deadlineAt: z.iso.datetime({ offset: true }),
+    }),
+  },
+  /** every minute: fire missed SLA deadlines, restore lost timers, route pool cases to free reviewers */
+  'sla.sweep': { queue: 'sla', payload: z.object({}) },
+} as const satisfies Record<string, { queue: QueueName; payload: z.ZodType }>;
 
 export type DirectJob = keyof typeof DIRECT_JOBS;
 export type JobName = OutboxTopic | DirectJob;

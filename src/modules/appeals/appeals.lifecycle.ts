@@ -1,0 +1,258 @@
+// Ends of an appeal that are not a reviewer's decision: the buyer withdraws it, or it expires after
+// APPEAL_EXPIRY_DAYS without buyer action while waiting for the buyer. Both close the case and schedule the
+// refund of a captured payment in the same transaction as the status change (SPEC sections 3 and 5).
+import { Router } from 'express';
+import { DateTime } from 'luxon';
+import { z } from 'zod';
+import { requireBuyerOf } from '../../http/auth.ts';
+import { describeRoute } from '../../http/openapi.ts';
+import { parseRequest } from '../../http/validate.ts';
+import { type BusinessCalendar, deadlineLocalDate, localDate } from '../../platform/calendar.ts';
+import type { Tx } from '../../platform/db.ts';
+import type { Deps } from '../../platform/deps.ts';
+import { AppError } from '../../platform/errors.ts';
+import type { DirectHandler } from '../../platform/jobs.ts';
+import { money } from '../../platform/money.ts';
+import { queueEmail } from '../notifications/notifications.outbox.ts';
+import { scheduleRefundInTx } from '../refunds/refunds.create.ts';
+import { loadCalendar } from '../sla/sla.calendar.ts';
+import { type Actor, recordHistory } from './appeals.history.ts';
+import { type AppealStatus, nextStatus } from './appeals.rules.ts';
+import { getAppealView } from './appeals.service.ts';
+import { appealToken, appealUrl } from './appeals.token.ts';
+
+type LifecycleDeps = Pick<Deps, 'prisma' | 'config' | 'clock'>;
+
+/** The refund as the buyer's e-mails show it: amount and the local dates of its window. */
+export async function refundForEmail(tx: Tx, refundId: string | null, cal: BusinessCalendar) {
+  if (!refundId) return null;
+  const r = await tx.refund.findUniqueOrThrow({ where: { id: refundId } });
+  return {
+    amount: money(r.amountMinor, r.currency),
+    expectedFrom: localDate(r.expectedFrom, cal),
+    // dueBy is the first instant after the 10th working day: show that working day, not the next date
+    dueBy: deadlineLocalDate(r.dueBy, cal),
+  };
+}
+
+async function lockAppeal(tx: Tx, id: string) {
+  const rows = await tx.$queryRaw<
+    { id: string }[]
+  >`SELECT id::text FROM appeals WHERE id = ${id}::uuid FOR UPDATE`;
+  if (rows.length === 0) return null;
+  return tx.appeal.findUniqueOrThrow({ where: { id }, include: { order: true } });
+}
+
+/**
+ * Closes a locked appeal as WITHDRAWN or EXPIRED: status, closedAt, the reviewer's assignment ended (the
+ * case_assignments row keeps who had it; assigneeId is cleared so the case leaves their open work), the
+ * history row and the refund. Returns the refund id or null when nothing was captured.
+ */
+async function closeInTx(
+  tx: Tx,
+  cal: BusinessCalendar,
+  appeal: { id: string; status: AppealStatus },
+  to: 'WITHDRAWN' | 'EXPIRED',
+  actor: Actor,
+  now: Date,
+  reason?: string,
+): Promise<string | null> {
+  await tx.appeal.update({
+    where: { id: appeal.id },
+    data: {
+      status: to,
+      closedAt: now,
+      assigneeId: null,
+      assignedAt: null,
+      ...(to === 'WITHDRAWN' ? { lastBuyerActivityAt: now } : {}),
+    },
+  });
+  await tx.caseAssignment.updateMany({
+    where: { appealId: appeal.id, endedAt: null },
+    data: { endedAt: now },
+  });
+  await recordHistory(tx, {
+    appealId: appeal.id,
+    at: now,
+    actor,
+    action: to === 'WITHDRAWN' ? 'APPEAL_WITHDRAWN' : 'APPEAL_EXPIRED',
+    from: appeal.status,
+    to,
+    ...(reason ? { reason } : {}),
+  });
+  const refundId = await scheduleRefundInTx(tx, cal, {
+    appealId: appeal.id,
+    cause: to,
+    decidedAt: now,
+  });
+  return refundId;
+}
+
+/**
+ * The buyer withdraws the appeal, in any state before a decision (nextStatus(status, 'WITHDRAW')); after a
+ * decision: APPEAL.INVALID_TRANSITION. The row lock makes a withdrawal and a concurrent decision (which
+ * locks the same row) happen one after the other, and the loser sees the winner's status.
+ */
+export async function withdrawAppeal(
+  deps: LifecycleDeps,
+  appealId: string,
+  input: { reason?: string } = {},
+): Promise<{ refundId: string | null }> {
+  if (!/^[0-9a-f-]{36}$/i.test(appealId)) throw new AppError('APPEAL.NOT_FOUND', 'No such appeal.');
+  const cal = await loadCalendar(deps);
+  return deps.prisma.$transaction(
+    async (tx) => {
+      const now = deps.clock.now();
+      const appeal = await lockAppeal(tx, appealId);
+      if (!appeal) throw new AppError('APPEAL.NOT_FOUND', 'No such appeal.');
+      const from = appeal.status as AppealStatus;
+      if (!nextStatus(from, 'WITHDRAW')) {
+        throw new AppError(
+          'APPEAL.INVALID_TRANSITION',
+          `The appeal can no longer be withdrawn: it is ${from}.`,
+          { status: from },
+        );
+      }
+      const refundId = await closeInTx(
+        tx,
+        cal,
+        { id: appeal.id, status: from },
+        'WITHDRAWN',
+        { type: 'BUYER' },
+        now,
+        input.reason,
+      );
+      await queueEmail(tx, {
+        to: appeal.order.buyerEmail,
+        locale: appeal.order.buyerLocale,
+        appealId: appeal.id,
+        message: {
+          template: 'WITHDRAWN',
+          buyerName: appeal.order.buyerName,
+          orderId: appeal.order.orderId,
+          refund: await refundForEmail(tx, refundId, cal),
+        },
+      });
+      return { refundId };
+    },
+    { timeout: 15_000, maxWait: 10_000 },
+  );
+}
+
+/** The last instant of buyer activity that makes an appeal expire now: APPEAL_EXPIRY_DAYS calendar days. */
+export function expiryCutoff(now: Date, days: number, timezone: string): Date {
+  // calendar days in the business zone: 14 days across a DST change is 14 local days, not 14 x 24 h
+  return DateTime.fromJSDate(now, { zone: timezone }).minus({ days }).toJSDate();
+}
+
+const EXPIRABLE: AppealStatus[] = ['AWAITING_DOCUMENTS', 'MORE_INFO_REQUESTED'];
+
+/**
+ * Expires one appeal if it is still due under the row lock (the buyer may have acted since it was
+ * found). Returns whether it expired; calling it again is a no-op.
+ */
+export async function expireAppeal(
+  deps: LifecycleDeps,
+  appealId: string,
+  cal?: BusinessCalendar,
+): Promise<boolean> {
+  const calendar = cal ?? (await loadCalendar(deps));
+  return deps.prisma.$transaction(
+    async (tx) => {
+      const now = deps.clock.now();
+      const appeal = await lockAppeal(tx, appealId);
+      if (!appeal) return false;
+      const from = appeal.status as AppealStatus;
+      const cutoff = expiryCutoff(now, deps.config.APPEAL_EXPIRY_DAYS, deps.config.BUSINESS_TIMEZONE);
+      if (!nextStatus(from, 'EXPIRE') || appeal.lastBuyerActivityAt > cutoff) return false;
+      const refundId = await closeInTx(
+        tx,
+        calendar,
+        { id: appeal.id, status: from },
+        'EXPIRED',
+        { type: 'SYSTEM', id: 'appeals.expire' },
+        now,
+        `no buyer action for ${deps.config.APPEAL_EXPIRY_DAYS} days`,
+      );
+      await queueEmail(tx, {
+        to: appeal.order.buyerEmail,
+        locale: appeal.order.buyerLocale,
+        appealId: appeal.id,
+        message: {
+          template: 'EXPIRED',
+          buyerName: appeal.order.buyerName,
+          orderId: appeal.order.orderId,
+          appealUrl: appealUrl(
+            deps.config.PUBLIC_BASE_URL,
+            appealToken(appeal.tokenNonce, deps.config.APPEAL_TOKEN_SECRET),
+          ),
+          refund: await refundForEmail(tx, refundId, calendar),
+        },
+      });
+      return true;
+    },
+    { timeout: 15_000, maxWait: 10_000 },
+  );
+}
+
+/**
+ * The 'appeals.expire' job: finds appeals waiting for the buyer whose last activity is at or before the
+ * cutoff and expires each in its own transaction, so one bad row cannot hold back the others and a crash
+ * leaves the done ones done. Idempotent: expired appeals no longer match. Returns how many expired.
+ */
+export async function expireDueAppeals(deps: LifecycleDeps, batch = 100): Promise<number> {
+  const cal = await loadCalendar(deps);
+  let expired = 0;
+  let afterId: string | undefined;
+  for (;;) {
+    const cutoff = expiryCutoff(
+      deps.clock.now(),
+      deps.config.APPEAL_EXPIRY_DAYS,
+      deps.config.BUSINESS_TIMEZONE,
+    );
+    const due = await deps.prisma.appeal.findMany({
+      where: {
+        status: { in: EXPIRABLE },
+        lastBuyerActivityAt: { lte: cutoff },
+        ...(afterId ? { id: { gt: afterId } } : {}),
+      },
+      select: { id: true },
+      orderBy: { id: 'asc' },
+      take: batch,
+    });
+    for (const a of due) if (await expireAppeal(deps, a.id, cal)) expired++;
+    if (due.length < batch) return expired;
+    afterId = due.at(-1)?.id;
+  }
+}
+
+/** The 'appeals.expire' maintenance job. */
+export const expireAppealsHandler: DirectHandler = async (_data, { deps }) => {
+  const n = await expireDueAppeals(deps);
+  if (n > 0) deps.logger.info({ expired: n }, 'appeals expired');
+};
+
+const withdraw = describeRoute({
+  method: 'post',
+  path: '/api/v1/appeals/:id/withdraw',
+  summary: 'The buyer withdraws the appeal (before a decision); a captured payment is refunded',
+  tags: ['appeals'],
+  security: ['buyer'],
+  roles: ['buyer of this appeal'],
+  params: z.object({ id: z.string().max(64) }),
+  body: z.strictObject({ reason: z.string().trim().min(1).max(500).optional() }),
+  responses: {
+    200: { description: 'The appeal view, now WITHDRAWN, with its refund if any' },
+    409: { description: 'APPEAL.INVALID_TRANSITION: already decided, expired or withdrawn' },
+  },
+});
+
+export function appealLifecycleRoutes(deps: Deps): Router {
+  const r = Router();
+  r.post(withdraw.path, requireBuyerOf('id'), async (req, res) => {
+    const { params, body } = parseRequest(withdraw, req);
+    await withdrawAppeal(deps, params.id, body ?? {});
+    res.set('Cache-Control', 'no-store').json(await getAppealView(deps, params.id));
+  });
+  return r;
+}

@@ -1,0 +1,178 @@
+// Refund events (finance users and provider callbacks) and the finance views: list, summary, CSV export.
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { stringify } from 'csv-stringify';
+import { type RequestHandler, Router } from 'express';
+import { DateTime } from 'luxon';
+import { z } from 'zod';
+import { requireStaff } from '../../http/auth.ts';
+import { describeRoute } from '../../http/openapi.ts';
+import { parseRequest } from '../../http/validate.ts';
+import type { Deps } from '../../platform/deps.ts';
+import { AppError } from '../../platform/errors.ts';
+import { type RefundEventActor, recordRefundEvent } from './refunds.events.ts';
+import { CSV_COLUMNS, getRefundItem, listRefunds, refundCsvRows, refundSummary } from './refunds.finance.ts';
+import {
+  ZIdempotencyKey,
+  ZRefundEventRequest,
+  ZRefundItem,
+  ZRefundList,
+  ZRefundListFilters,
+  ZRefundListQuery,
+  ZRefundSummary,
+} from './refunds.schemas.ts';
+
+const FINANCE_VIEW = ['FINANCE', 'ADMIN'] as const;
+const ZRefundParams = z.object({ id: z.string().max(64) });
+
+const event = describeRoute({
+  method: 'post',
+  path: '/api/v1/refunds/:id/events',
+  summary:
+    'Record a refund status event (SUBMITTED with providerRef, SETTLED with a 23-digit ARN, FAILED with a reason); idempotent with Idempotency-Key',
+  tags: ['refunds'],
+  security: ['staff', 'provider'],
+  roles: ['FINANCE', 'refund provider callback key'],
+  params: ZRefundParams,
+  body: ZRefundEventRequest,
+  responses: {
+    200: {
+      description: 'The refund after the event (or the first answer for a replayed key)',
+      schema: ZRefundItem,
+    },
+    404: { description: 'REFUND.NOT_FOUND' },
+    409: { description: 'REFUND.INVALID_TRANSITION, or IDEMPOTENCY.CONFLICT (key reused with another body)' },
+    422: { description: 'REFUND.MISMATCH: the amount or currency differs from the refund' },
+  },
+});
+
+const list = describeRoute({
+  method: 'get',
+  path: '/api/v1/refunds',
+  summary: 'Refunds for finance: overdue first, then by due date; totals per currency over the filter',
+  tags: ['refunds'],
+  security: ['staff'],
+  roles: [...FINANCE_VIEW],
+  query: ZRefundListQuery,
+  responses: { 200: { description: 'A page of refunds', schema: ZRefundList } },
+});
+
+const summary = describeRoute({
+  method: 'get',
+  path: '/api/v1/refunds/summary',
+  summary: 'Totals per currency and status, ageing buckets of open refunds, overdue totals',
+  tags: ['refunds'],
+  security: ['staff'],
+  roles: [...FINANCE_VIEW],
+  responses: { 200: { description: 'Summary', schema: ZRefundSummary } },
+});
+
+const csv = describeRoute({
+  method: 'get',
+  path: '/api/v1/refunds.csv',
+  summary: 'CSV export (RFC 4180, header row, amounts in major units), streamed; same filters as the list',
+  tags: ['refunds'],
+  security: ['staff'],
+  roles: [...FINANCE_VIEW],
+  query: ZRefundListFilters,
+  responses: { 200: { description: 'text/csv attachment', contentType: 'text/csv', schema: z.string() } },
+});
+
+const one = describeRoute({
+  method: 'get',
+  path: '/api/v1/refunds/:id',
+  summary: 'One refund with its events',
+  tags: ['refunds'],
+  security: ['staff'],
+  roles: [...FINANCE_VIEW],
+  params: ZRefundParams,
+  responses: { 200: { description: 'The refund and its events' } },
+});
+
+/** FINANCE staff, or the payment provider's callback (a Bearer key from REFUND_PROVIDER_KEYS). */
+function requireFinanceOrProvider(): RequestHandler {
+  const finance = requireStaff('FINANCE');
+  return (req, res, next) => {
+    if (req.principal.kind === 'provider') return next();
+    finance(req, res, next);
+  };
+}
+
+function eventActor(req: Parameters<RequestHandler>[0]): RefundEventActor {
+  const p = req.principal;
+  if (p.kind === 'provider') return { type: 'PROVIDER', id: `provider-key#${p.keyIndex}` };
+  if (p.kind === 'staff') return { type: 'STAFF', id: p.userId };
+  throw new AppError('AUTH.FORBIDDEN', 'Not allowed.');
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function refundsRoutes(deps: Deps): Router {
+  const r = Router();
+
+  r.post(event.path, requireFinanceOrProvider(), async (req, res) => {
+    const { params, body } = parseRequest(event, req);
+    const header = req.get('idempotency-key');
+    const headerKey = header === undefined ? undefined : ZIdempotencyKey.parse(header);
+    const out = await recordRefundEvent(deps, params.id, body, eventActor(req), headerKey);
+    if (out.replayed) res.set('Idempotent-Replayed', 'true');
+    res.status(out.status).set('Cache-Control', 'no-store').json(out.body);
+  });
+
+  r.get(list.path, requireStaff(...FINANCE_VIEW), async (req, res) => {
+    const { query } = parseRequest(list, req);
+    res.set('Cache-Control', 'no-store').json(await listRefunds(deps, query));
+  });
+
+  r.get(summary.path, requireStaff(...FINANCE_VIEW), async (_req, res) => {
+    res.set('Cache-Control', 'no-store').json(await refundSummary(deps));
+  });
+
+  r.get(csv.path, requireStaff(...FINANCE_VIEW), async (req, res) => {
+    const { query } = parseRequest(csv, req);
+    const day = DateTime.fromJSDate(deps.clock.now(), { zone: deps.config.BUSINESS_TIMEZONE }).toISODate();
+    res.status(200).set({
+      'Content-Type': 'text/csv; charset=utf-8',
+      'Content-Disposition': `attachment; filename="refunds-${day}.csv"`,
+      'Cache-Control': 'no-store',
+    });
+    // rows are pulled batch by batch as the socket drains: the export never holds the whole table
+    await pipeline(
+      Readable.from(refundCsvRows(deps, query)),
+      stringify({
+        header: true,
+        columns: [...CSV_COLUMNS],
+        record_delimiter: 'windows',
+        // a reason typed into a PSP console must not become a spreadsheet formula
+        escape_formulas: true,
+      }),
+      res,
+    );
+  });
+
+  r.get(one.path, requireStaff(...FINANCE_VIEW), async (req, res) => {
+    const { params } = parseRequest(one, req);
+    if (!UUID.test(params.id)) throw new AppError('REFUND.NOT_FOUND', 'No such refund.');
+    const item = await getRefundItem(deps, params.id);
+    const events = await deps.prisma.refundEvent.findMany({
+      where: { refundId: params.id },
+      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+    });
+    res.set('Cache-Control', 'no-store').json({
+      ...item,
+      events: events.map((e) => ({
+        id: e.id,
+        type: e.type,
+        fromStatus: e.fromStatus,
+        providerRef: e.providerRef,
+        arn: e.arn,
+        reason: e.reason,
+        actorType: e.actorType,
+        actorId: e.actorId,
+        at: e.createdAt.toISOString(),
+      })),
+    });
+  });
+
+  return r;
+}
