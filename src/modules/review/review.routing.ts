@@ -1,0 +1,321 @@
+// Routing a submitted case to a reviewer, the unassigned pool, and leads' (re)assignment.
+//
+// The pool is not a status of its own: a case in the pool is IN_REVIEW with no assignee, listed by due
+// time (targetAt). Routing is safe with any number of routers: the appeal row is locked first (a second
+// router on the same case waits, then sees it is no longer SUBMITTED and does nothing), then the chosen
+// reviewer's staff row is locked and their open cases are counted again inside that lock, so two routers
+// choosing the same reviewer are serialised and the cap holds. Lock order is always appeal, then reviewer.
+import type { Prisma } from '../../generated/prisma/client.ts';
+import type { Tx } from '../../platform/db.ts';
+import type { Deps } from '../../platform/deps.ts';
+import { AppError } from '../../platform/errors.ts';
+import { writeOutbox } from '../../platform/outbox.ts';
+import { type Actor, recordHistory } from '../appeals/appeals.history.ts';
+import { scheduleSlaTimers } from '../sla/sla.timers.ts';
+
+type RouteDeps = Pick<Deps, 'prisma' | 'clock' | 'queues' | 'config' | 'logger'>;
+
+export type RouteOutcome =
+  | { outcome: 'skipped'; status: string | null }
+  | { outcome: 'assigned'; reviewerId: string }
+  | { outcome: 'pool'; needsLead: boolean };
+
+interface LockedAppeal {
+  id: string;
+  status: string;
+  assigneeId: string | null;
+  lastReviewerId: string | null;
+  round: number;
+  needsLead: boolean;
+}
+
+/** Locks the appeal row for the rest of the transaction. */
+export async function lockAppeal(tx: Tx, id: string): Promise<LockedAppeal | null> {
+  const rows = await tx.$queryRaw<LockedAppeal[]>`
+    SELECT id::text, status::text, assignee_id::text AS "assigneeId", last_reviewer_id::text AS "lastReviewerId",
+           round, needs_lead AS "needsLead"
+    FROM appeals WHERE id = ${id}::uuid FOR UPDATE`;
+  return rows[0] ?? null;
+}
+
+export async function openCaseCount(tx: Tx, reviewerId: string): Promise<number> {
+  const rows = await tx.$queryRaw<{ n: number }[]>`
+    SELECT count(*)::int AS n FROM appeals WHERE assignee_id = ${reviewerId}::uuid AND status = 'IN_REVIEW'`;
+  return rows[0]?.n ?? 0;
+}
+
+/**
+ * Locks the reviewer's row if they can take a case now (REVIEWER, active, not on leave) and returns their
+ * open count and cap. If another transaction holds the row, this waits and PostgreSQL re-checks the
+ * conditions on the row as that transaction left it.
+ */
+async function lockReviewer(
+  tx: Tx,
+  id: string,
+  now: Date,
+): Promise<{ id: string; open: number; max: number } | null> {
+  const rows = await tx.$queryRaw<{ id: string; max: number }[]>`
+    SELECT id::text, max_open_cases AS max FROM staff_users
+    WHERE id = ${id}::uuid AND 'REVIEWER' = ANY(roles) AND active
+      AND (on_leave_until IS NULL OR on_leave_until <= ${now})
+    FOR UPDATE`;
+  const r = rows[0];
+  if (!r) return null;
+  return { id: r.id, max: r.max, open: await openCaseCount(tx, r.id) };
+}
+
+/** Eligible reviewers, best first: fewest open cases, then longest idle (never assigned first), then id. */
+async function candidates(tx: Tx, now: Date): Promise<string[]> {
+  const rows = await tx.$queryRaw<{ id: string }[]>`
+    SELECT s.id::text FROM staff_users s
+    CROSS JOIN LATERAL (
+      SELECT count(*)::int AS open FROM appeals a WHERE a.assignee_id = s.id AND a.status = 'IN_REVIEW'
+    ) c
+    WHERE 'REVIEWER' = ANY(s.roles) AND s.active
+      AND (s.on_leave_until IS NULL OR s.on_leave_until <= ${now})
+      AND c.open < s.max_open_cases
+    ORDER BY c.open, s.last_assigned_at NULLS FIRST, s.id
+    LIMIT 25`;
+  return rows.map((r) => r.id);
+}
+
+const ROUTER: Actor = { type: 'SYSTEM', id: 'router' };
+
+/**
+ * Routes one case. Acts on a SUBMITTED case, or on a pool case (IN_REVIEW, no assignee, not waiting for a
+ * lead) to give it another chance; anything else is left alone, so a re-delivered job is harmless.
+ * A resubmission goes back to the reviewer who asked for more information when they are available.
+ * Past the resubmission cap (round > MAX_RESUBMISSIONS) the case goes to the pool flagged for a lead.
+ * Afterwards the case's SLA timers are (re)scheduled.
+ */
+export async function routeCase(deps: RouteDeps, appealId: string): Promise<RouteOutcome> {
+  const now = deps.clock.now();
+  const result = await deps.prisma.$transaction(
+    async (tx): Promise<RouteOutcome> => {
+      const a = await lockAppeal(tx, appealId);
+      if (!a) return { outcome: 'skipped', status: null };
+      const fromPool = a.status === 'IN_REVIEW' && a.assigneeId === null && !a.needsLead;
+      if (a.status !== 'SUBMITTED' && !fromPool) return { outcome: 'skipped', status: a.status };
+
+      if (a.status === 'SUBMITTED' && a.round > deps.config.MAX_RESUBMISSIONS) {
+        await tx.appeal.update({
+          where: { id: a.id },
+          data: { status: 'IN_REVIEW', assigneeId: null, assignedAt: null, needsLead: true },
+        });
+        await recordHistory(tx, {
+          appealId: a.id,
+          at: now,
+          actor: ROUTER,
+          action: 'ROUTED_TO_POOL',
+          from: 'SUBMITTED',
+          to: 'IN_REVIEW',
+          reason: 'RESUBMISSION_CAP',
+          data: { round: a.round, max: deps.config.MAX_RESUBMISSIONS },
+        });
+        return { outcome: 'pool', needsLead: true };
+      }
+
+      let reviewer: { id: string } | null = null;
+      const resubmission = a.status === 'SUBMITTED' && a.lastReviewerId !== null;
+      if (resubmission) {
+        const r = await lockReviewer(tx, a.lastReviewerId!, now);
+        if (r && r.open < r.max) reviewer = r;
+      }
+      if (!reviewer) {
+        for (const id of await candidates(tx, now)) {
+          if (id === a.lastReviewerId && resubmission) continue; // just checked
+          const r = await lockReviewer(tx, id, now);
+          if (r && r.open < r.max) {
+            reviewer = r;
+            break;
+          }
+        }
+      }
+
+      if (!reviewer) {
+        if (a.status === 'SUBMITTED') {
+          await tx.appeal.update({
+            where: { id: a.id },
+            data: { status: 'IN_REVIEW', assigneeId: null, assignedAt: null },
+          });
+          await recordHistory(tx, {
+            appealId: a.id,
+            at: now,
+            actor: ROUTER,
+            action: 'ROUTED_TO_POOL',
+            from: 'SUBMITTED',
+            to: 'IN_REVIEW',
+            reason: 'NO_ELIGIBLE_REVIEWER',
+          });
+        }
+        return { outcome: 'pool', needsLead: false };
+      }
+
+      const reason =
+        resubmission && reviewer.id === a.lastReviewerId ? 'RESUBMISSION' : fromPool ? 'POOL' : 'ROUTED';
+      await tx.appeal.update({
+        where: { id: a.id },
+        data: { status: 'IN_REVIEW', assigneeId: reviewer.id, assignedAt: now },
+      });
+      await tx.caseAssignment.create({
+        data: { appealId: a.id, reviewerId: reviewer.id, assignedById: null, reason, assignedAt: now },
+      });
+      await tx.staffUser.update({ where: { id: reviewer.id }, data: { lastAssignedAt: now } });
+      await recordHistory(tx, {
+        appealId: a.id,
+        at: now,
+        actor: ROUTER,
+        action: 'ASSIGNED',
+        from: a.status as Prisma.CaseHistoryCreateInput['fromStatus'],
+        to: 'IN_REVIEW',
+        reason,
+        data: { reviewerId: reviewer.id },
+      });
+      return { outcome: 'assigned', reviewerId: reviewer.id };
+    },
+    { timeout: 30_000 },
+  );
+  if (result.outcome !== 'skipped' || result.status === 'SUBMITTED' || result.status === 'IN_REVIEW') {
+    await scheduleSlaTimers(deps, appealId);
+  }
+  return result;
+}
+
+/**
+ * Tries to route pool cases (most urgent first) while reviewers have room: run by the periodic sweep, so
+ * cases left in the pool move as soon as someone returns from leave or finishes a case.
+ */
+export async function drainPool(deps: RouteDeps, limit = 50): Promise<number> {
+  const rows = await deps.prisma.appeal.findMany({
+    where: { status: 'IN_REVIEW', assigneeId: null, needsLead: false },
+    orderBy: [{ targetAt: { sort: 'asc', nulls: 'last' } }, { id: 'asc' }],
+    take: limit,
+    select: { id: true },
+  });
+  let assigned = 0;
+  for (const r of rows) {
+    const out = await routeCase(deps, r.id);
+    if (out.outcome === 'assigned') assigned++;
+    else if (out.outcome === 'pool') break; // nobody has room: the rest would fail too
+  }
+  return assigned;
+}
+
+/**
+ * In the caller's transaction: returns a reviewer's untouched open cases (IN_REVIEW, no decision in the
+ * current round) to the pool and queues their re-routing. Cases they already decided on (e.g. awaiting a
+ * second approval) stay with them.
+ */
+export async function returnUntouchedCases(
+  tx: Tx,
+  input: { reviewerId: string; now: Date; actor: Actor; reason: string },
+): Promise<string[]> {
+  const rows = await tx.$queryRaw<{ id: string }[]>`
+    SELECT a.id::text FROM appeals a
+    WHERE a.assignee_id = ${input.reviewerId}::uuid AND a.status = 'IN_REVIEW'
+      AND NOT EXISTS (SELECT 1 FROM decisions d WHERE d.appeal_id = a.id AND d.round = a.round)
+    ORDER BY a.id
+    FOR UPDATE`;
+  for (const { id } of rows) {
+    await tx.appeal.update({ where: { id }, data: { assigneeId: null, assignedAt: null } });
+    await tx.caseAssignment.updateMany({
+      where: { appealId: id, reviewerId: input.reviewerId, endedAt: null },
+      data: { endedAt: input.now },
+    });
+    await recordHistory(tx, {
+      appealId: id,
+      at: input.now,
+      actor: input.actor,
+      action: 'UNASSIGNED',
+      from: 'IN_REVIEW',
+      to: 'IN_REVIEW',
+      reason: input.reason,
+      data: { reviewerId: input.reviewerId },
+    });
+    await writeOutbox(tx, 'case.route', { appealId: id });
+  }
+  return rows.map((r) => r.id);
+}
+
+/**
+ * A lead assigns (reviewerId) or returns to the pool (null) a SUBMITTED or IN_REVIEW case. The target must
+ * be an active REVIEWER or LEAD who is not on leave. A lead may knowingly go over the reviewer's cap: the
+ * cap protects reviewers from the router, not from their lead; the history records `overCap`.
+ */
+export async function assignCase(
+  deps: RouteDeps,
+  input: { appealId: string; reviewerId: string | null; leadId: string },
+): Promise<{ assigneeId: string | null; overCap: boolean; changed: boolean }> {
+  const now = deps.clock.now();
+  const out = await deps.prisma.$transaction(
+    async (tx) => {
+      const a = await lockAppeal(tx, input.appealId);
+      if (!a) throw new AppError('CASE.NOT_FOUND', 'No such case.');
+      if (a.status !== 'SUBMITTED' && a.status !== 'IN_REVIEW')
+        throw new AppError('CASE.NOT_IN_REVIEW', `A case in status ${a.status} cannot be assigned.`, {
+          status: a.status,
+        });
+      if (a.assigneeId === input.reviewerId && a.status === 'IN_REVIEW')
+        return { assigneeId: a.assigneeId, overCap: false, changed: false };
+
+      let overCap = false;
+      if (input.reviewerId) {
+        const rows = await tx.$queryRaw<
+          { id: string; active: boolean; onLeaveUntil: Date | null; max: number; eligible: boolean }[]
+        >`
+          SELECT id::text, active, on_leave_until AS "onLeaveUntil", max_open_cases AS max,
+                 ('REVIEWER' = ANY(roles) OR 'LEAD' = ANY(roles)) AS eligible
+          FROM staff_users WHERE id = ${input.reviewerId}::uuid FOR UPDATE`;
+        const r = rows[0];
+        if (!r) throw new AppError('STAFF.NOT_FOUND', 'No such staff user.');
+        if (!r.eligible)
+          throw new AppError('CASE.REVIEWER_UNAVAILABLE', 'Cases can only go to reviewers and leads.');
+        if (!r.active) throw new AppError('CASE.REVIEWER_UNAVAILABLE', 'This account is deactivated.');
+        if (r.onLeaveUntil && r.onLeaveUntil > now)
+          throw new AppError(
+            'CASE.REVIEWER_UNAVAILABLE',
+            `This reviewer is on leave until ${r.onLeaveUntil.toISOString()}.`,
+          );
+        overCap = (await openCaseCount(tx, r.id)) >= r.max;
+      }
+      await tx.caseAssignment.updateMany({
+        where: { appealId: a.id, endedAt: null },
+        data: { endedAt: now },
+      });
+      await tx.appeal.update({
+        where: { id: a.id },
+        data: {
+          status: 'IN_REVIEW',
+          assigneeId: input.reviewerId,
+          assignedAt: input.reviewerId ? now : null,
+        },
+      });
+      if (input.reviewerId) {
+        await tx.caseAssignment.create({
+          data: {
+            appealId: a.id,
+            reviewerId: input.reviewerId,
+            assignedById: input.leadId,
+            reason: a.assigneeId ? 'LEAD_REASSIGN' : 'LEAD_ASSIGN',
+            assignedAt: now,
+          },
+        });
+        await tx.staffUser.update({ where: { id: input.reviewerId }, data: { lastAssignedAt: now } });
+      }
+      await recordHistory(tx, {
+        appealId: a.id,
+        at: now,
+        actor: { type: 'STAFF', id: input.leadId },
+        action: input.reviewerId ? 'ASSIGNED' : 'UNASSIGNED',
+        from: a.status as Prisma.CaseHistoryCreateInput['fromStatus'],
+        to: 'IN_REVIEW',
+        reason: input.reviewerId ? (a.assigneeId ? 'LEAD_REASSIGN' : 'LEAD_ASSIGN') : 'LEAD_TO_POOL',
+        data: { reviewerId: input.reviewerId, previousAssigneeId: a.assigneeId, overCap },
+      });
+      return { assigneeId: input.reviewerId, overCap, changed: true };
+    },
+    { timeout: 15_000 },
+  );
+  await scheduleSlaTimers(deps, input.appealId);
+  return out;
+}

@@ -1,0 +1,149 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { STAFF_COOKIE } from '../../http/auth.ts';
+import { requireStaff } from '../../http/auth.ts';
+import { describeRoute } from '../../http/openapi.ts';
+import { parseRequest } from '../../http/validate.ts';
+import type { Deps } from '../../platform/deps.ts';
+import { isAppError } from '../../platform/errors.ts';
+import {
+  ZCreateStaffRequest,
+  ZListQuery,
+  ZLoginRequest,
+  ZLoginResponse,
+  ZStaffParams,
+  ZStaffUserView,
+  ZUpdateStaffRequest,
+} from './staff.schemas.ts';
+import { createStaff, getStaff, listStaff, login, logout, updateStaff } from './staff.service.ts';
+
+const loginDoc = describeRoute({
+  method: 'post',
+  path: '/api/v1/auth/login',
+  summary: 'Staff sign-in: sets the httpOnly session cookie and returns the token and CSRF token',
+  tags: ['staff'],
+  security: ['none'],
+  body: ZLoginRequest,
+  responses: {
+    200: { description: 'Signed in', schema: ZLoginResponse },
+    401: { description: 'Wrong e-mail or password' },
+    429: { description: 'Locked after too many failures (Retry-After)' },
+  },
+});
+
+const logoutDoc = describeRoute({
+  method: 'post',
+  path: '/api/v1/auth/logout',
+  summary: 'Ends the session and clears the cookie',
+  tags: ['staff'],
+  security: ['staff'],
+  responses: { 204: { description: 'Signed out' } },
+});
+
+const me = describeRoute({
+  method: 'get',
+  path: '/api/v1/me',
+  summary: 'The signed-in staff user',
+  tags: ['staff'],
+  security: ['staff'],
+  responses: { 200: { description: 'The user', schema: ZStaffUserView } },
+});
+
+const list = describeRoute({
+  method: 'get',
+  path: '/api/v1/staff',
+  summary: 'Staff accounts (leads use it to pick reviewers)',
+  tags: ['staff'],
+  security: ['staff'],
+  roles: ['ADMIN', 'LEAD'],
+  query: ZListQuery,
+  responses: {
+    200: {
+      description: 'A page of accounts',
+      schema: z.object({ items: z.array(ZStaffUserView), nextCursor: z.string().nullable() }),
+    },
+  },
+});
+
+const create = describeRoute({
+  method: 'post',
+  path: '/api/v1/staff',
+  summary: 'Create a staff account',
+  tags: ['staff'],
+  security: ['staff'],
+  roles: ['ADMIN'],
+  body: ZCreateStaffRequest,
+  responses: {
+    201: { description: 'Created', schema: ZStaffUserView },
+    409: { description: 'E-mail taken' },
+  },
+});
+
+const update = describeRoute({
+  method: 'patch',
+  path: '/api/v1/staff/:id',
+  summary:
+    'Change roles, active, leave, cap, languages; leave/deactivation returns untouched cases to the pool',
+  tags: ['staff'],
+  security: ['staff'],
+  roles: ['ADMIN'],
+  params: ZStaffParams,
+  body: ZUpdateStaffRequest,
+  responses: { 200: { description: 'Updated', schema: ZStaffUserView } },
+});
+
+function cookieOptions(deps: Deps) {
+  return {
+    httpOnly: true,
+    sameSite: 'strict' as const,
+    secure: deps.config.PUBLIC_BASE_URL.startsWith('https:'),
+    path: '/',
+  };
+}
+
+export function staffRoutes(deps: Deps): Router {
+  const r = Router();
+  r.post(loginDoc.path, async (req, res) => {
+    const { body } = parseRequest(loginDoc, req);
+    const p = req.principal;
+    try {
+      const out = await login(deps, body, {
+        ip: req.ip,
+        userAgent: req.get('user-agent'),
+        ...(p.kind === 'staff' ? { previousSessionId: p.sessionId } : {}),
+      });
+      res
+        .cookie(STAFF_COOKIE, out.token, { ...cookieOptions(deps), expires: out.expiresAt })
+        .set('Cache-Control', 'no-store')
+        .json({ token: out.token, csrfToken: out.csrfToken, user: out.user });
+    } catch (err) {
+      if (isAppError(err) && err.code === 'AUTH.LOCKED') {
+        const details = err.details as { retryAfterSeconds: number };
+        res.set('Retry-After', String(details.retryAfterSeconds));
+      }
+      throw err;
+    }
+  });
+  r.post(logoutDoc.path, requireStaff(), async (req, res) => {
+    if (req.principal.kind === 'staff') await logout(deps, req.principal.sessionId);
+    res.clearCookie(STAFF_COOKIE, cookieOptions(deps)).status(204).end();
+  });
+  r.get(me.path, requireStaff(), async (req, res) => {
+    const p = req.principal;
+    res.set('Cache-Control', 'no-store').json(await getStaff(deps, p.kind === 'staff' ? p.userId : ''));
+  });
+  r.get(list.path, requireStaff('ADMIN', 'LEAD'), async (req, res) => {
+    const { query } = parseRequest(list, req);
+    res.set('Cache-Control', 'no-store').json(await listStaff(deps, query));
+  });
+  r.post(create.path, requireStaff('ADMIN'), async (req, res) => {
+    const { body } = parseRequest(create, req);
+    res.status(201).json(await createStaff(deps, body));
+  });
+  r.patch(update.path, requireStaff('ADMIN'), async (req, res) => {
+    const { params, body } = parseRequest(update, req);
+    const actor = req.principal.kind === 'staff' ? req.principal.userId : '';
+    res.json(await updateStaff(deps, params.id, body, actor));
+  });
+  return r;
+}

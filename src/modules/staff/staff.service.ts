@@ -1,0 +1,243 @@
+// Staff accounts: login/logout with server-side sessions, the ADMIN's staff management, "me".
+import { randomBytes } from 'node:crypto';
+import { newToken, STAFF_TOKEN_PREFIX, sha256 } from '../../http/auth.ts';
+import { Prisma } from '../../generated/prisma/client.ts';
+import type { Deps } from '../../platform/deps.ts';
+import { AppError } from '../../platform/errors.ts';
+import { DUMMY_HASH, hashPassword, verifyPassword } from '../../platform/password.ts';
+import { returnUntouchedCases } from '../review/review.routing.ts';
+import type { TCreateStaffRequest, TUpdateStaffRequest } from './staff.schemas.ts';
+import { isOnLeave, lockUntil, retryAfterSeconds } from './staff.rules.ts';
+
+type StaffRow = Prisma.StaffUserGetPayload<object>;
+
+function invalid(): AppError {
+  // one message for an unknown e-mail and a wrong password: the answer must not reveal which accounts exist
+  return new AppError('AUTH.INVALID', 'The e-mail address or the password is wrong.');
+}
+
+function locked(until: Date, now: Date): AppError {
+  const retryAfter = retryAfterSeconds(until, now);
+  return new AppError(
+    'AUTH.LOCKED',
+    `Too many failed sign-in attempts: this account is locked until ${until.toISOString()}. Try again in ${retryAfter} seconds.`,
+    { retryAfterSeconds: retryAfter, lockedUntil: until.toISOString() },
+  );
+}
+
+export interface LoginResult {
+  token: string;
+  csrfToken: string;
+  expiresAt: Date;
+  user: { id: string; email: string; roles: string[] };
+}
+
+export async function login(
+  deps: Pick<Deps, 'prisma' | 'clock' | 'config'>,
+  input: { email: string; password: string },
+  meta: { ip?: string; userAgent?: string; previousSessionId?: string } = {},
+): Promise<LoginResult> {
+  const now = deps.clock.now();
+  const user = await deps.prisma.staffUser.findUnique({ where: { email: input.email } });
+  if (!user) {
+    await verifyPassword(input.password, DUMMY_HASH); // same cost as a real check
+    throw invalid();
+  }
+  if (user.lockedUntil && user.lockedUntil > now) throw locked(user.lockedUntil, now);
+  const ok = await verifyPassword(input.password, user.passwordHash);
+  if (!ok) {
+    // the increment is atomic, so parallel guesses all count
+    const updated = await deps.prisma.staffUser.update({
+      where: { id: user.id },
+      data: { failedLogins: { increment: 1 } },
+      select: { failedLogins: true },
+    });
+    const until = lockUntil(updated.failedLogins, now);
+    if (until) {
+      await deps.prisma.staffUser.update({ where: { id: user.id }, data: { lockedUntil: until } });
+      throw locked(until, now);
+    }
+    throw invalid();
+  }
+  if (!user.active) throw invalid();
+
+  const token = newToken(STAFF_TOKEN_PREFIX, 32);
+  const csrfToken = randomBytes(24).toString('base64url');
+  const expiresAt = new Date(now.getTime() + deps.config.SESSION_TTL_HOURS * 3_600_000);
+  await deps.prisma.$transaction(async (tx) => {
+    await tx.staffUser.update({ where: { id: user.id }, data: { failedLogins: 0, lockedUntil: null } });
+    // a login never reuses a session: the one presented (if any) ends, a fresh token is issued
+    if (meta.previousSessionId) {
+      await tx.staffSession.updateMany({
+        where: { id: meta.previousSessionId, revokedAt: null },
+        data: { revokedAt: now },
+      });
+    }
+    await tx.staffSession.create({
+      data: {
+        id: sha256(token),
+        userId: user.id,
+        csrfToken,
+        createdAt: now,
+        lastSeenAt: now,
+        expiresAt,
+        ip: meta.ip?.slice(0, 64) ?? null,
+        userAgent: meta.userAgent?.slice(0, 256) ?? null,
+      },
+    });
+  });
+  return { token, csrfToken, expiresAt, user: { id: user.id, email: user.email, roles: user.roles } };
+}
+
+export async function logout(deps: Pick<Deps, 'prisma' | 'clock'>, sessionId: string): Promise<void> {
+  await deps.prisma.staffSession.updateMany({
+    where: { id: sessionId, revokedAt: null },
+    data: { revokedAt: deps.clock.now() },
+  });
+}
+
+async function openCounts(deps: Pick<Deps, 'prisma'>, ids: string[]): Promise<Map<string, number>> {
+  if (ids.length === 0) return new Map();
+  const rows = await deps.prisma.appeal.groupBy({
+    by: ['assigneeId'],
+    where: { assigneeId: { in: ids }, status: 'IN_REVIEW' },
+    _count: { _all: true },
+  });
+  return new Map(rows.map((r) => [r.assigneeId!, r._count._all]));
+}
+
+function view(u: StaffRow, open: number) {
+  return {
+    id: u.id,
+    email: u.email,
+    name: u.name,
+    roles: u.roles,
+    active: u.active,
+    onLeaveUntil: u.onLeaveUntil?.toISOString() ?? null,
+    maxOpenCases: u.maxOpenCases,
+    languages: u.languages,
+    openCases: open,
+    lastAssignedAt: u.lastAssignedAt?.toISOString() ?? null,
+    createdAt: u.createdAt.toISOString(),
+  };
+}
+export type StaffView = ReturnType<typeof view>;
+
+export async function getStaff(deps: Pick<Deps, 'prisma'>, id: string): Promise<StaffView> {
+  const u = await deps.prisma.staffUser.findUnique({ where: { id } });
+  if (!u) throw new AppError('STAFF.NOT_FOUND', 'No such staff user.');
+  return view(u, (await openCounts(deps, [id])).get(id) ?? 0);
+}
+
+export async function listStaff(
+  deps: Pick<Deps, 'prisma'>,
+  q: { limit: number; cursor?: string; role?: string },
+): Promise<{ items: StaffView[]; nextCursor: string | null }> {
+  let ids: string[] | undefined;
+  if (q.role) {
+    // Prisma's `has` on enum arrays fails under PGlite: filter roles in SQL
+    const rows = await deps.prisma.$queryRaw<{ id: string }[]>`
+      SELECT id::text FROM staff_users WHERE ${q.role} = ANY(roles::text[])`;
+    ids = rows.map((r) => r.id);
+  }
+  const users = await deps.prisma.staffUser.findMany({
+    where: ids ? { id: { in: ids } } : {},
+    orderBy: { id: 'asc' },
+    take: q.limit + 1,
+    ...(q.cursor ? { cursor: { id: q.cursor }, skip: 1 } : {}),
+  });
+  const page = users.slice(0, q.limit);
+  const counts = await openCounts(
+    deps,
+    page.map((u) => u.id),
+  );
+  return {
+    items: page.map((u) => view(u, counts.get(u.id) ?? 0)),
+    nextCursor: users.length > q.limit ? page[page.length - 1]!.id : null,
+  };
+}
+
+export async function createStaff(
+  deps: Pick<Deps, 'prisma' | 'clock'>,
+  input: TCreateStaffRequest,
+): Promise<StaffView> {
+  const passwordHash = await hashPassword(input.password);
+  try {
+    const u = await deps.prisma.staffUser.create({
+      data: {
+        email: input.email,
+        name: input.name,
+        passwordHash,
+        roles: { set: [...new Set(input.roles)] },
+        ...(input.maxOpenCases === undefined ? {} : { maxOpenCases: input.maxOpenCases }),
+        languages: input.languages ?? [],
+      },
+    });
+    return view(u, 0);
+  } catch (err) {
+    if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002')
+      throw new AppError('STAFF.EMAIL_TAKEN', `A staff account with the e-mail ${input.email} exists.`);
+    throw err;
+  }
+}
+
+/**
+ * Changes an account. Putting a reviewer on leave (or deactivating them) returns their untouched open
+ * cases to the pool and re-routes them, in the same transaction; a deactivated account's sessions end.
+ */
+export async function updateStaff(
+  deps: Pick<Deps, 'prisma' | 'clock'>,
+  id: string,
+  input: TUpdateStaffRequest,
+  actorId: string,
+): Promise<StaffView> {
+  const now = deps.clock.now();
+  const passwordHash = input.password ? await hashPassword(input.password) : undefined;
+  await deps.prisma.$transaction(
+    async (tx) => {
+      // Lock the account first: a router waiting for this row re-checks availability once we commit, so
+      // no case can be routed to a reviewer in the middle of going on leave.
+      const locked = await tx.$queryRaw<{ id: string }[]>`
+        SELECT id::text FROM staff_users WHERE id = ${id}::uuid FOR UPDATE`;
+      const before = locked.length ? await tx.staffUser.findUnique({ where: { id } }) : null;
+      if (!before) throw new AppError('STAFF.NOT_FOUND', 'No such staff user.');
+      const onLeaveUntil =
+        input.onLeaveUntil === undefined
+          ? before.onLeaveUntil
+          : input.onLeaveUntil === null
+            ? null
+            : new Date(input.onLeaveUntil);
+      const active = input.active ?? before.active;
+      const unavailable = !active || isOnLeave(onLeaveUntil, now);
+      const wasAvailable = before.active && !isOnLeave(before.onLeaveUntil, now);
+      if (unavailable && wasAvailable) {
+        await returnUntouchedCases(tx, {
+          reviewerId: id,
+          now,
+          actor: { type: 'STAFF', id: actorId },
+          reason: active ? 'REVIEWER_ON_LEAVE' : 'REVIEWER_DEACTIVATED',
+        });
+      }
+      await tx.staffUser.update({
+        where: { id },
+        data: {
+          ...(input.name === undefined ? {} : { name: input.name }),
+          ...(input.roles === undefined ? {} : { roles: { set: [...new Set(input.roles)] } }),
+          active,
+          onLeaveUntil,
+          ...(input.maxOpenCases === undefined ? {} : { maxOpenCases: input.maxOpenCases }),
+          ...(input.languages === undefined ? {} : { languages: { set: input.languages } }),
+          ...(passwordHash ? { passwordHash, failedLogins: 0, lockedUntil: null } : {}),
+        },
+      });
+      if (!active || passwordHash) {
+        await tx.staffSession.updateMany({
+          where: { userId: id, revokedAt: null },
+          data: { revokedAt: now },
+        });
+      }
+    },
+    { timeout: 15_000 },
+  );
+  return getStaff(deps, id);
+}
