@@ -1,10 +1,12 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { requireBuyerOf } from '../../http/auth.ts';
+import { BUYER_COOKIE, buyerCsrfToken, requireBuyerOf } from '../../http/auth.ts';
 import { describeRoute } from '../../http/openapi.ts';
 import { parseRequest } from '../../http/validate.ts';
 import type { Deps } from '../../platform/deps.ts';
-import { getAppealView } from './appeals.service.ts';
+import { AppError, isAppError } from '../../platform/errors.ts';
+import { ID_TYPES } from './appeals.rules.ts';
+import { getAppealView, resolveAppealLink, setIdType, submitAppeal } from './appeals.service.ts';
 
 export const ZAppealParams = z.object({ id: z.string().max(64) });
 
@@ -19,11 +21,155 @@ const view = describeRoute({
   responses: { 200: { description: 'The appeal view' } },
 });
 
+const link = describeRoute({
+  method: 'get',
+  path: '/a/:token',
+  summary:
+    'The appeal link: sets the buyer session cookie (ad_buyer) and redirects to the buyer page /appeal',
+  tags: ['appeals'],
+  security: ['none'],
+  params: z.object({ token: z.string().max(256) }),
+  responses: {
+    302: { description: 'Cookie set; Location: /appeal' },
+    401: { description: 'Invalid or expired link (an HTML page explaining it)', contentType: 'text/html' },
+  },
+});
+
+const ZSession = z.object({ appealId: z.uuid(), csrfToken: z.string() });
+
+const session = describeRoute({
+  method: 'get',
+  path: '/api/v1/appeals/:id/session',
+  summary: 'For the buyer page: the appeal id and the X-CSRF-Token to send with cookie-authenticated changes',
+  tags: ['appeals'],
+  security: ['buyer'],
+  params: ZAppealParams,
+  responses: { 200: { description: 'Session', schema: ZSession } },
+});
+
+const buyerSession = describeRoute({
+  method: 'get',
+  path: '/api/v1/buyer/session',
+  summary:
+    'Like /appeals/:id/session, for a page that only has the ad_buyer cookie and not yet the appeal id',
+  tags: ['appeals'],
+  security: ['buyer'],
+  responses: { 200: { description: 'Session', schema: ZSession } },
+});
+
+const idType = describeRoute({
+  method: 'put',
+  path: '/api/v1/appeals/:id/id-type',
+  summary: 'Choose the ID document type (PASSPORT needs no ID_BACK); only while AWAITING_DOCUMENTS',
+  tags: ['appeals'],
+  security: ['buyer'],
+  params: ZAppealParams,
+  body: z
+    .object({ idType: z.enum(ID_TYPES as unknown as ['PASSPORT', 'ID_CARD', 'DRIVING_LICENCE']) })
+    .strict(),
+  responses: { 200: { description: 'The appeal view' }, 409: { description: 'Not AWAITING_DOCUMENTS' } },
+});
+
+const submit = describeRoute({
+  method: 'post',
+  path: '/api/v1/appeals/:id/submit',
+  summary: 'Submit (or resubmit after a more-information request); answers the appeal view with answerBy',
+  tags: ['appeals'],
+  security: ['buyer'],
+  params: ZAppealParams,
+  responses: {
+    200: { description: 'SUBMITTED: the appeal view with answerBy' },
+    409: {
+      description:
+        'APPEAL.MISSING_SLOTS (details.missing), APPEAL.ID_TYPE_REQUIRED or APPEAL.INVALID_TRANSITION',
+    },
+  },
+});
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function linkErrorPage(title: string, text: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)}</title></head><body><main><h1>${escapeHtml(title)}</h1><p>${escapeHtml(text)}</p></main></body></html>`;
+}
+
+/** The token of the current buyer request: the Bearer header or the ad_buyer cookie. */
+function buyerToken(req: Parameters<Parameters<Router['get']>[1]>[0]): string {
+  const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+  return m?.[1] ?? (req.cookies as Record<string, string | undefined>)[BUYER_COOKIE] ?? '';
+}
+
 export function appealsRoutes(deps: Deps): Router {
   const r = Router();
   r.get(view.path, requireBuyerOf('id', ['REVIEWER', 'LEAD', 'FINANCE', 'ADMIN']), async (req, res) => {
     const { params } = parseRequest(view, req);
     res.set('Cache-Control', 'no-store').json(await getAppealView(deps, params.id));
+  });
+
+  r.get(link.path, async (req, res) => {
+    const token = String(req.params.token ?? '');
+    res.set({ 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' });
+    try {
+      const { expiresAt } = await resolveAppealLink(deps, token);
+      // SameSite=Strict: a link clicked in a mail client is a cross-site navigation, so the page
+      // request after this redirect may arrive without the cookie; the page's own same-origin API
+      // calls carry it, which is all the buyer page needs.
+      res.cookie(BUYER_COOKIE, token, {
+        httpOnly: true,
+        sameSite: 'strict',
+        secure: req.secure,
+        path: '/',
+        expires: expiresAt,
+      });
+      res.redirect(302, '/appeal');
+    } catch (e) {
+      if (!isAppError(e) || (e.code !== 'AUTH.INVALID' && e.code !== 'AUTH.TOKEN_EXPIRED')) throw e;
+      const expired = e.code === 'AUTH.TOKEN_EXPIRED';
+      res
+        .status(401)
+        .set('X-Error-Code', e.code)
+        .type('html')
+        .send(
+          expired
+            ? linkErrorPage(
+                'This link has expired',
+                'Appeal links are valid for a limited time. Reply to the e-mail you received, or contact our ' +
+                  'support, and we will send you a new link.',
+              )
+            : linkErrorPage(
+                'This link is not valid',
+                'Please open the link exactly as it appears in the e-mail we sent you (it may have been cut off ' +
+                  'when copied).',
+              ),
+        );
+    }
+  });
+
+  r.get(session.path, requireBuyerOf('id'), (req, res) => {
+    const { params } = parseRequest(session, req);
+    res
+      .set('Cache-Control', 'no-store')
+      .json({ appealId: params.id, csrfToken: buyerCsrfToken(buyerToken(req)) });
+  });
+
+  r.get(buyerSession.path, (req, res) => {
+    const p = req.principal;
+    if (p.kind !== 'buyer')
+      throw new AppError('AUTH.REQUIRED', 'Open the link from your e-mail to continue.');
+    res
+      .set('Cache-Control', 'no-store')
+      .json({ appealId: p.appealId, csrfToken: buyerCsrfToken(buyerToken(req)) });
+  });
+
+  r.put(idType.path, requireBuyerOf('id'), async (req, res) => {
+    const { params, body } = parseRequest(idType, req);
+    res.set('Cache-Control', 'no-store').json(await setIdType(deps, params.id, body.idType));
+  });
+
+  r.post(submit.path, requireBuyerOf('id'), async (req, res) => {
+    const { params } = parseRequest(submit, req);
+    res.set('Cache-Control', 'no-store').json(await submitAppeal(deps, params.id));
   });
   return r;
 }

@@ -1,11 +1,30 @@
 // The appeal as the buyer (and staff) see it: status, slots with their state and checks, answer-by date,
 // decision and refund. SPEC section 7 "The appeal view".
-import { type BusinessCalendar, deadlineLocalDate } from '../../platform/calendar.ts';
+import { timingSafeEqual } from 'node:crypto';
+import { APPEAL_TOKEN_PREFIX, sha256 } from '../../http/auth.ts';
+import {
+  type BusinessCalendar,
+  deadlineLocalDate,
+  nextWorkingStart,
+  slaDeadlines,
+} from '../../platform/calendar.ts';
+import type { Tx } from '../../platform/db.ts';
 import type { Deps } from '../../platform/deps.ts';
-import { loadCalendar } from '../sla/sla.calendar.ts';
 import { AppError } from '../../platform/errors.ts';
 import { money } from '../../platform/money.ts';
-import { ALL_SLOTS, type IdType, requiredSlots, type Slot } from './appeals.rules.ts';
+import { writeOutbox } from '../../platform/outbox.ts';
+import { queueEmail } from '../notifications/notifications.outbox.ts';
+import { loadCalendar } from '../sla/sla.calendar.ts';
+import { recordHistory } from './appeals.history.ts';
+import {
+  ALL_SLOTS,
+  type AppealStatus,
+  type IdType,
+  nextStatus,
+  requiredSlots,
+  type Slot,
+} from './appeals.rules.ts';
+import { appealToken, appealUrl } from './appeals.token.ts';
 
 export async function loadAppealOr404(deps: Pick<Deps, 'prisma'>, id: string) {
   if (!/^[0-9a-f-]{36}$/i.test(id)) throw new AppError('APPEAL.NOT_FOUND', 'No such appeal.');
@@ -32,7 +51,11 @@ export function slotStates(appeal: LoadedAppeal) {
   return ALL_SLOTS.map((slot: Slot) => {
     const docs = appeal.documents.filter((d) => d.slot === slot);
     const active = docs.filter((d) => d.status === 'ACTIVE');
-    const requested = appeal.status === 'MORE_INFO_REQUESTED' && appeal.requestedSlots.includes(slot);
+    // a requested slot is done once a document of the current round stands in it
+    const requested =
+      appeal.status === 'MORE_INFO_REQUESTED' &&
+      appeal.requestedSlots.includes(slot) &&
+      !active.some((d) => d.round === appeal.round);
     const state = requested ? 'REDO_REQUESTED' : active.length ? 'ACCEPTED' : 'EMPTY';
     const view = (d: (typeof docs)[number]) => ({
       id: d.id,
@@ -109,4 +132,194 @@ export async function getAppealView(deps: Pick<Deps, 'prisma' | 'config'>, id: s
         }
       : null,
   };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Buyer actions: the appeal link, the ID type, submission
+
+/**
+ * The appeal an appeal-link token opens. Looked up by the token's SHA-256 (and compared in constant
+ * time); an unknown token is AUTH.INVALID, an expired one AUTH.TOKEN_EXPIRED.
+ */
+export async function resolveAppealLink(
+  deps: Pick<Deps, 'prisma' | 'clock'>,
+  token: string,
+): Promise<{ appealId: string; expiresAt: Date }> {
+  if (!token.startsWith(APPEAL_TOKEN_PREFIX) || !/^[A-Za-z0-9_-]{10,200}$/.test(token))
+    throw new AppError('AUTH.INVALID', 'This appeal link is not valid.');
+  const hash = sha256(token);
+  const appeal = await deps.prisma.appeal.findUnique({
+    where: { tokenHash: hash },
+    select: { id: true, tokenHash: true, tokenExpiresAt: true },
+  });
+  if (!appeal || !timingSafeEqual(Buffer.from(appeal.tokenHash), Buffer.from(hash)))
+    throw new AppError('AUTH.INVALID', 'This appeal link is not valid.');
+  if (appeal.tokenExpiresAt <= deps.clock.now())
+    throw new AppError('AUTH.TOKEN_EXPIRED', 'This appeal link has expired. Ask for a new link by e-mail.', {
+      appealId: appeal.id,
+    });
+  return { appealId: appeal.id, expiresAt: appeal.tokenExpiresAt };
+}
+
+async function lockAppeal(tx: Tx, appealId: string): Promise<void> {
+  await tx.$queryRaw`SELECT id FROM appeals WHERE id = ${appealId}::uuid FOR UPDATE`;
+}
+
+/** The buyer picks the ID type while collecting documents; a passport makes ID_BACK optional. */
+export async function setIdType(
+  deps: Pick<Deps, 'prisma' | 'config' | 'clock'>,
+  appealId: string,
+  idType: IdType,
+) {
+  await deps.prisma.$transaction(async (tx) => {
+    await lockAppeal(tx, appealId);
+    const a = await tx.appeal.findUnique({ where: { id: appealId }, select: { status: true, idType: true } });
+    if (!a) throw new AppError('APPEAL.NOT_FOUND', 'No such appeal.');
+    if (a.status !== 'AWAITING_DOCUMENTS')
+      throw new AppError(
+        'APPEAL.INVALID_TRANSITION',
+        `The ID type can only be chosen before submitting (the appeal is ${a.status}).`,
+        { status: a.status },
+      );
+    if (a.idType === idType) return;
+    const now = deps.clock.now();
+    await tx.appeal.update({ where: { id: appealId }, data: { idType, lastBuyerActivityAt: now } });
+    await recordHistory(tx, {
+      appealId,
+      at: now,
+      actor: { type: 'BUYER' },
+      action: 'ID_TYPE_SET',
+      data: { from: a.idType, to: idType },
+    });
+  });
+  return getAppealView(deps, appealId);
+}
+
+/** What submission still needs: required slots without a document, and requested slots not redone. */
+export function missingSlots(a: {
+  status: AppealStatus;
+  idType: IdType | null;
+  round: number;
+  requestedSlots: readonly Slot[];
+  documents: readonly { slot: Slot; round: number }[];
+}): Slot[] {
+  const missing = requiredSlots(a.idType).filter((s) => !a.documents.some((d) => d.slot === s));
+  if (a.status === 'MORE_INFO_REQUESTED') {
+    for (const s of a.requestedSlots) {
+      if (!missing.includes(s) && !a.documents.some((d) => d.slot === s && d.round === a.round))
+        missing.push(s);
+    }
+  }
+  return ALL_SLOTS.filter((s) => missing.includes(s));
+}
+
+/**
+ * Submits (AWAITING_DOCUMENTS) or resubmits (MORE_INFO_REQUESTED) the appeal. One transaction: status,
+ * SLA clock (started at the first submission, resumed on a resubmission by closing the open pause),
+ * deadlines, history, the routing job and the SUBMITTED e-mail with the answer-by date.
+ */
+export async function submitAppeal(deps: Pick<Deps, 'prisma' | 'config' | 'clock'>, appealId: string) {
+  const cal = await loadCalendar(deps);
+  await deps.prisma.$transaction(
+    async (tx) => {
+      await lockAppeal(tx, appealId);
+      const a = await tx.appeal.findUnique({
+        where: { id: appealId },
+        include: {
+          order: true,
+          documents: { where: { status: 'ACTIVE' }, select: { slot: true, round: true } },
+        },
+      });
+      if (!a) throw new AppError('APPEAL.NOT_FOUND', 'No such appeal.');
+      const event = a.status === 'MORE_INFO_REQUESTED' ? 'RESUBMIT' : 'SUBMIT';
+      const to = nextStatus(a.status, event);
+      if (!to)
+        throw new AppError(
+          'APPEAL.INVALID_TRANSITION',
+          `The appeal cannot be submitted while it is ${a.status}.`,
+          {
+            status: a.status,
+          },
+        );
+      if (!a.idType)
+        throw new AppError('APPEAL.ID_TYPE_REQUIRED', 'Choose the type of ID document first.', {
+          missing: ['ID_TYPE'],
+        });
+      const missing = missingSlots({
+        status: a.status,
+        idType: a.idType,
+        round: a.round,
+        requestedSlots: a.requestedSlots as Slot[],
+        documents: a.documents as { slot: Slot; round: number }[],
+      });
+      if (missing.length)
+        throw new AppError(
+          'APPEAL.MISSING_SLOTS',
+          `Some documents are still missing: ${missing.join(', ')}.`,
+          {
+            missing,
+          },
+        );
+
+      const now = deps.clock.now();
+      if (event === 'RESUBMIT') {
+        await tx.slaPause.updateMany({ where: { appealId, endedAt: null }, data: { endedAt: now } });
+      }
+      const slaStartAt = a.slaStartAt ?? nextWorkingStart(now, cal);
+      const pauses = await tx.slaPause.findMany({ where: { appealId }, orderBy: { startedAt: 'asc' } });
+      const deadlines = slaDeadlines(
+        {
+          startAt: slaStartAt,
+          pauses: pauses.map((p) => ({ start: p.startedAt, end: p.endedAt })),
+          targetDays: deps.config.SLA_TARGET_DAYS,
+          warnDays: deps.config.SLA_WARN_DAYS,
+          breachDays: deps.config.SLA_BREACH_DAYS,
+        },
+        cal,
+      );
+      await tx.appeal.update({
+        where: { id: appealId },
+        data: {
+          status: to,
+          submittedAt: now,
+          firstSubmittedAt: a.firstSubmittedAt ?? now,
+          slaStartAt,
+          slaPausedAt: null,
+          targetAt: deadlines.targetAt,
+          warnAt: deadlines.warnAt,
+          breachAt: deadlines.breachAt,
+          lastBuyerActivityAt: now,
+        },
+      });
+      await recordHistory(tx, {
+        appealId,
+        at: now,
+        actor: { type: 'BUYER' },
+        action: event === 'SUBMIT' ? 'SUBMITTED' : 'RESUBMITTED',
+        from: a.status,
+        to,
+        data: { round: a.round },
+      });
+      await writeOutbox(tx, 'case.route', { appealId });
+      if (deadlines.targetAt) {
+        await queueEmail(tx, {
+          to: a.order.buyerEmail,
+          locale: a.order.buyerLocale,
+          appealId,
+          message: {
+            template: 'SUBMITTED',
+            buyerName: a.order.buyerName,
+            orderId: a.order.orderId,
+            appealUrl: appealUrl(
+              deps.config.PUBLIC_BASE_URL,
+              appealToken(a.tokenNonce, deps.config.APPEAL_TOKEN_SECRET),
+            ),
+            answerBy: deadlineLocalDate(deadlines.targetAt, cal),
+          },
+        });
+      }
+    },
+    { maxWait: 10_000, timeout: 20_000 },
+  );
+  return getAppealView(deps, appealId);
 }

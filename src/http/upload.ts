@@ -1,0 +1,93 @@
+// Multipart uploads: one file per request, streamed by multer straight to a private temporary file, never
+// buffered in memory. Every request gets its own 0700 directory under os.tmpdir()/appeal-uploads, and that
+// directory is removed when the response closes, whatever happened: a normal answer, an error, or a
+// client that disconnected half-way (multer 2 removes its partial file too; the directory removal is the
+// belt to those braces). The original bytes therefore exist only inside this bounded temporary file.
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Request, RequestHandler } from 'express';
+import multer from 'multer';
+import { AppError } from '../platform/errors.ts';
+
+declare global {
+  namespace Express {
+    interface Request {
+      /** the private temporary directory of this request's upload (removed when the response closes) */
+      uploadDir?: string;
+    }
+  }
+}
+
+/** Read at each request (not at import) so a test can point TMPDIR at a private folder. */
+export function uploadTmpRoot(): string {
+  return path.join(os.tmpdir(), 'appeal-uploads');
+}
+
+export interface UploadOptions {
+  /** the largest file accepted, in bytes (config.MAX_UPLOAD_BYTES); one byte more answers 413 */
+  maxBytes: number;
+  /** the form field holding the file */
+  field?: string;
+}
+
+/**
+ * Limits: the file size, exactly one file, at most 10 small fields (1 KB each), 12 parts in all and 50
+ * header pairs per part. Busboy stops reading at the first limit, so nothing unbounded is ever held.
+ */
+export function uploadLimits(maxBytes: number): multer.Options['limits'] {
+  return { fileSize: maxBytes, files: 1, fields: 10, fieldSize: 1024, parts: 12, headerPairs: 50 };
+}
+
+async function removeDir(dir: string | undefined): Promise<void> {
+  if (!dir) return;
+  await rm(dir, { recursive: true, force: true }).catch(() => {});
+}
+
+/** Removes the request's temporary directory now (the route's `finally`); safe to call twice. */
+export function removeUpload(req: Request): Promise<void> {
+  const dir = req.uploadDir;
+  req.uploadDir = undefined;
+  return removeDir(dir);
+}
+
+/**
+ * Parses a multipart/form-data body with one file in `field` into req.file (on disk) and req.body (the
+ * text fields). Not multipart: 400. Multer errors (too large, two files, too many fields) go to the error
+ * handler, which maps them (413 for the size, 400 otherwise).
+ */
+export function singleFileUpload(opts: UploadOptions): RequestHandler {
+  const field = opts.field ?? 'file';
+  const storage = multer.diskStorage({
+    destination: (req, _file, cb) => {
+      if (!req.uploadDir) cb(new AppError('INTERNAL', 'upload directory missing'), '');
+      else cb(null, req.uploadDir);
+    },
+    // a random name: the client's file name never reaches the file system
+    filename: (_req, _file, cb) => cb(null, `${randomBytes(16).toString('hex')}.upload`),
+  });
+  const parse = multer({ storage, limits: uploadLimits(opts.maxBytes) }).single(field);
+
+  return async (req, res, next) => {
+    if (!req.is('multipart/form-data')) {
+      next(new AppError('UPLOAD.INVALID', 'Send the document as multipart/form-data with a "file" field.'));
+      return;
+    }
+    try {
+      const root = uploadTmpRoot();
+      await mkdir(root, { recursive: true, mode: 0o700 });
+      const dir = await mkdtemp(path.join(root, 'u-')); // mkdtemp creates it 0700
+      req.uploadDir = dir;
+      // 'close' fires after the response was sent and also when the client went away mid-upload
+      res.once('close', () => void removeDir(dir));
+      req.once('close', () => {
+        if (!req.complete) void removeDir(dir);
+      });
+    } catch (e) {
+      next(e);
+      return;
+    }
+    parse(req, res, (err?: unknown) => next(err));
+  };
+}

@@ -1,0 +1,76 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { requireBuyerOf } from '../../http/auth.ts';
+import { describeRoute } from '../../http/openapi.ts';
+import { removeUpload, singleFileUpload } from '../../http/upload.ts';
+import { parseRequest } from '../../http/validate.ts';
+import type { Deps } from '../../platform/deps.ts';
+import { AppError } from '../../platform/errors.ts';
+import { sharedOcrPool } from './documents.ocr-pool.ts';
+import { ZDocument, ZDocumentParams, ZUploadFields, ZUploadMultipart } from './documents.schemas.ts';
+import { type IntakeDeps, removeDocument, uploadDocument } from './documents.service.ts';
+import { documentStorage } from './documents.storage.ts';
+
+const upload = describeRoute({
+  method: 'post',
+  path: '/api/v1/appeals/:id/documents',
+  summary:
+    'Upload one document to a slot (multipart: slot, file, cardLast4 for CARD_FRONT, override=true, page for statements)',
+  tags: ['documents'],
+  security: ['buyer'],
+  roles: ['buyer of this appeal'],
+  params: z.object({ id: z.string().max(64) }),
+  multipart: ZUploadMultipart,
+  responses: {
+    201: { description: 'Stored: the document with every check result', schema: ZDocument },
+    400: { description: 'No file, two files, unknown slot or field, cardLast4 missing for CARD_FRONT' },
+    409: { description: 'Uploads are not allowed in this status (or for this slot)' },
+    413: { description: 'File larger than MAX_UPLOAD_BYTES' },
+    415: { description: 'Not an accepted format (decided from the bytes)' },
+    422: { description: 'Checks failed (details.checks), last 4 mismatch, or a full card number is visible' },
+  },
+});
+
+const remove = describeRoute({
+  method: 'delete',
+  path: '/api/v1/appeals/:id/documents/:docId',
+  summary: 'Remove a document before submission',
+  tags: ['documents'],
+  security: ['buyer'],
+  roles: ['buyer of this appeal'],
+  params: ZDocumentParams,
+  responses: { 204: { description: 'Removed (the stored copy is deleted)' } },
+});
+
+export function documentsRoutes(deps: Deps): Router {
+  const intake: IntakeDeps = {
+    ...deps,
+    storage: documentStorage(deps.config),
+    ocr: () => sharedOcrPool(deps),
+  };
+  const r = Router();
+  r.post(
+    upload.path,
+    requireBuyerOf('id'),
+    singleFileUpload({ maxBytes: deps.config.MAX_UPLOAD_BYTES }),
+    async (req, res) => {
+      try {
+        const { params } = parseRequest(upload, req);
+        if (!req.file) {
+          throw new AppError('UPLOAD.INVALID', 'The request has no file: send it in the "file" field.');
+        }
+        const fields = ZUploadFields.parse({ ...req.body });
+        const doc = await uploadDocument(intake, { appealId: params.id, fields, filePath: req.file.path });
+        res.status(201).set('Cache-Control', 'no-store').json(doc);
+      } finally {
+        await removeUpload(req);
+      }
+    },
+  );
+  r.delete(remove.path, requireBuyerOf('id'), async (req, res) => {
+    const { params } = parseRequest(remove, req);
+    await removeDocument(intake, params.id, params.docId);
+    res.status(204).end();
+  });
+  return r;
+}
