@@ -1,0 +1,110 @@
+// Reads what the PDF rule needs (pages, password, active content) with pdfjs-dist, without rendering.
+// pdfjs runs in-process ("fake worker": the legacy Node build parses on the main thread), with eval, font
+// loading, XFA and fetching switched off: we only parse structure, we never execute or draw anything.
+import type { PdfMeasurements } from './checks.rules.ts';
+
+type PdfJs = typeof import('pdfjs-dist/legacy/build/pdf.mjs');
+
+let pdfjsPromise: Promise<PdfJs> | undefined;
+
+// Imported lazily: ~100 ms to load, and most uploads are photos.
+function loadPdfJs(): Promise<PdfJs> {
+  pdfjsPromise ??= import('pdfjs-dist/legacy/build/pdf.mjs');
+  return pdfjsPromise;
+}
+
+export type PdfReading =
+  | { ok: true; measurements: PdfMeasurements }
+  | { ok: false; failure: 'corrupt'; reason: string };
+
+/** A parse that takes longer than this is treated as unreadable (pathological xref reconstruction). */
+const PARSE_TIMEOUT_MS = 15_000;
+
+function isPasswordError(e: unknown): boolean {
+  return typeof e === 'object' && e !== null && (e as { name?: string }).name === 'PasswordException';
+}
+
+function nonEmpty(v: unknown): boolean {
+  if (v === null || v === undefined) return false;
+  if (Array.isArray(v)) return v.length > 0;
+  if (typeof v === 'object') return Object.keys(v).length > 0;
+  return true;
+}
+
+/**
+ * Parses a PDF and measures it. Every page is loaded (not rendered) so that a page tree that lies about its
+ * /Count, or a page that cannot be read, counts as corrupt. Never throws for bad input.
+ */
+export async function readPdf(bytes: Uint8Array, opts: { maxPages: number }): Promise<PdfReading> {
+  const pdfjs = await loadPdfJs();
+  // pdfjs takes ownership of (and may detach) the array it is given: hand it a copy.
+  const task = pdfjs.getDocument({
+    data: new Uint8Array(bytes),
+    isEvalSupported: false,
+    disableFontFace: true,
+    useSystemFonts: false,
+    useWorkerFetch: false,
+    useWasm: false,
+    enableXfa: false,
+    isOffscreenCanvasSupported: false,
+    isImageDecoderSupported: false,
+    disableAutoFetch: true,
+    disableStream: true,
+    disableRange: true,
+    stopAtErrors: true,
+    verbosity: 0,
+  });
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('PDF parsing timed out')), PARSE_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([measure(task), timeout]);
+  } catch (e) {
+    if (isPasswordError(e)) {
+      return {
+        ok: true,
+        measurements: {
+          pageCount: 0,
+          passwordRequired: true,
+          encrypted: true,
+          hasJavaScript: false,
+          hasAttachments: false,
+        },
+      };
+    }
+    return { ok: false, failure: 'corrupt', reason: e instanceof Error ? e.name : 'unknown' };
+  } finally {
+    clearTimeout(timer);
+    await task.destroy().catch(() => undefined);
+  }
+
+  async function measure(t: typeof task): Promise<PdfReading> {
+    const doc = await t.promise;
+    const pageCount = doc.numPages;
+    const meta = await doc.getMetadata();
+    const info = meta.info as { EncryptFilterName?: string | null };
+    let hasJavaScript = nonEmpty(await doc.getJSActions());
+    const hasAttachments = nonEmpty(await doc.getAttachments());
+    // More pages than allowed is already a rejection; do not spend time loading hundreds of them.
+    const pagesToLoad = Math.min(pageCount, opts.maxPages);
+    for (let i = 1; i <= pagesToLoad; i += 1) {
+      const page = await doc.getPage(i);
+      if (!hasJavaScript && nonEmpty(await page.getJSActions())) hasJavaScript = true;
+      if (!hasJavaScript) {
+        const annotations = (await page.getAnnotations()) as { actions?: unknown }[];
+        if (annotations.some((a) => nonEmpty(a.actions))) hasJavaScript = true;
+      }
+    }
+    return {
+      ok: true,
+      measurements: {
+        pageCount,
+        passwordRequired: false,
+        encrypted: Boolean(info.EncryptFilterName),
+        hasJavaScript,
+        hasAttachments,
+      },
+    };
+  }
+}

@@ -1,0 +1,604 @@
+// The document checker's adapter: reads the upload, measures it with sharp (libvips) or pdfjs, and hands the
+// measurements to the pure rules in checks.rules.ts. Entry point: inspectUpload().
+//
+// Cost model (the benchmark compares against a plain `sharp(buf).raw().toBuffer()`):
+// - Rejections are decided from size, magic bytes and the header only: no pixel is decoded for an empty,
+//   oversized, wrongly typed or pixel-bomb file.
+// - An accepted image is decoded ONCE at full resolution; that decode, with failOn, is the integrity check.
+//   Everything else derives from the decoded raw pixels: one resize to the OCR size, one small resize to the
+//   normalised measuring size, and the sanitised JPEG encode, which runs in the libuv pool while the
+//   statistics are computed on the main thread.
+import { readFile, stat } from 'node:fs/promises';
+import sharp, { type Metadata, type ResizeOptions, type Sharp } from 'sharp';
+import { readPdf } from './checks.pdf.ts';
+import {
+  type CheckResult,
+  checkFormat,
+  checkImageQuality,
+  checkIntegrity,
+  checkPdf,
+  checkPixels,
+  checkResolution,
+  checkSize,
+  type DetectedFormat,
+  detectFormat,
+  type ImageMeasurements,
+  type Inspection,
+  type IntegrityFailure,
+  type Slot,
+} from './checks.rules.ts';
+import { DEFAULT_THRESHOLDS, type Thresholds } from './checks.thresholds.ts';
+
+export type { CheckResult, Inspection, InspectionTimings, Slot } from './checks.rules.ts';
+export {
+  DUPLICATE_MAX_DISTANCE,
+  hammingDistance,
+  hardRulesPassed,
+  overridable,
+} from './checks.rules.ts';
+export { DEFAULT_THRESHOLDS, resolveThresholds, type Thresholds } from './checks.thresholds.ts';
+
+/** Long side of the image the heuristics are measured on. The calibrated thresholds depend on it. */
+export const NORMALISED_LONG_SIDE = 1000;
+/**
+ * The OCR input: a greyscale JPEG between OCR_MIN_WIDTH and OCR_MAX_WIDTH wide (narrower images are
+ * enlarged to OCR_WIDTH). The range lets a JPEG be decoded at a shrink-on-load scale (1/2, 1/4, 1/8)
+ * instead of at full size and then resized.
+ */
+const OCR_WIDTH = 1600;
+const OCR_MIN_WIDTH = 1300;
+const OCR_MAX_WIDTH = 2000;
+const OCR_MAX_HEIGHT = 2400;
+const OCR_QUALITY = 85;
+const SANITISED_QUALITY = 90;
+/**
+ * Triangle filter for the measuring and OCR downscales: a third cheaper than lanczos3 on a full-size image
+ * and anti-aliased all the same. The sharpness threshold was calibrated with it.
+ */
+const RESIZE_KERNEL = 'linear';
+/** The measuring size: small images are enlarged, so every score is taken at the same scale. */
+const NORMALISED_GEOMETRY: ResizeOptions = Object.freeze({
+  width: NORMALISED_LONG_SIDE,
+  height: NORMALISED_LONG_SIDE,
+  fit: 'inside',
+  kernel: RESIZE_KERNEL,
+});
+
+/**
+ * OCR size for an image `width` px wide (after orientation): the coarsest JPEG shrink-on-load scale that
+ * keeps at least OCR_MIN_WIDTH, capped at OCR_MAX_WIDTH; never enlarged here (ocrJpeg enlarges small
+ * ones). Asking for floor(width / k) lets sharp pick the 1/k scale, then trim the last pixel.
+ */
+export function ocrGeometry(width: number, height: number): ResizeOptions {
+  let target = width;
+  for (const k of [8, 4, 2]) {
+    if (width / k >= OCR_MIN_WIDTH) {
+      target = Math.floor(width / k);
+      break;
+    }
+  }
+  return {
+    width: Math.min(target, OCR_MAX_WIDTH),
+    height: Math.min(height, OCR_MAX_HEIGHT),
+    fit: 'inside',
+    withoutEnlargement: true,
+    kernel: RESIZE_KERNEL,
+  };
+}
+
+/**
+ * Whether this sharp build decodes HEIC (HEVC-coded HEIF). The prebuilt sharp binaries ship libheif with the
+ * AV1 decoder only (patent licensing), so it reads AVIF but not iPhone HEIC; a libvips built with libde265
+ * lists .heic among the heif loader's suffixes, and then HEIC is allowed.
+ */
+export const HEIC_DECODABLE: boolean = (sharp.format.heif?.input.fileSuffix ?? []).includes('.heic');
+
+export type UploadInput = { path: string } | { buffer: Buffer };
+
+export interface InspectOptions {
+  /** produce `sanitised` when every hard rule passed (default true) */
+  sanitise?: boolean;
+  /** produce `ocrInput` for images when every hard rule passed (default true) */
+  ocrInput?: boolean;
+}
+
+/**
+ * Runs every check of SPEC section 3 ("Image checks") that does not need OCR, on an upload for `slot`.
+ * Never throws for bad input (bad input is a failed check); throws only for I/O errors on `path`.
+ * `opts` lets a caller that only wants the verdict (a pre-check, the benchmark) skip the two encodes.
+ */
+export async function inspectUpload(
+  input: UploadInput,
+  slot: Slot,
+  t: Thresholds = DEFAULT_THRESHOLDS,
+  opts: InspectOptions = {},
+): Promise<Inspection> {
+  const started = performance.now();
+  let bytes: Buffer;
+  if ('path' in input) {
+    // stat first: an oversized file is refused without reading it into memory
+    const { size } = await stat(input.path);
+    const sizeCheck = checkSize(size, t);
+    if (!sizeCheck.passed) return rejected(null, [sizeCheck]);
+    bytes = await readFile(input.path);
+  } else {
+    bytes = input.buffer;
+  }
+  const size = checkSize(bytes.length, t);
+  if (!size.passed) return rejected(null, [size]);
+
+  const detected = detectFormat(bytes);
+  const format = checkFormat(detected, slot, { heicDecodable: HEIC_DECODABLE });
+  if (!format.passed) return rejected(detected.format, [size, format]);
+
+  if (detected.format === 'pdf') return inspectPdf(bytes, [size, format], t, opts);
+  return inspectImage(bytes, detected, slot, size, t, opts, started);
+}
+
+function rejected(format: string | null, checks: CheckResult[]): Inspection {
+  return { kind: 'rejected', format, checks, passed: false };
+}
+
+async function inspectPdf(
+  bytes: Buffer,
+  checks: CheckResult[],
+  t: Thresholds,
+  opts: InspectOptions,
+): Promise<Inspection> {
+  const reading = await readPdf(bytes, { maxPages: t.maxPdfPages });
+  if (!reading.ok) return rejected('pdf', [...checks, checkIntegrity('corrupt', 'pdf')]);
+  const pdf = checkPdf(reading.measurements, t);
+  const all = [...checks, checkIntegrity(null, 'pdf'), pdf];
+  const result: Inspection = {
+    kind: 'pdf',
+    format: 'pdf',
+    checks: all,
+    passed: all.every((c) => c.passed),
+    pageCount: reading.measurements.pageCount,
+  };
+  // PDFs are the one upload stored as received: nothing in this stack can rewrite a PDF faithfully (see
+  // docs/calibration.md). The pdf rule has refused password protection, script and attachments.
+  if (pdf.passed && opts.sanitise !== false) result.sanitised = { bytes, mimeType: 'application/pdf' };
+  return result;
+}
+
+/** sharp reports AVIF and HEIC both as 'heif'; the compression tells them apart. */
+function decoderFormatName(meta: Metadata): string {
+  if (meta.format === 'heif') {
+    if (meta.compression === 'av1') return 'avif';
+    if (meta.compression === 'hevc') return 'heic';
+  }
+  return meta.format ?? 'unknown';
+}
+
+function integrityFailure(e: unknown): IntegrityFailure {
+  const text = e instanceof Error ? e.message : String(e);
+  return /premature end|truncat|not enough data|unexpected end|end of (file|stream)|read error/i.test(text)
+    ? 'truncated'
+    : 'corrupt';
+}
+
+interface RawImage {
+  data: Buffer;
+  raw: { width: number; height: number; channels: 1 | 3 };
+}
+
+async function inspectImage(
+  bytes: Buffer,
+  detected: DetectedFormat,
+  slot: Slot,
+  size: CheckResult,
+  t: Thresholds,
+  opts: InspectOptions,
+  started: number,
+): Promise<Inspection> {
+  // Header only. The pixel limit is off for this one call because sharp applies it after reading the
+  // header anyway, and the dimensions are needed to tell the buyer what is wrong; checkPixels rejects
+  // before anything is decoded, and every decoding call below carries the limit.
+  let meta: Metadata;
+  try {
+    meta = await sharp(bytes, { limitInputPixels: false, failOn: 'error' }).metadata();
+  } catch {
+    const format = checkFormat(detected, slot, { heicDecodable: HEIC_DECODABLE });
+    return rejected(detected.format, [size, format, checkIntegrity('unreadable-header')]);
+  }
+  const format = checkFormat(detected, slot, {
+    heicDecodable: HEIC_DECODABLE,
+    decoderFormat: decoderFormatName(meta),
+  });
+  if (!format.passed) return rejected(detected.format, [size, format]);
+  const pixels = checkPixels(meta.width ?? 0, meta.height ?? 0, t);
+  if (!pixels.passed) return rejected(detected.format, [size, format, pixels]);
+
+  // Resolution is a header fact too (EXIF orientation applied), so the encodes can start with the decode.
+  const width = meta.autoOrient?.width ?? meta.width ?? 0;
+  const height = meta.autoOrient?.height ?? meta.height ?? 0;
+  const resolution = checkResolution(width, height, slot, t);
+  const wantSanitised = resolution.passed && opts.sanitise !== false;
+  const wantOcr = resolution.passed && opts.ocrInput !== false;
+  const decoder = (): Sharp => decodePipeline(bytes, meta, t);
+
+  let encodeMs = 0;
+  const timed = <T>(p: Promise<T>): Promise<Settled<T>> => {
+    const t0 = performance.now();
+    return settle(p).finally(() => {
+      encodeMs += performance.now() - t0;
+    });
+  };
+
+  let sanitised: Promise<Settled<Buffer>> | undefined;
+  let mid: Settled<RawImage>;
+  if (detected.format === 'jpeg') {
+    // JPEG: two streaming pipelines instead of one full-size raw image. The measuring decode uses
+    // shrink-on-load (DCT scaling still entropy-decodes every block, so truncation fails it exactly like
+    // a full decode), and the stored copy is decoded and encoded strip by strip. Measured here: cheaper
+    // than materialising a 12-36 MB raw buffer and reading it twice (docs/calibration.md, "Cost").
+    if (wantSanitised) sanitised = timed(encodeSanitised(decoder()));
+    const target = wantOcr ? ocrGeometry(width, height) : NORMALISED_GEOMETRY;
+    mid = await settle(toRaw(decoder().resize(target)));
+  } else {
+    // PNG, WebP, AVIF decode at full cost whatever the output size: decode once, derive the rest.
+    const full = await settle(toRaw(decoder()));
+    if (full.ok && wantSanitised) sanitised = timed(encodeSanitised(rawPipeline(full.value, t)));
+    mid = full.ok && wantOcr ? await settle(shrinkRaw(full.value, ocrGeometry(width, height), t)) : full;
+  }
+  const decodedAt = performance.now();
+  if (!mid.ok) {
+    await sanitised;
+    return rejected(detected.format, [size, format, pixels, checkIntegrity(integrityFailure(mid.error))]);
+  }
+
+  const ocr = wantOcr ? timed(ocrJpeg(mid.value, t)) : undefined;
+  const measureStarted = performance.now();
+  const norm = await resizeRaw(mid.value, NORMALISED_GEOMETRY, t);
+  const measured = measureRaw(norm.data, norm.raw.width, norm.raw.height, norm.raw.channels, t.blownOutLevel);
+  const measureEnded = performance.now();
+
+  const stored = sanitised ? await sanitised : undefined;
+  if (stored && !stored.ok) {
+    // the measuring decode passed but the full decode did not: the file is still not whole
+    return rejected(detected.format, [size, format, pixels, checkIntegrity(integrityFailure(stored.error))]);
+  }
+  const ocrResult = ocr ? await ocr : undefined;
+  if (ocrResult && !ocrResult.ok) throw ocrResult.error;
+
+  const checks = [
+    size,
+    format,
+    pixels,
+    checkIntegrity(null),
+    resolution,
+    ...checkImageQuality(measured, slot, t),
+  ];
+  const result: Inspection = {
+    kind: 'image',
+    format: detected.format,
+    checks,
+    passed: checks.every((c) => c.passed),
+    width,
+    height,
+    perceptualHash: measured.dHash,
+  };
+  if (stored?.ok) result.sanitised = { bytes: stored.value, mimeType: 'image/jpeg' };
+  if (ocrResult?.ok) result.ocrInput = ocrResult.value;
+  result.timings = {
+    totalMs: round1(performance.now() - started),
+    decodeMs: round1(decodedAt - started),
+    measureMs: round1(measureEnded - measureStarted),
+    encodeMs: round1(encodeMs),
+  };
+  return result;
+}
+
+type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
+/** Never rejects, so a pipeline started early cannot become an unhandled rejection. */
+function settle<T>(p: Promise<T>): Promise<Settled<T>> {
+  return p.then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
+}
+
+/**
+ * The one way an upload is decoded: integrity-checked, pixel-limited, auto-oriented, flattened onto white
+ * and converted to 8-bit sRGB (CMYK, embedded profiles such as Display P3, 16-bit samples) or 8-bit grey.
+ */
+function decodePipeline(bytes: Buffer, meta: Metadata, t: Thresholds): Sharp {
+  const pipeline = sharp(bytes, { failOn: 'error', limitInputPixels: t.maxPixels, sequentialRead: true });
+  pipeline.autoOrient();
+  // A transparent background becomes white, as it would look on paper; the stored copy is a JPEG.
+  if (meta.hasAlpha) pipeline.flatten({ background: '#ffffff' });
+  const grey = meta.channels === 1 || meta.space === 'b-w' || meta.space === 'grey16';
+  return pipeline.toColourspace(grey ? 'b-w' : 'srgb');
+}
+
+function rawPipeline(img: RawImage, t: Thresholds): Sharp {
+  return sharp(img.data, { raw: img.raw, limitInputPixels: t.maxPixels }).toColourspace(
+    img.raw.channels === 1 ? 'b-w' : 'srgb',
+  );
+}
+
+/** The stored copy: pixels only, so no EXIF, GPS, XMP, ICC, comment or appended bytes survive. */
+function encodeSanitised(pipeline: Sharp): Promise<Buffer> {
+  return pipeline
+    .jpeg({ quality: SANITISED_QUALITY, chromaSubsampling: '4:2:0', optimiseCoding: false })
+    .toBuffer();
+}
+
+async function toRaw(pipeline: Sharp): Promise<RawImage> {
+  const { data, info } = await pipeline.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+  if (info.channels !== 1 && info.channels !== 3) throw new Error(`unexpected ${info.channels} channels`);
+  return { data, raw: { width: info.width, height: info.height, channels: info.channels } };
+}
+
+function round1(v: number): number {
+  return Math.round(v * 10) / 10;
+}
+
+/** Shrinks to a geometry; returns the input when it already fits. */
+async function shrinkRaw(img: RawImage, geometry: ResizeOptions, t: Thresholds): Promise<RawImage> {
+  if (img.raw.width <= (geometry.width ?? 0) && img.raw.height <= (geometry.height ?? 0)) return img;
+  return resizeRaw(img, geometry, t);
+}
+
+/** Resizes raw pixels; skipped when the image already has the target's size. */
+async function resizeRaw(img: RawImage, geometry: ResizeOptions, t: Thresholds): Promise<RawImage> {
+  const long = Math.max(img.raw.width, img.raw.height);
+  if (geometry === NORMALISED_GEOMETRY && long === NORMALISED_LONG_SIDE) return img;
+  return toRaw(rawPipeline(img, t).resize(geometry));
+}
+
+/** Greyscale JPEG about OCR_WIDTH wide (small photos are enlarged so the OCR step sees a steady scale). */
+async function ocrJpeg(img: RawImage, t: Thresholds): Promise<Buffer> {
+  const { width, height, channels } = img.raw;
+  const grey = channels === 1 ? img.data : lumaPlane(u8(img.data), width * height);
+  const pipeline = sharp(grey, { raw: { width, height, channels: 1 }, limitInputPixels: t.maxPixels });
+  if (width < OCR_WIDTH && height < OCR_MAX_HEIGHT) {
+    pipeline.resize({ width: OCR_WIDTH, height: OCR_MAX_HEIGHT, fit: 'inside', kernel: RESIZE_KERNEL });
+  }
+  // without b-w, sharp would expand the single band to three for JPEG output
+  return pipeline.toColourspace('b-w').jpeg({ quality: OCR_QUALITY, optimiseCoding: false }).toBuffer();
+}
+
+/** Rec. 601 luma of interleaved RGB(A...), as one byte per pixel. */
+function lumaPlane(rgb: Uint8Array, pixels: number, channels = 3): Uint8Array {
+  const out = new Uint8Array(pixels);
+  for (let i = 0, j = 0; i < pixels; i += 1, j += channels) {
+    out[i] = (77 * rgb[j]! + 150 * rgb[j + 1]! + 29 * rgb[j + 2]! + 128) >> 8;
+  }
+  return out;
+}
+
+export interface RawMeasurements extends ImageMeasurements {
+  /** 64-bit difference hash, 16 hex characters */
+  dHash: string;
+}
+
+/** Colourfulness is measured on the image averaged down to about this many cells on the long side. */
+export const COLOUR_GRID_LONG_SIDE = 64;
+
+/** A plain Uint8Array view: one element type keeps the hot loops below monomorphic. */
+function u8(a: Uint8Array): Uint8Array {
+  return a.constructor === Uint8Array ? a : new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+}
+
+/** Exclusive end index of each of `cells` equal ranges over [0, length). */
+function cellEnds(length: number, cells: number): Uint32Array {
+  const ends = new Uint32Array(cells);
+  for (let c = 0; c < cells; c += 1) ends[c] = Math.floor(((c + 1) * length) / cells);
+  return ends;
+}
+
+/**
+ * Pixel statistics of an 8-bit image (1 or 3+ interleaved channels; only the first three are read):
+ * luminance mean and standard deviation, blown-out share, the variance of the 4-neighbour Laplacian of the
+ * luminance, a 9x8 difference hash, and colourfulness. Pure; exported for calibration.
+ */
+export function measureRaw(
+  data: Uint8Array,
+  width: number,
+  height: number,
+  channels: number,
+  blownOutLevel: number,
+): RawMeasurements {
+  const px = u8(data);
+  const n = width * height;
+  const grey = channels === 1 ? px : lumaPlane(px, n, channels);
+  const hist = new Float64Array(256);
+  for (let i = 0; i < n; i += 1) {
+    const v = grey[i]!;
+    hist[v] = hist[v]! + 1;
+  }
+  let sum = 0;
+  let sumSq = 0;
+  let blown = 0;
+  for (let v = 0; v < 256; v += 1) {
+    const k = hist[v]!;
+    sum += k * v;
+    sumSq += k * v * v;
+    if (v >= blownOutLevel) blown += k;
+  }
+  const colour = colourfulness(px, width, height, channels);
+  const mean = n === 0 ? 0 : sum / n;
+  const variance = n === 0 ? 0 : Math.max(0, sumSq / n - mean * mean);
+  return {
+    laplacianVariance: laplacianVariance(grey, width, height),
+    meanLuminance: mean,
+    contrast: Math.sqrt(variance),
+    blownOutShare: n === 0 ? 0 : blown / n,
+    colourfulness: colour.balanced,
+    uncorrectedColourfulness: colour.uncorrected,
+    dHash: dHash(grey, width, height),
+  };
+}
+
+export interface Colourfulness {
+  /** Hasler-Suesstrunk colourfulness of the cells after grey-world white balance */
+  balanced: number;
+  /** the same without white balance; 0 when every cell is neutral grey */
+  uncorrected: number;
+}
+
+/** Grey-world gains are clamped: a nearly empty channel must not be blown up into colour. */
+const MAX_GAIN = 2.5;
+
+/**
+ * Hasler and Suesstrunk's colourfulness (2003): spread plus 0.3 x mean of the opponent channels R-G and
+ * (R+G)/2-B, measured on cells of about 1/64 of the long side, because colour is a property of regions:
+ * pixel-level colour (sensor noise on a black-and-white copy, or the alternating green and magenta rows
+ * of gamma_dalai_lama_gray.jpg, which the eye sees as grey) must not count. `balanced` first applies a
+ * grey-world white balance, so a black-and-white copy photographed under warm or blue light (every pixel
+ * the same hue, chroma proportional to brightness) measures as grey as it is.
+ */
+export function colourfulness(
+  data: Uint8Array,
+  width: number,
+  height: number,
+  channels: number,
+): Colourfulness {
+  if (channels < 3 || width === 0 || height === 0) return { balanced: 0, uncorrected: 0 };
+  const px = u8(data);
+  const long = Math.max(width, height);
+  const cols = Math.max(1, Math.round((COLOUR_GRID_LONG_SIDE * width) / long));
+  const rows = Math.max(1, Math.round((COLOUR_GRID_LONG_SIDE * height) / long));
+  const cells = cols * rows;
+  const r = new Float64Array(cells);
+  const g = new Float64Array(cells);
+  const b = new Float64Array(cells);
+  const count = new Float64Array(cells);
+  const xEnds = cellEnds(width, cols);
+  for (let y = 0; y < height; y += 1) {
+    const base = Math.min(rows - 1, Math.floor((y * rows) / height)) * cols;
+    let j = y * width * channels;
+    let x = 0;
+    for (let c = 0; c < cols; c += 1) {
+      const xEnd = xEnds[c]!;
+      const xStart = x;
+      let rs = 0;
+      let gs = 0;
+      let bs = 0;
+      for (; x < xEnd; x += 1, j += channels) {
+        rs += px[j]!;
+        gs += px[j + 1]!;
+        bs += px[j + 2]!;
+      }
+      r[base + c] = r[base + c]! + rs;
+      g[base + c] = g[base + c]! + gs;
+      b[base + c] = b[base + c]! + bs;
+      count[base + c] = count[base + c]! + xEnd - xStart;
+    }
+  }
+  let rAll = 0;
+  let gAll = 0;
+  let bAll = 0;
+  for (let c = 0; c < cells; c += 1) {
+    const k = count[c]!;
+    if (k === 0) continue;
+    r[c] = r[c]! / k;
+    g[c] = g[c]! / k;
+    b[c] = b[c]! / k;
+    rAll += r[c]!;
+    gAll += g[c]!;
+    bAll += b[c]!;
+  }
+  const grey = (rAll + gAll + bAll) / 3;
+  const gain = (sum: number) => (sum <= 0 ? 1 : Math.min(MAX_GAIN, Math.max(1 / MAX_GAIN, grey / sum)));
+  return {
+    balanced: hasler(r, g, b, count, gain(rAll), gain(gAll), gain(bAll)),
+    uncorrected: hasler(r, g, b, count, 1, 1, 1),
+  };
+}
+
+function hasler(
+  r: Float64Array,
+  g: Float64Array,
+  b: Float64Array,
+  count: Float64Array,
+  kr: number,
+  kg: number,
+  kb: number,
+): number {
+  let rgSum = 0;
+  let rgSq = 0;
+  let ybSum = 0;
+  let ybSq = 0;
+  let used = 0;
+  for (let c = 0; c < r.length; c += 1) {
+    if (count[c] === 0) continue;
+    used += 1;
+    const rc = Math.min(255, r[c]! * kr);
+    const gc = Math.min(255, g[c]! * kg);
+    const bc = Math.min(255, b[c]! * kb);
+    const rg = rc - gc;
+    const yb = (rc + gc) / 2 - bc;
+    rgSum += rg;
+    rgSq += rg * rg;
+    ybSum += yb;
+    ybSq += yb * yb;
+  }
+  if (used === 0) return 0;
+  const rgMean = rgSum / used;
+  const ybMean = ybSum / used;
+  const rgVar = Math.max(0, rgSq / used - rgMean * rgMean);
+  const ybVar = Math.max(0, ybSq / used - ybMean * ybMean);
+  return Math.sqrt(rgVar + ybVar) + 0.3 * Math.sqrt(rgMean * rgMean + ybMean * ybMean);
+}
+
+/** Variance of the 4-neighbour Laplacian over the interior pixels of a greyscale plane. */
+export function laplacianVariance(plane: Uint8Array, width: number, height: number): number {
+  if (width < 3 || height < 3) return 0;
+  const grey = u8(plane);
+  let sum = 0;
+  let sumSq = 0;
+  for (let y = 1; y < height - 1; y += 1) {
+    const row = y * width;
+    for (let x = 1; x < width - 1; x += 1) {
+      const i = row + x;
+      const l = grey[i - 1]! + grey[i + 1]! + grey[i - width]! + grey[i + width]! - 4 * grey[i]!;
+      sum += l;
+      sumSq += l * l;
+    }
+  }
+  const count = (width - 2) * (height - 2);
+  const mean = sum / count;
+  return Math.max(0, sumSq / count - mean * mean);
+}
+
+/**
+ * Difference hash: the plane averaged into 9 x 8 cells; each bit says whether a cell is brighter than its
+ * right-hand neighbour. Row-major, most significant bit first, as 16 hex characters.
+ */
+export function dHash(plane: Uint8Array, width: number, height: number): string {
+  const cols = 9;
+  const rows = 8;
+  const grey = u8(plane);
+  const sums = new Float64Array(cols * rows);
+  const counts = new Float64Array(cols * rows);
+  const xEnds = cellEnds(width, cols);
+  for (let y = 0; y < height; y += 1) {
+    const base = Math.min(rows - 1, Math.floor((y * rows) / height)) * cols;
+    let i = y * width;
+    let x = 0;
+    for (let c = 0; c < cols; c += 1) {
+      const xEnd = xEnds[c]!;
+      const xStart = x;
+      let s = 0;
+      for (; x < xEnd; x += 1, i += 1) s += grey[i]!;
+      sums[base + c] = sums[base + c]! + s;
+      counts[base + c] = counts[base + c]! + xEnd - xStart;
+    }
+  }
+  let hex = '';
+  for (let r = 0; r < rows; r += 1) {
+    let byte = 0;
+    for (let c = 0; c < cols - 1; c += 1) {
+      const i = r * cols + c;
+      const left = sums[i]! / Math.max(1, counts[i]!);
+      const right = sums[i + 1]! / Math.max(1, counts[i + 1]!);
+      byte = (byte << 1) | (left > right ? 1 : 0);
+    }
+    hex += byte.toString(16).padStart(2, '0');
+  }
+  return hex;
+}
