@@ -57,6 +57,7 @@ export async function scheduleRefundInTx(
         fromStatus: 'SCHEDULED',
         actorType: 'SYSTEM',
         reason: input.cause,
+        createdAt: input.decidedAt,
       },
     });
   }

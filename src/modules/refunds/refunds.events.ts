@@ -92,13 +92,13 @@ export async function recordRefundEvent(
       }
       await applyEventInTx(tx, deps, refundId, input, actor, key, now);
       const body = await getRefundItem({ prisma: tx, clock: deps.clock }, refundId);
-      if (key) {
-        await tx.idempotencyRecord.update({
-          where: { scope_key: { scope: refundEventScope(refundId), key } },
-          data: { responseStatus: 200, responseBody: body as unknown as Prisma.InputJsonValue },
-        });
-      }
-      return { status: 200, body, replayed: false };
+      if (!key) return { status: 200, body, replayed: false };
+      // answer what was stored (jsonb orders keys its own way), so a replay is byte-for-byte the same
+      const stored = await tx.idempotencyRecord.update({
+        where: { scope_key: { scope: refundEventScope(refundId), key } },
+        data: { responseStatus: 200, responseBody: body as unknown as Prisma.InputJsonValue },
+      });
+      return { status: 200, body: stored.responseBody as unknown as RefundItem, replayed: false };
     },
     { timeout: 15_000, maxWait: 10_000 },
   );
