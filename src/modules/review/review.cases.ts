@@ -1,0 +1,211 @@
+// Read side of the review desk: the queue, one case, the reason-code catalogue, team SLA figures.
+// Visibility: a LEAD sees every case; a REVIEWER sees the cases assigned to them, the unassigned pool and
+// the cases they worked on before (a resubmission they asked for, a decision they made).
+import type { Prisma } from '../../generated/prisma/client.ts';
+import type { StaffRole } from '../../http/types.ts';
+import type { Deps } from '../../platform/deps.ts';
+import { AppError } from '../../platform/errors.ts';
+import { money } from '../../platform/money.ts';
+import { getAppealView } from '../appeals/appeals.service.ts';
+
+export interface Viewer {
+  id: string;
+  roles: readonly StaffRole[];
+}
+
+const OPEN_STATUSES = ['SUBMITTED', 'IN_REVIEW'] as const;
+
+function iso(d: Date | null | undefined): string | null {
+  return d ? d.toISOString() : null;
+}
+
+function reviewerScope(v: Viewer): Prisma.AppealWhereInput | null {
+  if (v.roles.includes('LEAD')) return null;
+  return {
+    OR: [
+      { assigneeId: v.id },
+      { assigneeId: null, status: { in: [...OPEN_STATUSES] } },
+      { lastReviewerId: v.id },
+      { assignments: { some: { reviewerId: v.id } } },
+    ],
+  };
+}
+
+export interface CaseListQuery {
+  limit: number;
+  cursor?: string;
+  status?: string[];
+  assignee?: string;
+  overdue?: boolean;
+  escalated?: boolean;
+  needsLead?: boolean;
+}
+
+/**
+ * The queue, sorted by due time (targetAt, cases without one last). `overdue` means the reply target has
+ * passed (targetAt <= now): the promise to the buyer is already broken, whether or not the hard deadline
+ * (breachAt) has come too. Without a status filter the queue shows open cases (SUBMITTED, IN_REVIEW).
+ */
+export async function listCases(deps: Pick<Deps, 'prisma' | 'clock'>, viewer: Viewer, q: CaseListQuery) {
+  const now = deps.clock.now();
+  const and: Prisma.AppealWhereInput[] = [];
+  and.push({ status: { in: (q.status?.length ? q.status : [...OPEN_STATUSES]) as never } });
+  if (q.assignee === 'me') and.push({ assigneeId: viewer.id });
+  else if (q.assignee === 'unassigned') and.push({ assigneeId: null });
+  else if (q.assignee) and.push({ assigneeId: q.assignee });
+  if (q.overdue === true) and.push({ targetAt: { lte: now } });
+  if (q.overdue === false) and.push({ OR: [{ targetAt: null }, { targetAt: { gt: now } }] });
+  if (q.escalated !== undefined) and.push({ escalated: q.escalated });
+  if (q.needsLead !== undefined) and.push({ needsLead: q.needsLead });
+  const scope = reviewerScope(viewer);
+  if (scope) and.push(scope);
+  const rows = await deps.prisma.appeal.findMany({
+    where: { AND: and },
+    orderBy: [{ targetAt: { sort: 'asc', nulls: 'last' } }, { id: 'asc' }],
+    take: q.limit + 1,
+    ...(q.cursor ? { cursor: { id: q.cursor }, skip: 1 } : {}),
+    include: { order: true, assignee: { select: { id: true, name: true, email: true } } },
+  });
+  const page = rows.slice(0, q.limit);
+  return {
+    items: page.map((a) => ({
+      id: a.id,
+      orderId: a.order.orderId,
+      status: a.status,
+      assignee: a.assignee ? { id: a.assignee.id, name: a.assignee.name } : null,
+      submittedAt: iso(a.submittedAt),
+      targetAt: iso(a.targetAt),
+      warnAt: iso(a.warnAt),
+      breachAt: iso(a.breachAt),
+      escalated: a.escalated,
+      needsLead: a.needsLead,
+      round: a.round,
+      amount: money(a.order.amountMinor, a.order.currency),
+      card: { brand: a.order.cardBrand, last4: a.order.cardLast4 },
+    })),
+    nextCursor: rows.length > q.limit ? page[page.length - 1]!.id : null,
+  };
+}
+
+/** A case id is an appeal id (a UUID); anything else cannot name a case. */
+export function caseIdOr404(id: string): string {
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id))
+    throw new AppError('CASE.NOT_FOUND', 'No such case.');
+  return id;
+}
+
+export async function getCase(deps: Pick<Deps, 'prisma' | 'config'>, viewer: Viewer, id: string) {
+  caseIdOr404(id);
+  const scope = reviewerScope(viewer);
+  const a = await deps.prisma.appeal.findFirst({
+    where: { AND: [{ id }, ...(scope ? [scope] : [])] },
+    include: {
+      order: true,
+      assignee: { select: { id: true, name: true, email: true } },
+      history: { orderBy: { id: 'asc' } },
+      decisions: { orderBy: { createdAt: 'asc' } },
+      slaEvents: { orderBy: { firedAt: 'asc' } },
+    },
+  });
+  if (!a) throw new AppError('CASE.NOT_FOUND', 'No such case.');
+  const view = await getAppealView(deps, id);
+  return {
+    ...view,
+    assignee: a.assignee,
+    lastReviewerId: a.lastReviewerId,
+    submittedAt: iso(a.submittedAt),
+    firstSubmittedAt: iso(a.firstSubmittedAt),
+    slaStartAt: iso(a.slaStartAt),
+    slaPausedAt: iso(a.slaPausedAt),
+    targetAt: iso(a.targetAt),
+    warnAt: iso(a.warnAt),
+    breachAt: iso(a.breachAt),
+    escalated: a.escalated,
+    needsLead: a.needsLead,
+    decidedAt: iso(a.decidedAt),
+    order: {
+      ...view.order,
+      buyerName: a.order.buyerName,
+      buyerLocale: a.order.buyerLocale,
+      issuerCountry: a.order.cardIssuerCountry,
+      paymentCaptured: a.order.paymentCaptured,
+      state: a.order.state,
+    },
+    history: a.history.map((h) => ({
+      id: String(h.id),
+      at: h.at.toISOString(),
+      actorType: h.actorType,
+      actorId: h.actorId,
+      action: h.action,
+      from: h.fromStatus,
+      to: h.toStatus,
+      reason: h.reason,
+      data: h.data,
+    })),
+    decisions: a.decisions.map((d) => ({
+      id: d.id,
+      round: d.round,
+      kind: d.kind,
+      state: d.state,
+      reviewerId: d.reviewerId,
+      reasonCodes: d.reasonCodes,
+      buyerMessage: d.buyerMessage,
+      internalNote: d.internalNote,
+      slots: d.slots,
+      secondApproverId: d.secondApproverId,
+      secondApprovedAt: iso(d.secondApprovedAt),
+      createdAt: d.createdAt.toISOString(),
+    })),
+    slaEvents: a.slaEvents.map((e) => ({
+      kind: e.kind,
+      deadlineAt: e.deadlineAt.toISOString(),
+      firedAt: e.firedAt.toISOString(),
+      firedBy: e.firedBy,
+    })),
+  };
+}
+
+export async function listReasonCodes(deps: Pick<Deps, 'prisma'>) {
+  const rows = await deps.prisma.reasonCode.findMany({ orderBy: [{ sortOrder: 'asc' }, { code: 'asc' }] });
+  return rows.map((r) => ({
+    code: r.code,
+    kind: r.kind,
+    buyerText: { en: r.buyerTextEn, zh: r.buyerTextZh },
+    internalText: r.internalText,
+  }));
+}
+
+/**
+ * Team SLA figures over cases decided (APPROVED or REJECTED) in [from, to): within the 3-day target,
+ * within the 5-day deadline, breached; plus the open cases now overdue, escalated or waiting for a lead.
+ */
+export async function teamSla(deps: Pick<Deps, 'prisma' | 'clock'>, range: { from?: Date; to?: Date }) {
+  const now = deps.clock.now();
+  const rows = await deps.prisma.$queryRaw<
+    { decided: number; withinTarget: number; withinDeadline: number; breached: number }[]
+  >`
+    SELECT count(*)::int AS decided,
+           count(*) FILTER (WHERE target_at IS NOT NULL AND decided_at <= target_at)::int AS "withinTarget",
+           count(*) FILTER (WHERE breach_at IS NOT NULL AND decided_at <= breach_at)::int AS "withinDeadline",
+           count(*) FILTER (WHERE breach_at IS NOT NULL AND decided_at > breach_at)::int AS breached
+    FROM appeals
+    WHERE status IN ('APPROVED', 'REJECTED') AND decided_at IS NOT NULL
+      AND (${range.from ?? null}::timestamptz IS NULL OR decided_at >= ${range.from ?? null}::timestamptz)
+      AND (${range.to ?? null}::timestamptz IS NULL OR decided_at < ${range.to ?? null}::timestamptz)`;
+  const open = await deps.prisma.$queryRaw<
+    { open: number; overdue: number; escalated: number; needsLead: number; unassigned: number }[]
+  >`
+    SELECT count(*)::int AS open,
+           count(*) FILTER (WHERE target_at <= ${now})::int AS overdue,
+           count(*) FILTER (WHERE escalated)::int AS escalated,
+           count(*) FILTER (WHERE needs_lead)::int AS "needsLead",
+           count(*) FILTER (WHERE assignee_id IS NULL)::int AS unassigned
+    FROM appeals WHERE status IN ('SUBMITTED', 'IN_REVIEW')`;
+  return {
+    asOf: now.toISOString(),
+    from: range.from?.toISOString() ?? null,
+    to: range.to?.toISOString() ?? null,
+    decided: rows[0]!,
+    open: open[0]!,
+  };
+}

@@ -1,0 +1,138 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { requireStaff } from '../../http/auth.ts';
+import { describeRoute } from '../../http/openapi.ts';
+import type { Principal } from '../../http/types.ts';
+import { parseRequest } from '../../http/validate.ts';
+import type { Deps } from '../../platform/deps.ts';
+import { caseIdOr404, getCase, listCases, listReasonCodes, teamSla } from './review.cases.ts';
+import { decideCase } from './review.decisions.ts';
+import { assignCase } from './review.routing.ts';
+import {
+  ZAssignRequest,
+  ZCaseListItem,
+  ZCaseListQuery,
+  ZCaseParams,
+  ZDecisionRequest,
+  ZReasonCode,
+  ZTeamSlaQuery,
+} from './review.schemas.ts';
+
+const list = describeRoute({
+  method: 'get',
+  path: '/api/v1/cases',
+  summary: 'The review queue, sorted by due time (targetAt); a reviewer sees their cases and the pool',
+  tags: ['review'],
+  security: ['staff'],
+  roles: ['REVIEWER', 'LEAD'],
+  query: ZCaseListQuery,
+  responses: {
+    200: {
+      description: 'A page of cases',
+      schema: z.object({ items: z.array(ZCaseListItem), nextCursor: z.string().nullable() }),
+    },
+  },
+});
+
+const one = describeRoute({
+  method: 'get',
+  path: '/api/v1/cases/:id',
+  summary: 'A case: the appeal view with documents and checks, SLA deadlines, history and decisions',
+  tags: ['review'],
+  security: ['staff'],
+  roles: ['REVIEWER', 'LEAD'],
+  params: ZCaseParams,
+  responses: { 200: { description: 'The case' } },
+});
+
+const decide = describeRoute({
+  method: 'post',
+  path: '/api/v1/cases/:id/decision',
+  summary: 'Approve, reject or request more information (assignee or lead; second approval by another lead)',
+  tags: ['review'],
+  security: ['staff'],
+  roles: ['REVIEWER', 'LEAD'],
+  params: ZCaseParams,
+  body: ZDecisionRequest,
+  responses: {
+    200: { description: 'The decision and the new status' },
+    400: { description: 'Unknown reason codes, missing reasons or slots' },
+    403: { description: 'Not the assignee' },
+    409: { description: 'Not IN_REVIEW, already decided, or second approval by the same person' },
+  },
+});
+
+const assign = describeRoute({
+  method: 'post',
+  path: '/api/v1/cases/:id/assign',
+  summary: 'Assign or reassign a case (reviewerId), or return it to the pool (null); may exceed the cap',
+  tags: ['review'],
+  security: ['staff'],
+  roles: ['LEAD'],
+  params: ZCaseParams,
+  body: ZAssignRequest,
+  responses: { 200: { description: 'The new assignee' } },
+});
+
+const reasons = describeRoute({
+  method: 'get',
+  path: '/api/v1/reason-codes',
+  summary: 'The reason-code catalogue',
+  tags: ['review'],
+  security: ['staff'],
+  responses: { 200: { description: 'Catalogue', schema: z.object({ items: z.array(ZReasonCode) }) } },
+});
+
+const sla = describeRoute({
+  method: 'get',
+  path: '/api/v1/team/sla',
+  summary: 'Team SLA figures: decided within target / within deadline / breached; open overdue',
+  tags: ['review'],
+  security: ['staff'],
+  roles: ['LEAD'],
+  query: ZTeamSlaQuery,
+  responses: { 200: { description: 'Figures' } },
+});
+
+function staff(p: Principal) {
+  if (p.kind !== 'staff') throw new Error('requireStaff must run first');
+  return { id: p.userId, roles: p.roles };
+}
+
+export function reviewRoutes(deps: Deps): Router {
+  const r = Router();
+  r.get(list.path, requireStaff('REVIEWER', 'LEAD'), async (req, res) => {
+    const { query } = parseRequest(list, req);
+    res.set('Cache-Control', 'no-store').json(await listCases(deps, staff(req.principal), query));
+  });
+  r.get(one.path, requireStaff('REVIEWER', 'LEAD'), async (req, res) => {
+    const { params } = parseRequest(one, req);
+    res.set('Cache-Control', 'no-store').json(await getCase(deps, staff(req.principal), params.id));
+  });
+  r.post(decide.path, requireStaff('REVIEWER', 'LEAD'), async (req, res) => {
+    const { params, body } = parseRequest(decide, req);
+    res.json(await decideCase(deps, caseIdOr404(params.id), body, staff(req.principal)));
+  });
+  r.post(assign.path, requireStaff('LEAD'), async (req, res) => {
+    const { params, body } = parseRequest(assign, req);
+    const out = await assignCase(deps, {
+      appealId: caseIdOr404(params.id),
+      reviewerId: body.reviewerId,
+      leadId: req.principal.kind === 'staff' ? req.principal.userId : '',
+    });
+    res.json({ caseId: params.id, ...out });
+  });
+  r.get(reasons.path, requireStaff(), async (_req, res) => {
+    res.json({ items: await listReasonCodes(deps) });
+  });
+  r.get(sla.path, requireStaff('LEAD'), async (req, res) => {
+    const { query } = parseRequest(sla, req);
+    res.set('Cache-Control', 'no-store').json(
+      await teamSla(deps, {
+        ...(query.from ? { from: new Date(query.from) } : {}),
+        ...(query.to ? { to: new Date(query.to) } : {}),
+      }),
+    );
+  });
+  return r;
+}

@@ -1,0 +1,71 @@
+import { z } from 'zod';
+import { SLOTS } from '../notifications/notifications.templates.ts';
+import { DECISIONS } from './review.rules.ts';
+
+const STATUSES = [
+  'AWAITING_DOCUMENTS',
+  'SUBMITTED',
+  'IN_REVIEW',
+  'MORE_INFO_REQUESTED',
+  'APPROVED',
+  'REJECTED',
+  'EXPIRED',
+  'WITHDRAWN',
+] as const;
+
+const Bool = z.enum(['true', 'false']).transform((s) => s === 'true');
+
+export const ZCaseParams = z.object({ id: z.string().max(64) });
+
+export const ZCaseListQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.uuid().optional(),
+  /** one status or a comma-separated list */
+  status: z
+    .string()
+    .transform((s) => s.split(',').filter(Boolean))
+    .pipe(z.array(z.enum(STATUSES)).max(STATUSES.length))
+    .optional(),
+  assignee: z.union([z.literal('me'), z.literal('unassigned'), z.uuid()]).optional(),
+  overdue: Bool.optional(),
+  escalated: Bool.optional(),
+  needsLead: Bool.optional(),
+});
+
+export const ZDecisionRequest = z.strictObject({
+  decision: z.enum(DECISIONS),
+  reasonCodes: z.array(z.string().trim().min(1).max(64)).max(20).default([]),
+  buyerMessage: z.string().trim().max(4000).nullable().optional(),
+  internalNote: z.string().trim().max(4000).nullable().optional(),
+  slots: z.array(z.enum(SLOTS)).max(SLOTS.length).default([]),
+});
+
+export const ZAssignRequest = z.strictObject({ reviewerId: z.uuid().nullable() });
+
+export const ZTeamSlaQuery = z.object({
+  from: z.iso.datetime({ offset: true }).optional(),
+  to: z.iso.datetime({ offset: true }).optional(),
+});
+
+export const ZCaseListItem = z.object({
+  id: z.uuid(),
+  orderId: z.string(),
+  status: z.enum(STATUSES),
+  assignee: z.object({ id: z.uuid(), name: z.string() }).nullable(),
+  submittedAt: z.string().nullable(),
+  targetAt: z.string().nullable(),
+  warnAt: z.string().nullable(),
+  breachAt: z.string().nullable(),
+  escalated: z.boolean(),
+  needsLead: z.boolean(),
+  round: z.number().int(),
+  amount: z.object({ value: z.number().int(), currency: z.string() }),
+  card: z.object({ brand: z.string(), last4: z.string() }),
+});
+
+export const ZReasonCode = z.object({
+  code: z.string(),
+  kind: z.enum(['RETRY', 'FINAL']),
+  buyerText: z.object({ en: z.string(), zh: z.string() }),
+  internalText: z.string(),
+});
