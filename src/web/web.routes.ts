@@ -1,0 +1,98 @@
+// The pages: My Appeal for buyers (/appeal), the staff console (/console, /console/*) and their static
+// assets (/static). No build step: plain HTML, CSS and ES modules from src/web/static. Assets are
+// referenced with ?v=<hash of their contents> so they can be cached for a long time and still change on
+// deploy; the HTML itself is never cached because it carries per-session values (appeal id, CSRF token).
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import express, { type Request, Router } from 'express';
+import { buyerCsrfToken, BUYER_COOKIE } from '../http/auth.ts';
+import type { Deps } from '../platform/deps.ts';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+export const STATIC_DIR = path.join(HERE, 'static');
+const PAGES_DIR = path.join(HERE, 'pages');
+
+/** A short hash over every static file: changes whenever any asset changes. */
+export function assetVersion(dir = STATIC_DIR): string {
+  const h = createHash('sha256');
+  for (const name of readdirSync(dir).sort()) {
+    h.update(name);
+    h.update(readFileSync(path.join(dir, name)));
+  }
+  return h.digest('hex').slice(0, 12);
+}
+
+function escapeAttr(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** Fills {{name}} placeholders; every value is attribute-escaped (they all land in attributes). */
+export function renderPage(template: string, values: Record<string, string>): string {
+  return template.replace(/\{\{(\w+)\}\}/g, (_m, k: string) => escapeAttr(values[k] ?? ''));
+}
+
+function lang(req: Request): string {
+  const header = req.get('accept-language') ?? '';
+  return /^zh\b/i.test(header) ? 'zh' : 'en';
+}
+
+export function webRoutes(_deps: Pick<Deps, 'config'>): Router {
+  const r = Router();
+  const version = assetVersion();
+  const appealHtml = readFileSync(path.join(PAGES_DIR, 'appeal.html'), 'utf8');
+  const consoleHtml = readFileSync(path.join(PAGES_DIR, 'console.html'), 'utf8');
+
+  r.use(
+    '/static',
+    express.static(STATIC_DIR, {
+      index: false,
+      // a missing asset falls through to the app's 404 handler
+      fallthrough: true,
+      etag: true,
+      setHeaders: (res) => {
+        // the pages ask for /static/x?v=<content hash>: a new deploy means a new URL
+        res.setHeader('Cache-Control', 'public, max-age=604800, immutable');
+      },
+    }),
+  );
+
+  r.get('/appeal', (req, res) => {
+    // The principal is resolved by authenticate() when this router is mounted after it; otherwise the
+    // page falls back to ?id= and GET /api/v1/appeals/:id/session.
+    const p = req.principal;
+    const buyer = p?.kind === 'buyer' ? p : null;
+    const cookie = (req.cookies as Record<string, string> | undefined)?.[BUYER_COOKIE];
+    res
+      .status(200)
+      .set({ 'Cache-Control': 'no-store', 'Content-Type': 'text/html; charset=utf-8' })
+      .send(
+        renderPage(appealHtml, {
+          v: version,
+          lang: lang(req),
+          appealId: buyer?.appealId ?? '',
+          csrf: buyer && buyer.via === 'cookie' && cookie ? buyerCsrfToken(cookie) : '',
+        }),
+      );
+  });
+
+  r.get(['/console', '/console/{*rest}'], (req, res) => {
+    const p = req.principal;
+    const staff = p?.kind === 'staff' && p.via === 'cookie' ? p : null;
+    res
+      .status(200)
+      .set({ 'Cache-Control': 'no-store', 'Content-Type': 'text/html; charset=utf-8' })
+      .send(
+        renderPage(consoleHtml, {
+          v: version,
+          lang: lang(req),
+          csrf: staff?.csrfToken ?? '',
+          user: staff
+            ? JSON.stringify({ id: staff.userId, email: staff.email, name: staff.name, roles: staff.roles })
+            : '',
+        }),
+      );
+  });
+  return r;
+}

@@ -1,0 +1,43 @@
+// Headless Debian chromium through playwright-core (Playwright cannot download browsers here), and the
+// screenshot helper: every page is saved at phone and desktop sizes under test-results/screenshots/.
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+
+export const PHONE = { width: 390, height: 844 };
+export const DESKTOP = { width: 1366, height: 900 };
+export const SHOTS = path.resolve('test-results/screenshots');
+
+export async function launch(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: [
+      '--headless=new',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+/** Saves `<name>-phone.png` and `<name>-desktop.png`, then restores the page's viewport. */
+export async function shoot(page: Page, name: string): Promise<string[]> {
+  mkdirSync(SHOTS, { recursive: true });
+  const before = page.viewportSize();
+  const out: string[] = [];
+  for (const [label, size] of [
+    ['phone', PHONE],
+    ['desktop', DESKTOP],
+  ] as const) {
+    await page.setViewportSize(size);
+    const file = path.join(SHOTS, `${name}-${label}.png`);
+    await page.screenshot({ path: file, fullPage: true });
+    out.push(file);
+  }
+  if (before) await page.setViewportSize(before);
+  return out;
+}
