@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.ts';
 import { sha256 } from '../../src/http/auth.ts';
+import { EmailMessageSchema } from '../../src/modules/notifications/notifications.templates.ts';
 import { scheduleRefundInTx } from '../../src/modules/refunds/refunds.create.ts';
 import { pruneIdempotencyRecords } from '../../src/modules/refunds/refunds.overdue.ts';
 import { loadCalendar, seedHolidays } from '../../src/modules/sla/sla.calendar.ts';
@@ -199,6 +200,7 @@ describe('POST /api/v1/refunds/:id/events', () => {
         appealUrl: `http://appeal.test/a/${token}`,
       }),
     ]);
+    expect(EmailMessageSchema.parse(mails[0]!.message).template).toBe('REFUND_SETTLED');
     // the buyer sees status, window and ARN
     const view = await call('GET', `/api/v1/appeals/${appealId}`, { token });
     expect(view.body.refund).toMatchObject({
@@ -206,6 +208,7 @@ describe('POST /api/v1/refunds/:id/events', () => {
       expectedFrom: '2026-03-11T09:00:00.000Z',
       dueBy: '2026-03-16T09:00:00.000Z',
       arn: ARN,
+      overdue: false,
     });
     // a finance detail view lists the events
     const detail = await call('GET', `/api/v1/refunds/${refundId}`, { token: finance.token });

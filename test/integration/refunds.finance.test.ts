@@ -126,6 +126,16 @@ describe('GET /api/v1/refunds', () => {
       { currency: 'KWD', value: 12_345, count: 1 },
     ]);
     expect(r.body.nextCursor).toBeNull();
+    // the appeal view shows the same overdue flag
+    const views = await Promise.all(
+      [r.body.items[0], r.body.items[3]].map((i: { appealId: string }) =>
+        call('GET', `/api/v1/appeals/${i.appealId}`, { token: financeToken }),
+      ),
+    );
+    expect(views.map((v) => [v.body.refund.status, v.body.refund.overdue])).toEqual([
+      ['SCHEDULED', true],
+      ['SETTLED', false],
+    ]);
   });
 
   it('keyset pages of 2 walk every refund once, in order', async () => {

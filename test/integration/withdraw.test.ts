@@ -5,6 +5,7 @@ import type { Job } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handlers } from '../../workers/handlers.ts';
 import { createApp } from '../../src/app.ts';
+import { EmailMessageSchema } from '../../src/modules/notifications/notifications.templates.ts';
 import { expireDueAppeals } from '../../src/modules/appeals/appeals.lifecycle.ts';
 import { seedHolidays } from '../../src/modules/sla/sla.calendar.ts';
 import { runJob } from '../../src/platform/jobs.ts';
@@ -72,6 +73,7 @@ describe('withdraw', () => {
       expectedFrom: '2026-04-10T09:30:00.000Z',
       dueBy: '2026-04-15T09:30:00.000Z',
       arn: null,
+      overdue: false,
     });
 
     const appeal = await prisma.appeal.findUniqueOrThrow({
@@ -112,6 +114,7 @@ describe('withdraw', () => {
       },
     ]);
 
+    expect(EmailMessageSchema.parse((await emailsFor(appealId, 'WITHDRAWN'))[0]).template).toBe('WITHDRAWN');
     // a second withdrawal is refused and changes nothing
     const again = await call('POST', `/api/v1/appeals/${appealId}/withdraw`, { token });
     expect(again.status).toBe(409);
@@ -230,6 +233,8 @@ describe('expiry job', () => {
       ['SYSTEM', 'MORE_INFO_REQUESTED', 'EXPIRED'],
     ]);
     const [mail] = await emailsFor(moreInfo.appealId, 'EXPIRED');
+    // what the e-mail worker will render must pass the template schema
+    expect(EmailMessageSchema.parse(mail).template).toBe('EXPIRED');
     expect(mail?.refund).toEqual({
       amount: { value: 5000, currency: 'JPY' },
       expectedFrom: '2026-03-25',

@@ -12,6 +12,7 @@ import type { Tx } from '../../platform/db.ts';
 import type { Deps } from '../../platform/deps.ts';
 import { AppError } from '../../platform/errors.ts';
 import { money } from '../../platform/money.ts';
+import { isOverdue } from '../refunds/refunds.rules.ts';
 import { writeOutbox } from '../../platform/outbox.ts';
 import { queueEmail } from '../notifications/notifications.outbox.ts';
 import { loadCalendar } from '../sla/sla.calendar.ts';
@@ -87,7 +88,11 @@ export function answerByDate(targetAt: Date | null, cal: BusinessCalendar): stri
   return targetAt ? deadlineLocalDate(targetAt, cal) : null;
 }
 
-export async function getAppealView(deps: Pick<Deps, 'prisma' | 'config'>, id: string) {
+// `clock` is optional so callers typed before refunds existed still compile; without it `overdue` is null.
+export async function getAppealView(
+  deps: Pick<Deps, 'prisma' | 'config'> & Partial<Pick<Deps, 'clock'>>,
+  id: string,
+) {
   const a = await loadAppealOr404(deps, id);
   const cal = await loadCalendar(deps);
   const decision = a.decisions[0];
@@ -129,6 +134,8 @@ export async function getAppealView(deps: Pick<Deps, 'prisma' | 'config'>, id: s
           dueBy: a.refund.dueBy.toISOString(),
           arn: a.refund.arn,
           settledAt: iso(a.refund.settledAt),
+          /** not SETTLED by dueBy (SPEC section 5) */
+          overdue: deps.clock ? isOverdue(a.refund, deps.clock.now()) : null,
         }
       : null,
   };
