@@ -12,6 +12,7 @@ import { buildOpenApi } from './http/openapi.ts';
 import './http/types.ts';
 import { appealsRoutes } from './modules/appeals/appeals.routes.ts';
 import { auditRoutes } from './modules/audit/audit.routes.ts';
+import { securityRoutes } from './modules/security/security.routes.ts';
 import { appealLifecycleRoutes } from './modules/appeals/appeals.lifecycle.ts';
 import { documentsRoutes } from './modules/documents/documents.routes.ts';
 import { ordersRoutes } from './modules/orders/orders.routes.ts';
@@ -30,6 +31,7 @@ export function apiRouters(deps: Deps): Router[] {
     appealsRoutes(deps),
     documentsRoutes(deps),
     auditRoutes(deps),
+    securityRoutes(deps),
     appealLifecycleRoutes(deps),
     refundsRoutes(deps),
     staffRoutes(deps),

@@ -22,6 +22,8 @@ export function handlers(res: WorkerResources): HandlerMap {
       (await import('../src/modules/refunds/refunds.worker.ts')).pruneIdempotencyHandler,
     'sla.fire': async () => (await import('../src/modules/sla/sla.worker.ts')).slaFireHandler,
     'sla.sweep': async () => (await import('../src/modules/sla/sla.worker.ts')).slaSweepHandler,
+    'retention.purge': async () =>
+      (await import('../src/modules/security/retention.worker.ts')).retentionPurgeHandler,
     'webhook.deliver': async () =>
       (await import('../src/modules/webhooks/webhooks.worker.ts')).deliverWebhookHandler,
   };
@@ -33,4 +35,5 @@ export const SCHEDULES: { id: string; name: string; everyMs: number }[] = [
   { id: 'refunds-overdue-digest', name: 'refunds.overdue-digest', everyMs: 24 * 3600_000 },
   { id: 'idempotency-prune', name: 'idempotency.prune', everyMs: 24 * 3600_000 },
   { id: 'sla-sweep', name: 'sla.sweep', everyMs: 60_000 },
+  { id: 'retention-purge', name: 'retention.purge', everyMs: 24 * 3600_000 },
 ];

@@ -71,6 +71,8 @@ export const DIRECT_JOBS = {
   },
   /** every minute: fire missed SLA deadlines, restore lost timers, route pool cases to free reviewers */
   'sla.sweep': { queue: 'sla', payload: z.object({}) },
+  /** daily: delete document blobs of cases closed more than RETENTION_DAYS ago (no legal hold) */
+  'retention.purge': { queue: 'maintenance', payload: z.object({}) },
 } as const satisfies Record<string, { queue: QueueName; payload: z.ZodType }>;
 
 export type DirectJob = keyof typeof DIRECT_JOBS;
