@@ -257,7 +257,7 @@ function renderStatus() {
       ),
     );
   if (a.status === 'AWAITING_DOCUMENTS') {
-    step('tl_SUBMITTED', 'todo', t('awaiting'));
+    step('awaiting', 'current');
     return;
   }
   step('tl_SUBMITTED', 'done', a.submittedAt ? t('on', { date: formatDate(a.submittedAt, L) }) : '');
@@ -304,6 +304,8 @@ function renderDocs(editable) {
     r.checked = r.value === chosen;
     r.disabled = appeal.status !== 'AWAITING_DOCUMENTS';
   }
+  // once submitted the ID type is fixed: a more-information round only redoes the requested slots
+  $('#idtype').hidden = appeal.status !== 'AWAITING_DOCUMENTS';
   const box = $('#slots');
   if (!chosen) {
     box.replaceChildren(el('p', { class: 'card muted', text: t('chooseIdFirst') }));
@@ -323,7 +325,7 @@ function renderSlot(s, editable) {
     cards.set(s.slot, card);
     $('#slots').append(card.root);
   }
-  card.root.hidden = !s.required;
+  card.root.hidden = !s.required || (appeal.status === 'MORE_INFO_REQUESTED' && !editable);
   const st = ui.get(s.slot);
   card.root.querySelector('h3').textContent = t(s.slot);
   const badge = card.root.querySelector('.badge');
@@ -340,7 +342,7 @@ function renderSlot(s, editable) {
   card.root.querySelector('.anyway').textContent = t('anyway');
   card.root.querySelector('.pick').hidden = !editable;
   card.root.querySelector('.last4').hidden = !editable || s.slot !== 'CARD_FRONT';
-  card.root.querySelector('.retry').hidden = !editable || !st.file || st.busy || st.verdict?.ok;
+  card.root.querySelector('.retry').hidden = !editable || !st.file || st.busy || !st.retryable;
   card.root.querySelector('.anyway').hidden = !editable || !st.file || st.busy || !st.overrideAvailable;
   renderVerdict(card, s, st);
 }
@@ -471,6 +473,7 @@ async function send(slot, override) {
     const l4 = card.root.querySelector('.l4');
     if (!/^\d{4}$/.test(l4.value)) {
       st.verdict = { ok: false, head: t('last4Needed'), lines: [] };
+      st.retryable = true;
       rerenderSlot(slot);
       l4.focus();
       return;
@@ -484,6 +487,7 @@ async function send(slot, override) {
   bar.value = 0;
   bar.setAttribute('aria-label', t('uploading'));
   st.busy = true;
+  st.retryable = false;
   st.verdict = { ok: true, head: t('uploading'), lines: [] };
   rerenderSlot(slot);
   try {
@@ -511,6 +515,7 @@ async function send(slot, override) {
     }
   } catch {
     st.verdict = { ok: false, head: t('network'), lines: [] };
+    st.retryable = true;
   } finally {
     st.busy = false;
     bar.hidden = true;
@@ -576,7 +581,7 @@ $('#submit').addEventListener('click', async () => {
   try {
     await api('POST', `/api/v1/appeals/${appealId}/submit`);
     await load();
-    $('#submit-msg').textContent = t('submitted');
+    $('#status-msg').textContent = t('submitted');
     render();
     $('#h-status').setAttribute('tabindex', '-1');
     $('#h-status').focus();

@@ -125,13 +125,16 @@ export function formatMoney(m, lang) {
   }
 }
 
-/** 'YYYY-MM-DD' or an ISO instant -> a long local date */
+/** 'YYYY-MM-DD' or an ISO instant -> a long local date; withTime: true adds the time, 'short' is compact */
 export function formatDate(s, lang, withTime = false) {
   if (!s) return '';
   const d = /^\d{4}-\d{2}-\d{2}$/.test(s) ? new Date(`${s}T12:00:00Z`) : new Date(s);
-  const opts = withTime
-    ? { dateStyle: 'medium', timeStyle: 'short' }
-    : { weekday: 'short', day: 'numeric', month: 'long', year: 'numeric' };
+  const opts =
+    withTime === 'short'
+      ? { dateStyle: 'medium' }
+      : withTime
+        ? { dateStyle: 'medium', timeStyle: 'short' }
+        : { weekday: 'short', day: 'numeric', month: 'long', year: 'numeric' };
   if (/^\d{4}-\d{2}-\d{2}$/.test(s)) opts.timeZone = 'UTC';
   return new Intl.DateTimeFormat(lang === 'zh' ? 'zh-CN' : 'en-GB', opts).format(d);
 }

@@ -282,7 +282,7 @@ function renderChrome() {
   $('#who').textContent = user ? user.email : '';
   const path = location.pathname;
   for (const a of document.querySelectorAll('#nav a')) {
-    a.hidden = Boolean(a.dataset.role) && !has(a.dataset.role);
+    a.hidden = Boolean(a.dataset.role) && !a.dataset.role.split(' ').some(has);
     const here =
       a.dataset.route === 'queue'
         ? path === '/console' || path.startsWith('/console/cases')
@@ -496,7 +496,6 @@ function docFigure(caseId, slot, d) {
   const img = el('img', {
     alt: `${slot} page ${d.page + 1}`,
     src: `/api/v1/cases/${caseId}/documents/${d.id}/image`,
-    loading: 'lazy',
   });
   const apply = () => {
     img.style.transform = `rotate(${rot}deg) scale(${zoom})`;
@@ -546,32 +545,21 @@ function docFigure(caseId, slot, d) {
       },
     }),
   );
+  // failed checks first; each shows the message (which carries the measured values) and the raw figures
+  const sorted = [...(d.checks ?? [])].sort((a, b) => Number(a.passed) - Number(b.passed));
   const checks = el(
-    'table',
+    'ul',
     { class: 'checks' },
-    el(
-      'thead',
-      {},
+    sorted.map((c) =>
       el(
-        'tr',
-        {},
-        [t('rule'), t('measured'), t('threshold'), t('result')].map((h) =>
-          el('th', { scope: 'col', text: h }),
-        ),
-      ),
-    ),
-    el(
-      'tbody',
-      {},
-      (d.checks ?? []).map((c) =>
-        el(
-          'tr',
-          {},
-          el('td', { text: c.rule }),
-          el('td', { text: fmtVal(c.measured) }),
-          el('td', { text: fmtVal(c.threshold) }),
-          el('td', { class: c.passed ? '' : 'fail', text: `${c.passed ? '✓' : '✗'} ${c.message}` }),
-        ),
+        'li',
+        { class: c.passed ? 'pass' : 'fail' },
+        el('span', { class: 'strong', text: `${c.passed ? '✓' : '✗'} ${c.rule}: ` }),
+        c.message,
+        el('small', {
+          class: 'muted',
+          text: `${t('measured')}: ${fmtVal(c.measured)} · ${t('threshold')}: ${fmtVal(c.threshold)}`,
+        }),
       ),
     ),
   );
@@ -790,7 +778,7 @@ function decisionForm(c, reasons) {
 // ---------- leads ----------
 function barChart(title, bars) {
   const NS = 'http://www.w3.org/2000/svg';
-  const w = 420;
+  const w = 360;
   const rowH = 30;
   const max = Math.max(1, ...bars.map((b) => b.value));
   const svg = document.createElementNS(NS, 'svg');
@@ -800,7 +788,7 @@ function barChart(title, bars) {
   svg.setAttribute('aria-label', `${title}: ${bars.map((b) => `${b.label} ${b.value}`).join(', ')}`);
   bars.forEach((b, n) => {
     const y = n * rowH + 5;
-    const bw = Math.round(((w - 200) * b.value) / max);
+    const bw = Math.round(((w - 175) * b.value) / max);
     const mk = (tag, attrs, text) => {
       const e = document.createElementNS(NS, tag);
       for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
@@ -808,8 +796,8 @@ function barChart(title, bars) {
       svg.append(e);
     };
     mk('text', { x: 0, y: y + 17 }, b.label);
-    mk('rect', { x: 150, y, width: Math.max(bw, 1), height: 22, fill: b.color, rx: 3 });
-    mk('text', { x: 156 + bw, y: y + 17 }, String(b.value));
+    mk('rect', { x: 135, y, width: Math.max(bw, 1), height: 22, fill: b.color, rx: 3 });
+    mk('text', { x: 141 + bw, y: y + 17 }, String(b.value));
   });
   return el('figure', { class: 'card' }, el('figcaption', { class: 'strong', text: title }), svg);
 }
@@ -935,8 +923,8 @@ async function refundsView() {
       el('td', { text: r.orderId }),
       el('td', { text: formatMoney(r.amount, L) }),
       el('td', { text: `${r.status}${r.overdue ? ` · ${t('overdue')}` : ''}` }),
-      el('td', { text: formatDate(r.decidedAt, L) }),
-      el('td', { text: `${formatDate(r.expectedFrom, L)} – ${formatDate(r.dueBy, L)}` }),
+      el('td', { text: formatDate(r.decidedAt, L, 'short') }),
+      el('td', { text: `${formatDate(r.expectedFrom, L, 'short')} – ${formatDate(r.dueBy, L, 'short')}` }),
       el('td', { text: [r.providerRef, r.arn, r.failureReason].filter(Boolean).join(' / ') || t('none') }),
       el('td', {}, r.status === 'SETTLED' ? '' : eventForm(r)),
     ),
