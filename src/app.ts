@@ -8,6 +8,7 @@ import { authenticate } from './http/auth.ts';
 import { errorHandler, notFoundHandler } from './http/error-handler.ts';
 import { healthRoutes } from './http/health.ts';
 import { countRequests } from './http/metrics.ts';
+import { postAuthLimits, preAuthLimits } from './http/rate-limit.ts';
 import { buildOpenApi } from './http/openapi.ts';
 import './http/types.ts';
 import { appealsRoutes } from './modules/appeals/appeals.routes.ts';
@@ -15,12 +16,15 @@ import { auditRoutes } from './modules/audit/audit.routes.ts';
 import { securityRoutes } from './modules/security/security.routes.ts';
 import { appealLifecycleRoutes } from './modules/appeals/appeals.lifecycle.ts';
 import { documentsRoutes } from './modules/documents/documents.routes.ts';
+import { notificationsRoutes } from './modules/notifications/notifications.routes.ts';
 import { ordersRoutes } from './modules/orders/orders.routes.ts';
 import { refundsRoutes } from './modules/refunds/refunds.routes.ts';
 import { reviewRoutes } from './modules/review/review.routes.ts';
 import { slaRoutes } from './modules/sla/sla.routes.ts';
 import { staffRoutes } from './modules/staff/staff.routes.ts';
+import { webhooksRoutes } from './modules/webhooks/webhooks.routes.ts';
 import type { Deps } from './platform/deps.ts';
+import { webRoutes } from './web/web.routes.ts';
 
 export type AppDeps = Deps;
 
@@ -37,6 +41,8 @@ export function apiRouters(deps: Deps): Router[] {
     staffRoutes(deps),
     reviewRoutes(deps),
     slaRoutes(deps),
+    notificationsRoutes(deps),
+    webhooksRoutes(deps),
   ];
 }
 
@@ -93,7 +99,12 @@ export function createApp(deps: Deps): express.Express {
   app.get('/api/openapi.json', (_req, res) => {
     res.json(buildOpenApi({ serverUrl: deps.config.PUBLIC_BASE_URL, version: '1.0.0' }));
   });
+  // abuse limits (src/http/rate-limit.ts): failures are counted before authenticate refuses them
+  app.use(preAuthLimits(deps));
   app.use(authenticate(deps));
+  app.use(postAuthLimits(deps));
+  // the pages come after authenticate (they carry the session's appeal id / CSRF token) and before the API
+  app.use(webRoutes(deps));
   for (const r of apiRouters(deps)) app.use(r);
 
   app.use(notFoundHandler);

@@ -231,6 +231,22 @@ describe('pages', () => {
     await reviewer.waitForURL(`**/console/cases/${first.appealId}`);
     await reviewer.waitForSelector('#h-decision');
     expect(await reviewer.locator('.doc').count()).toBe(5);
+    // every document shows its picture, or (while the image endpoint is missing) says so next to the
+    // checker's measurements
+    await reviewer.waitForFunction(() =>
+      [...document.querySelectorAll('.doc')].every(
+        (d) =>
+          (d.querySelector('img') as HTMLImageElement).naturalWidth > 0 ||
+          !d.querySelector('.notice')?.hasAttribute('hidden'),
+      ),
+    );
+    expect(await reviewer.locator('.doc ul.checks li').count()).toBeGreaterThanOrEqual(5 * 8);
+    const firstDoc = reviewer.locator('.doc').first();
+    await firstDoc.getByRole('button', { name: 'Zoom in' }).click();
+    await firstDoc.getByRole('button', { name: /Rotate/ }).click();
+    expect(await firstDoc.locator('img').evaluate((i) => (i as HTMLImageElement).style.transform)).toBe(
+      'rotate(90deg) scale(1.25)',
+    );
     await reviewer.check('input[value=REQUEST_MORE_INFO]');
     await reviewer.locator('input[name=reason]').first().check();
     await reviewer.check('input[name=slot][value=CARD_BACK]');

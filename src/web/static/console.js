@@ -444,7 +444,7 @@ async function queueView() {
       el('button', {
         type: 'button',
         'aria-pressed': String(f === filter),
-        class: f === filter ? 'primary' : '',
+
         text: t(f),
         onclick: () => go(f === 'all' ? '/console' : `/console?f=${f}`),
       }),
