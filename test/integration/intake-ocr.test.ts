@@ -101,6 +101,13 @@ describe('the full-card-number guard', () => {
       const incidents = await env.deps.prisma.securityIncident.findMany({ where: { appealId: a.appealId } });
       expect(incidents.map((i) => [i.slot, i.kind, i.detector])).toEqual([[slot, 'FULL_CARD_NUMBER', 'ocr']]);
       expect(JSON.stringify(incidents[0]!.detail)).not.toMatch(/\d{5,}/);
+      // the security module's alert to SECURITY/ADMIN staff (the seeded first admin) came with it
+      const alerts = await env.deps.prisma.outboxMessage.findMany({ where: { topic: 'email.send' } });
+      const forThis = alerts.filter((o) => {
+        const m = (o.payload as { message: { template: string; appealId?: string } }).message;
+        return m.template === 'SECURITY_INCIDENT' && m.appealId === a.appealId;
+      });
+      expect(forThis).toHaveLength(1);
       const attempts = await env.deps.prisma.uploadAttempt.findMany({ where: { appealId: a.appealId } });
       expect(attempts.map((t) => [t.accepted, t.failedRules])).toEqual([[false, ['card-number']]]);
       // neither the answer nor any log line carries the number

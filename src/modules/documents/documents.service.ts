@@ -20,6 +20,7 @@ import {
 import type { TDocument, TUploadFields } from './documents.schemas.ts';
 import { type DocumentStorage, deleteBlobQuietly, putEncrypted } from './documents.storage.ts';
 import type { CardReading, OcrPool } from './ocr.ts';
+import { recordIncident } from '../security/incidents.service.ts';
 
 export interface IntakeDeps extends Deps {
   storage: DocumentStorage;
@@ -292,18 +293,19 @@ export async function uploadDocument(deps: IntakeDeps, input: UploadInput): Prom
             'We can read a full card number in this photo. Cover all digits except the last 4 (for example ' +
             'with a piece of paper) and take the photo again. This photo was not stored.',
         };
-        // its own write, outside any transaction of the upload: the incident stays even though the
-        // upload is refused; it holds no digits
-        await deps.prisma.securityIncident.create({
-          data: {
+        // its own transaction (with the SECURITY/ADMIN alerts and the audit record), outside anything of
+        // the upload: the incident stays although the upload is refused; it holds no digits
+        await recordIncident(
+          deps.prisma,
+          {
             appealId,
             slot,
             kind: 'FULL_CARD_NUMBER',
             detector: 'ocr',
             detail: { confidence: reading.confidence, suspiciousDigitRun: reading.suspiciousDigitRun },
-            createdAt: deps.clock.now(),
           },
-        });
+          { now: deps.clock.now(), publicBaseUrl: deps.config.PUBLIC_BASE_URL },
+        );
         await recordAttempt(deps, appealId, slot, false, [guard]);
         throw new AppError('DOCUMENT.CARD_NUMBER_VISIBLE', guard.message, { checks: [...checks, guard] });
       }
