@@ -165,6 +165,9 @@ describe('POST /api/v1/refunds/:id/events', () => {
     });
 
     env.clock.set('2026-03-12T15:00:00Z');
+    const hook = await env.deps.prisma.webhookSubscription.create({
+      data: { url: 'https://hooks.test/in', secret: 's' },
+    });
     const set = await post(
       refundId,
       { type: 'SETTLED', arn: ARN, amount: { value: 12_999, currency: 'EUR' } },
@@ -201,6 +204,16 @@ describe('POST /api/v1/refunds/:id/events', () => {
       }),
     ]);
     expect(EmailMessageSchema.parse(mails[0]!.message).template).toBe('REFUND_SETTLED');
+    const hooks = (await env.deps.prisma.outboxMessage.findMany({ where: { topic: 'webhook.deliver' } })).map(
+      (r) => r.payload as { type: string; data: Record<string, unknown> },
+    );
+    expect(hooks.map((h) => [h.type, h.data])).toEqual([
+      [
+        'refund.settled',
+        expect.objectContaining({ refundId, appealId, arn: ARN, settledAt: '2026-03-12T15:00:00.000Z' }),
+      ],
+    ]);
+    await env.deps.prisma.webhookSubscription.update({ where: { id: hook.id }, data: { active: false } });
     // the buyer sees status, window and ARN
     const view = await call('GET', `/api/v1/appeals/${appealId}`, { token });
     expect(view.body.refund).toMatchObject({

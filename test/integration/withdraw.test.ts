@@ -59,6 +59,9 @@ describe('withdraw', () => {
       data: { appealId, reviewerId: reviewer.id, reason: 'ROUTED', assignedAt: env.clock.now() },
     });
     env.clock.set('2026-03-30T09:30:00Z');
+    const hook = await prisma.webhookSubscription.create({
+      data: { url: 'https://hooks.test/in', secret: 's' },
+    });
 
     const r = await call('POST', `/api/v1/appeals/${appealId}/withdraw`, {
       token,
@@ -115,6 +118,18 @@ describe('withdraw', () => {
     ]);
 
     expect(EmailMessageSchema.parse((await emailsFor(appealId, 'WITHDRAWN'))[0]).template).toBe('WITHDRAWN');
+    const hooks = (await prisma.outboxMessage.findMany({ where: { topic: 'webhook.deliver' } })).map(
+      (r) => r.payload as { subscriptionId: string; type: string; createdAt: string; data: unknown },
+    );
+    expect(hooks.map((h) => [h.subscriptionId, h.type, h.createdAt, h.data])).toEqual([
+      [
+        hook.id,
+        'appeal.withdrawn',
+        '2026-03-30T09:30:00.000Z',
+        { appealId, orderId: appeal.order.orderId, refundId: refunds[0]!.id },
+      ],
+    ]);
+    await prisma.webhookSubscription.update({ where: { id: hook.id }, data: { active: false } });
     // a second withdrawal is refused and changes nothing
     const again = await call('POST', `/api/v1/appeals/${appealId}/withdraw`, { token });
     expect(again.status).toBe(409);

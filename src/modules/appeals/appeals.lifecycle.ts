@@ -15,6 +15,7 @@ import type { DirectHandler } from '../../platform/jobs.ts';
 import { money } from '../../platform/money.ts';
 import { queueEmail } from '../notifications/notifications.outbox.ts';
 import { scheduleRefundInTx } from '../refunds/refunds.create.ts';
+import { queueWebhookEvent } from '../webhooks/webhooks.outbox.ts';
 import { loadCalendar } from '../sla/sla.calendar.ts';
 import { type Actor, recordHistory } from './appeals.history.ts';
 import { type AppealStatus, nextStatus } from './appeals.rules.ts';
@@ -51,7 +52,7 @@ async function lockAppeal(tx: Tx, id: string) {
 async function closeInTx(
   tx: Tx,
   cal: BusinessCalendar,
-  appeal: { id: string; status: AppealStatus },
+  appeal: { id: string; status: AppealStatus; orderId: string },
   to: 'WITHDRAWN' | 'EXPIRED',
   actor: Actor,
   now: Date,
@@ -85,6 +86,11 @@ async function closeInTx(
     cause: to,
     decidedAt: now,
   });
+  await queueWebhookEvent(tx, {
+    type: to === 'WITHDRAWN' ? 'appeal.withdrawn' : 'appeal.expired',
+    data: { appealId: appeal.id, orderId: appeal.orderId, refundId },
+    occurredAt: now,
+  });
   return refundId;
 }
 
@@ -116,7 +122,7 @@ export async function withdrawAppeal(
       const refundId = await closeInTx(
         tx,
         cal,
-        { id: appeal.id, status: from },
+        { id: appeal.id, status: from, orderId: appeal.order.orderId },
         'WITHDRAWN',
         { type: 'BUYER' },
         now,
@@ -168,7 +174,7 @@ export async function expireAppeal(
       const refundId = await closeInTx(
         tx,
         calendar,
-        { id: appeal.id, status: from },
+        { id: appeal.id, status: from, orderId: appeal.order.orderId },
         'EXPIRED',
         { type: 'SYSTEM', id: 'appeals.expire' },
         now,

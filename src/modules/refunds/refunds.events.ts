@@ -19,6 +19,7 @@ import { money } from '../../platform/money.ts';
 import { type Actor, recordHistory } from '../appeals/appeals.history.ts';
 import { appealToken, appealUrl } from '../appeals/appeals.token.ts';
 import { queueEmail } from '../notifications/notifications.outbox.ts';
+import { queueWebhookEvent } from '../webhooks/webhooks.outbox.ts';
 import { getRefundItem, type RefundItem } from './refunds.finance.ts';
 import { refundProvider } from './refunds.provider.ts';
 import { checkEventAmount, type RefundStatus, refundTransition } from './refunds.rules.ts';
@@ -172,8 +173,8 @@ async function applyEventInTx(
 }
 
 /**
- * What a settlement causes, in the settling transaction: the buyer's REFUND_SETTLED e-mail. This is the
- * hook point for other effects of a settlement (the notifications module's webhooks go here).
+ * What a settlement causes, in the settling transaction: the buyer's REFUND_SETTLED e-mail and the
+ * 'refund.settled' webhook event (one outbox row per active subscription).
  */
 export async function refundSettledEffectsInTx(
   tx: Tx,
@@ -201,5 +202,16 @@ export async function refundSettledEffectsInTx(
       arn: r.arn ?? '',
       settledOn: DateTime.fromJSDate(now, { zone: deps.config.BUSINESS_TIMEZONE }).toISODate() ?? '',
     },
+  });
+  await queueWebhookEvent(tx, {
+    type: 'refund.settled',
+    data: {
+      refundId,
+      appealId: r.appealId,
+      orderId: r.order.orderId,
+      arn: r.arn,
+      settledAt: now.toISOString(),
+    },
+    occurredAt: now,
   });
 }
