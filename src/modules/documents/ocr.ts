@@ -480,6 +480,8 @@ function summarise(text: string, confidence: number): Attempt {
   };
 }
 
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 const NOTHING_READ: Attempt = { last4: null, full: false, suspicious: false, confidence: 0 };
 
 const cardLike = (a: Attempt) => a.last4 !== null || a.full || a.suspicious;
@@ -589,9 +591,13 @@ export function createOcrPool(opts: OcrPoolOptions): OcrPool {
       if (isAppError(err)) throw err;
       throw new AppError('UPLOAD.INVALID', 'image could not be decoded for OCR');
     }
+    // The pixel loops below run on the main thread (10-60 ms each on 2 cores); yielding between them
+    // keeps any one block of the event loop to a single loop.
     const prepare = async (degrees: number) => {
       const binary = await binarise(degrees === 0 ? grey : await rotateGrey(grey, degrees));
+      await yieldToEventLoop();
       const map = findBlobs(binary);
+      await yieldToEventLoop();
       return { binary, map };
     };
     const upright = await Promise.race([prepare(0), job.aborted]);
@@ -620,6 +626,7 @@ export function createOcrPool(opts: OcrPoolOptions): OcrPool {
       const attempt = map.blobs.some((b) => b.text)
         ? await recognizeOn(slot, job, textOnly(binary, map))
         : NOTHING_READ;
+      await yieldToEventLoop();
       lastAttemptMs = Date.now() - t;
       full ||= attempt.full;
       suspicious ||= attempt.suspicious;
