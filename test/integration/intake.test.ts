@@ -21,6 +21,7 @@ import {
   pngImage,
   REAL_WORLD,
   randomBytesBuffer,
+  statementPdf,
   reencoded,
   svgWithScript,
   tiffImage,
@@ -779,4 +780,22 @@ it('the whole photo fixture is usable as a statement page (long side >= 1200)', 
   const r = await upload(call, a, { slot: 'BILLING_STATEMENT', file: readFileSync(PHOTO) });
   expect(r.status).toBe(201);
   expect(check(r.body, 'resolution').measured).toEqual({ width: 2725, height: 2225 });
+});
+
+it('a PDF statement is stored as received (PDF rule passed); a PDF elsewhere is 415', async () => {
+  const a = await openAppeal(call);
+  const pdf = statementPdf(2);
+  const r = await upload(call, a, {
+    slot: 'BILLING_STATEMENT',
+    file: pdf,
+    filename: 's.pdf',
+    contentType: 'application/pdf',
+  });
+  expect(r.status).toBe(201);
+  expect([r.body.mimeType, r.body.pageCount, r.body.width]).toEqual(['application/pdf', 2, null]);
+  expect(check(r.body, 'pdf')).toMatchObject({ passed: true, measured: { pageCount: 2, encrypted: false } });
+  expect((await storedBytes(r.body.id)).equals(pdf)).toBe(true);
+  const onId = await upload(call, a, { slot: 'ID_FRONT', file: pdf, filename: 's.pdf' });
+  expect(onId.status).toBe(415);
+  expect(check(onId.body, 'format').measured).toEqual({ detected: 'pdf' });
 });

@@ -114,3 +114,33 @@ export function appendZip(jpeg: Buffer): Buffer {
   header.writeUInt16LE(name.length, 26);
   return Buffer.concat([jpeg, header, name, data]);
 }
+
+/** A small, valid, unencrypted PDF with `pages` text pages (a bank statement stand-in). */
+export function statementPdf(pages = 2): Buffer {
+  const objects: string[] = [];
+  const kids: string[] = [];
+  objects.push('<< /Type /Catalog /Pages 2 0 R >>');
+  objects.push(''); // pages, below
+  objects.push('<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>');
+  for (let i = 0; i < pages; i += 1) {
+    const n = objects.length + 1;
+    kids.push(`${n} 0 R`);
+    objects.push(
+      `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> /Contents ${n + 1} 0 R >>`,
+    );
+    const text = `BT /F1 12 Tf 72 760 Td (Statement page ${i + 1}: MARKETPLACE card **** 4242 -59.90 EUR) Tj ET`;
+    objects.push(`<< /Length ${text.length} >>\nstream\n${text}\nendstream`);
+  }
+  objects[1] = `<< /Type /Pages /Kids [${kids.join(' ')}] /Count ${pages} >>`;
+  let out = '%PDF-1.4\n';
+  const offsets: number[] = [];
+  objects.forEach((body, i) => {
+    offsets.push(Buffer.byteLength(out, 'latin1'));
+    out += `${i + 1} 0 obj\n${body}\nendobj\n`;
+  });
+  const xref = Buffer.byteLength(out, 'latin1');
+  out += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
+  for (const o of offsets) out += `${String(o).padStart(10, '0')} 00000 n \n`;
+  out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return Buffer.from(out, 'latin1');
+}
