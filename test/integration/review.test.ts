@@ -407,9 +407,13 @@ describe('case APIs', () => {
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const page: { status: number; body: any } = await call('GET', `/api/v1/cases?limit=2${cursor ? `&cursor=${cursor}` : ''}`, {
-        token: lead.token,
-      });
+      const page: { status: number; body: any } = await call(
+        'GET',
+        `/api/v1/cases?limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+        {
+          token: lead.token,
+        },
+      );
       expect(page.status).toBe(200);
       expect(page.body.items.length).toBeLessThanOrEqual(2);
       seen.push(...page.body.items);

@@ -53,12 +53,19 @@ async function lockReviewer(
   tx: Tx,
   id: string,
   now: Date,
+  wait = true,
 ): Promise<{ id: string; open: number; max: number } | null> {
-  const rows = await tx.$queryRaw<{ id: string; max: number }[]>`
-    SELECT id::text, max_open_cases AS max FROM staff_users
-    WHERE id = ${id}::uuid AND 'REVIEWER' = ANY(roles) AND active
-      AND (on_leave_until IS NULL OR on_leave_until <= ${now})
-    FOR UPDATE`;
+  const rows = wait
+    ? await tx.$queryRaw<{ id: string; max: number }[]>`
+        SELECT id::text, max_open_cases AS max FROM staff_users
+        WHERE id = ${id}::uuid AND 'REVIEWER' = ANY(roles) AND active
+          AND (on_leave_until IS NULL OR on_leave_until <= ${now})
+        FOR UPDATE`
+    : await tx.$queryRaw<{ id: string; max: number }[]>`
+        SELECT id::text, max_open_cases AS max FROM staff_users
+        WHERE id = ${id}::uuid AND 'REVIEWER' = ANY(roles) AND active
+          AND (on_leave_until IS NULL OR on_leave_until <= ${now})
+        FOR UPDATE SKIP LOCKED`;
   const r = rows[0];
   if (!r) return null;
   return { id: r.id, max: r.max, open: await openCaseCount(tx, r.id) };
@@ -122,13 +129,19 @@ export async function routeCase(deps: RouteDeps, appealId: string): Promise<Rout
         if (r && r.open < r.max) reviewer = r;
       }
       if (!reviewer) {
-        for (const id of await candidates(tx, now)) {
-          if (id === a.lastReviewerId && resubmission) continue; // just checked
-          const r = await lockReviewer(tx, id, now);
-          if (r && r.open < r.max) {
-            reviewer = r;
-            break;
+        // First pass skips reviewers another router is assigning to right now (parallel routers spread
+        // over the team instead of queueing on one row); if all of them were busy, the second pass waits
+        // for each in turn, so a case never lands in the pool while someone has room.
+        const list = (await candidates(tx, now)).filter((id) => !(resubmission && id === a.lastReviewerId));
+        for (const wait of [false, true]) {
+          for (const id of list) {
+            const r = await lockReviewer(tx, id, now, wait);
+            if (r && r.open < r.max) {
+              reviewer = r;
+              break;
+            }
           }
+          if (reviewer) break;
         }
       }
 
