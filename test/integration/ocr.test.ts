@@ -307,6 +307,7 @@ describe('pool: bounded queue, timeouts, crashes, close', () => {
     await s.calls(1);
     s.engines[0]!.crash();
     await expectUnavailable(doomed, 'worker_crashed');
+    expect(s.engines[0]!.terminated).toBe(true); // whatever is left of its thread is ended
 
     const next = pool.read(image);
     await s.calls(2);
@@ -346,9 +347,11 @@ describe('pool: bounded queue, timeouts, crashes, close', () => {
 
   it('fails reads when a worker cannot start, and tries again on the next read', async () => {
     let attempts = 0;
+    const warnings: object[] = [];
     const pool = createOcrPool({
       workers: 1,
       maxQueue: 1,
+      logger: { info: () => {}, warn: (obj, msg) => warnings.push({ obj, msg }) },
       engineFactory: async () => {
         attempts++;
         throw new Error('boom 4111111111111111'); // whatever it says must not reach the caller
@@ -360,6 +363,9 @@ describe('pool: bounded queue, timeouts, crashes, close', () => {
     );
     await expectUnavailable(pool.read(image), 'worker_start_failed');
     expect(attempts).toBe(2);
+    expect(warnings).toHaveLength(2);
+    expect(JSON.stringify(warnings)).toContain('boom');
+    expect(JSON.stringify(warnings)).not.toMatch(/\d{5,}/);
     await pool.close();
   });
 });

@@ -522,6 +522,7 @@ export function createOcrPool(opts: OcrPoolOptions): OcrPool {
       // Only the slot's current engine matters; a replaced one may still report its exit.
       if (!engineRef.current || slot.engine !== engineRef.current) return;
       log?.warn({ worker: slot.index, why }, 'OCR worker crashed; a new one starts on the next read');
+      engineRef.current.terminate().catch(() => {});
       slot.engine = null;
       slot.recognizing = false;
       slot.job?.abort('worker_crashed');
@@ -561,7 +562,11 @@ export function createOcrPool(opts: OcrPoolOptions): OcrPool {
       },
       (err: unknown) => {
         slot.starting = null;
-        log?.warn({ worker: slot.index, err: String(err) }, 'OCR worker failed to start');
+        // Start-up errors come from tesseract.js, not from an image, but digit runs are masked anyway.
+        const reason = String(err)
+          .replace(/\d{5,}/g, '#')
+          .slice(0, 200);
+        log?.warn({ worker: slot.index, err: reason }, 'OCR worker failed to start');
         throw unavailable('worker_start_failed', 'OCR worker failed to start');
       },
     );
