@@ -222,6 +222,24 @@ describe('pages', () => {
     const revCtx = await browser.newContext({ viewport: DESKTOP, locale: 'en-GB' });
     const reviewer = await signIn(revCtx, staff.reviewer.email);
     watch(reviewer);
+    // The stored-image endpoint belongs to the security work; while it answers 404 the browser gets a
+    // stand-in picture so the side-by-side view, zoom and rotate can still be exercised (the page's
+    // "image not available" fallback is checked separately below).
+    const docRow = await env.deps.prisma.document.findFirstOrThrow({ where: { appealId: first.appealId } });
+    const login = await call('POST', '/api/v1/auth/login', {
+      body: { email: staff.reviewer.email, password: PASSWORD },
+    });
+    const probe = await call('GET', `/api/v1/cases/${first.appealId}/documents/${docRow.id}/image`, {
+      token: login.body.token,
+    });
+    const imageEndpoint = probe.status === 200;
+    console.log(`GET /api/v1/cases/:id/documents/:docId/image answers ${probe.status}`);
+    if (!imageEndpoint) {
+      const standIn = await sharp(images.OTHER!).resize({ width: 800 }).jpeg().toBuffer();
+      await reviewer.route('**/api/v1/cases/*/documents/*/image', (r) =>
+        r.fulfill({ status: 200, contentType: 'image/jpeg', body: standIn }),
+      );
+    }
     await reviewer.waitForSelector(`tr[data-id="${first.appealId}"]`);
     await shoot(reviewer, '05-console-queue');
     // keyboard: the first row is selected; Enter opens it
@@ -328,8 +346,16 @@ describe('pages', () => {
     }
     expect((await call('POST', `/api/v1/appeals/${second.appealId}/submit`, auth)).status).toBe(200);
     await assignedTo(second.appealId);
+    if (!imageEndpoint) await reviewer.unroute('**/api/v1/cases/*/documents/*/image');
     await reviewer.goto(`${server.url}/console/cases/${second.appealId}`);
     await reviewer.waitForSelector('#h-decision');
+    if (!imageEndpoint) {
+      await reviewer.waitForSelector('.doc .notice:not([hidden])');
+      expect(await reviewer.locator('.doc .notice').first().textContent()).toContain(
+        'The image is not available',
+      );
+      expect(await reviewer.locator('.doc .tools').first().isHidden()).toBe(true);
+    }
     await reviewer.check('input[value=REJECT]');
     await reviewer.locator('input[name=reason]').first().check();
     await reviewer.click('#h-decision ~ p button[type=submit]');

@@ -504,7 +504,9 @@ function docFigure(caseId, slot, d) {
   img.addEventListener('error', () => {
     note.textContent = t('noImage', { why: 'GET /api/v1/cases/:id/documents/:docId/image' });
     note.hidden = false;
-    img.hidden = true;
+    // no picture: drop the empty frame and its tools, keep the measurements
+    img.parentElement.hidden = true;
+    tools.hidden = true;
   });
   const tools = el(
     'div',
@@ -581,7 +583,8 @@ function docFigure(caseId, slot, d) {
       : null,
     el(
       'details',
-      { open: true },
+      // on a phone only the documents with a failed check or a flag open their measurements
+      { open: matchMedia('(min-width: 48rem)').matches || sorted.some((c) => !c.passed) || flags.length > 0 },
       el('summary', { text: t('checks') }),
       el('div', { class: 'scroll' }, checks),
     ),
