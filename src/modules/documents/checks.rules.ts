@@ -350,19 +350,20 @@ export function checkIntegrity(
   what: 'image' | 'pdf' = 'image',
 ): CheckResult {
   const base = { rule: 'integrity', hard: true, threshold: { wholeFileDecodes: true } };
+  const noun = what === 'pdf' ? 'PDF' : 'image';
   if (failure === null) {
     return {
       ...base,
       passed: true,
       measured: { decoded: true },
-      message: `The whole ${what} reads correctly.`,
+      message: `The whole ${noun} reads correctly.`,
     };
   }
   const message =
     failure === 'truncated'
-      ? `This ${what} is incomplete: the file stops part-way through (it was probably cut off while copying ` +
+      ? `This ${noun} is incomplete: the file stops part-way through (it was probably cut off while copying ` +
         'or uploading). Please take or export it again.'
-      : `This ${what} is damaged and cannot be read. Please take or export it again.`;
+      : `This ${noun} is damaged and cannot be read. Please take or export it again.`;
   return { ...base, passed: false, measured: { decoded: false, failure }, message };
 }
 

@@ -216,7 +216,8 @@ async function inspectImage(
   const resolution = checkResolution(width, height, slot, t);
   const wantSanitised = resolution.passed && opts.sanitise !== false;
   const wantOcr = resolution.passed && opts.ocrInput !== false;
-  const decoder = (): Sharp => decodePipeline(bytes, meta, t);
+  const srgbProfile = isSrgbProfile(meta.icc);
+  const decoder = (): Sharp => decodePipeline(bytes, meta, srgbProfile, t);
 
   let encodeMs = 0;
   const timed = <T>(p: Promise<T>): Promise<Settled<T>> => {
@@ -228,7 +229,9 @@ async function inspectImage(
 
   let sanitised: Promise<Settled<Buffer>> | undefined;
   let mid: Settled<RawImage>;
-  if (detected.format === 'jpeg') {
+  // A colour transform (CMYK, Display P3...) costs more than the decode itself: pay it once.
+  const colourTransform = meta.space === 'cmyk' || (Boolean(meta.icc) && !srgbProfile);
+  if (detected.format === 'jpeg' && !colourTransform) {
     // JPEG: two streaming pipelines instead of one full-size raw image. The measuring decode uses
     // shrink-on-load (DCT scaling still entropy-decodes every block, so truncation fails it exactly like
     // a full decode), and the stored copy is decoded and encoded strip by strip. Measured here: cheaper
@@ -237,7 +240,8 @@ async function inspectImage(
     const target = wantOcr ? ocrGeometry(width, height) : NORMALISED_GEOMETRY;
     mid = await settle(toRaw(decoder().resize(target)));
   } else {
-    // PNG, WebP, AVIF decode at full cost whatever the output size: decode once, derive the rest.
+    // PNG, WebP, AVIF decode at full cost whatever the output size, and colour-managed JPEGs pay the
+    // transform per decode: decode once, derive the rest from the raw pixels.
     const full = await settle(toRaw(decoder()));
     if (full.ok && wantSanitised) sanitised = timed(encodeSanitised(rawPipeline(full.value, t)));
     mid = full.ok && wantOcr ? await settle(shrinkRaw(full.value, ocrGeometry(width, height), t)) : full;
@@ -304,13 +308,42 @@ function settle<T>(p: Promise<T>): Promise<Settled<T>> {
  * The one way an upload is decoded: integrity-checked, pixel-limited, auto-oriented, flattened onto white
  * and converted to 8-bit sRGB (CMYK, embedded profiles such as Display P3, 16-bit samples) or 8-bit grey.
  */
-function decodePipeline(bytes: Buffer, meta: Metadata, t: Thresholds): Sharp {
-  const pipeline = sharp(bytes, { failOn: 'error', limitInputPixels: t.maxPixels, sequentialRead: true });
+function decodePipeline(bytes: Buffer, meta: Metadata, srgbProfile: boolean, t: Thresholds): Sharp {
+  const pipeline = sharp(bytes, {
+    failOn: 'error',
+    limitInputPixels: t.maxPixels,
+    sequentialRead: true,
+    // an sRGB profile describes what untagged pixels already are: transforming through it is a no-op
+    ignoreIcc: srgbProfile,
+  });
   pipeline.autoOrient();
   // A transparent background becomes white, as it would look on paper; the stored copy is a JPEG.
   if (meta.hasAlpha) pipeline.flatten({ background: '#ffffff' });
   const grey = meta.channels === 1 || meta.space === 'b-w' || meta.space === 'grey16';
   return pipeline.toColourspace(grey ? 'b-w' : 'srgb');
+}
+
+const SRGB_UTF16BE = Buffer.from([0, 0x73, 0, 0x52, 0, 0x47, 0, 0x42]);
+
+/**
+ * Whether an embedded ICC profile is plain sRGB (an RGB profile whose description names sRGB), read from
+ * the profile's tag table: 'desc' holds ASCII (ICC v2) or UTF-16BE records ('mluc', ICC v4).
+ */
+export function isSrgbProfile(icc: Buffer | undefined): boolean {
+  if (!icc || icc.length < 132 || icc.toString('latin1', 16, 20) !== 'RGB ') return false;
+  const count = icc.readUInt32BE(128);
+  for (let i = 0; i < count && 132 + i * 12 + 12 <= icc.length; i += 1) {
+    const at = 132 + i * 12;
+    if (icc.toString('latin1', at, at + 4) !== 'desc') continue;
+    const offset = icc.readUInt32BE(at + 4);
+    const size = icc.readUInt32BE(at + 8);
+    const tag = icc.subarray(offset, Math.min(icc.length, offset + size));
+    const type = tag.toString('latin1', 0, 4);
+    if (type === 'desc') return tag.toString('latin1', 12).includes('sRGB');
+    if (type === 'mluc') return tag.includes(SRGB_UTF16BE);
+    return false;
+  }
+  return false;
 }
 
 function rawPipeline(img: RawImage, t: Thresholds): Sharp {
