@@ -40,7 +40,7 @@ export async function makeStaff(
   const name = over.name ?? `${roles[0]!.toLowerCase()}-${tag}`;
   const u = await deps.prisma.staffUser.create({
     data: {
-      email: `${name}@staff.test`,
+      email: `${name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}-${tag}@staff.test`,
       name,
       passwordHash: await sharedHash,
       roles: { set: roles },
@@ -55,7 +55,7 @@ export async function makeStaff(
       userId: u.id,
       csrfToken: randomBytes(16).toString('hex'),
       // long-lived: tests move the clock by days
-      expiresAt: new Date(deps.clock.now().getTime() + 365 * 86_400_000),
+      expiresAt: new Date(deps.clock.now().getTime() + 3650 * 86_400_000),
     },
   });
   return { id: u.id, email: u.email, name, token };
