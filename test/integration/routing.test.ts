@@ -14,12 +14,7 @@ import { workerConnection } from '../../src/platform/redis.ts';
 import { handlers } from '../../workers/handlers.ts';
 import { createTestEnv, type TestEnv } from '../support/env.ts';
 import { client, listen, type TestServer } from '../support/http.ts';
-import {
-  makeStaff,
-  markSubmitted,
-  registerAppeal,
-  submittedCase,
-} from '../support/review.ts';
+import { makeStaff, markSubmitted, registerAppeal, submittedCase } from '../support/review.ts';
 
 let env: TestEnv;
 let server: TestServer;
