@@ -188,6 +188,27 @@ describe('scripts/audit-verify.ts', () => {
   });
 });
 
+describe('wired into other modules', () => {
+  it('a staff login writes LOGIN_SUCCEEDED with the address and user agent, in the chain', async () => {
+    const r = await call('POST', '/api/v1/auth/login', {
+      body: { email: env.config.ADMIN_EMAIL, password: env.config.ADMIN_PASSWORD },
+      headers: { 'user-agent': 'audit-test/1.0' },
+    });
+    expect(r.status).toBe(200);
+    const rows = await env.deps.prisma.auditLog.findMany({ where: { action: 'LOGIN_SUCCEEDED' } });
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({
+      actorType: 'STAFF',
+      actorId: r.body.user.id,
+      actorLabel: env.config.ADMIN_EMAIL,
+      userAgent: 'audit-test/1.0',
+    });
+    expect(rows[0]!.ip).toMatch(/127\.0\.0\.1$/);
+    expect(JSON.stringify({ ...rows[0], id: String(rows[0]!.id) })).not.toContain(env.config.ADMIN_PASSWORD);
+    expect(await verifyAuditChain(env.deps.prisma)).toMatchObject({ ok: true, checked: 1 });
+  });
+});
+
 describe('GET /api/v1/audit', () => {
   it('ADMIN reads newest first with filters and a cursor; other roles and anonymous are refused', async () => {
     const admin = await staffToken(['ADMIN']);

@@ -18,6 +18,7 @@ import { canonicalJson } from '../../platform/json.ts';
 import { money } from '../../platform/money.ts';
 import { type Actor, recordHistory } from '../appeals/appeals.history.ts';
 import { appealToken, appealUrl } from '../appeals/appeals.token.ts';
+import { appendAudit } from '../audit/audit.service.ts';
 import { queueEmail } from '../notifications/notifications.outbox.ts';
 import { queueWebhookEvent } from '../webhooks/webhooks.outbox.ts';
 import { getRefundItem, type RefundItem } from './refunds.finance.ts';
@@ -92,6 +93,13 @@ export async function recordRefundEvent(
         }
       }
       await applyEventInTx(tx, deps, refundId, input, actor, key, now);
+      await appendAudit(tx, {
+        at: now,
+        actor: { type: actor.type, id: actor.id },
+        action: 'REFUND_EVENT',
+        target: { type: 'refund', id: refundId },
+        data: { type: input.type },
+      });
       const body = await getRefundItem({ prisma: tx, clock: deps.clock }, refundId);
       if (!key) return { status: 200, body, replayed: false };
       // answer what was stored (jsonb orders keys its own way), so a replay is byte-for-byte the same

@@ -5,6 +5,7 @@ import { Prisma } from '../../generated/prisma/client.ts';
 import type { Deps } from '../../platform/deps.ts';
 import { AppError } from '../../platform/errors.ts';
 import { DUMMY_HASH, hashPassword, verifyPassword } from '../../platform/password.ts';
+import { appendAudit } from '../audit/audit.service.ts';
 import { returnUntouchedCases } from '../review/review.routing.ts';
 import type { TCreateStaffRequest, TUpdateStaffRequest } from './staff.schemas.ts';
 import { isOnLeave, lockUntil, retryAfterSeconds } from './staff.rules.ts';
@@ -84,6 +85,13 @@ export async function login(
         ip: meta.ip?.slice(0, 64) ?? null,
         userAgent: meta.userAgent?.slice(0, 256) ?? null,
       },
+    });
+    await appendAudit(tx, {
+      at: now,
+      actor: { type: 'STAFF', id: user.id, label: user.email },
+      action: 'LOGIN_SUCCEEDED',
+      ip: meta.ip ?? null,
+      userAgent: meta.userAgent ?? null,
     });
   });
   return { token, csrfToken, expiresAt, user: { id: user.id, email: user.email, roles: user.roles } };
