@@ -791,7 +791,7 @@ function barChart(title, bars) {
   svg.setAttribute('aria-label', `${title}: ${bars.map((b) => `${b.label} ${b.value}`).join(', ')}`);
   bars.forEach((b, n) => {
     const y = n * rowH + 5;
-    const bw = Math.round(((w - 175) * b.value) / max);
+    const bw = Math.round(((w - 195) * b.value) / max);
     const mk = (tag, attrs, text) => {
       const e = document.createElementNS(NS, tag);
       for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
@@ -799,8 +799,8 @@ function barChart(title, bars) {
       svg.append(e);
     };
     mk('text', { x: 0, y: y + 17 }, b.label);
-    mk('rect', { x: 135, y, width: Math.max(bw, 1), height: 22, fill: b.color, rx: 3 });
-    mk('text', { x: 141 + bw, y: y + 17 }, String(b.value));
+    mk('rect', { x: 155, y, width: Math.max(bw, 1), height: 22, fill: b.color, rx: 3 });
+    mk('text', { x: 161 + bw, y: y + 17 }, String(b.value));
   });
   return el('figure', { class: 'card' }, el('figcaption', { class: 'strong', text: title }), svg);
 }
