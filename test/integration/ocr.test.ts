@@ -142,6 +142,20 @@ describe('card digits read by the tesseract pool', () => {
     expect(r).toMatchObject({ last4: null, fullNumberDetected: false, suspiciousDigitRun: false });
   });
 
+  it('misses an upside-down full number by default, and finds it with the rotation budget on', async () => {
+    const upsideDown = await makeCardImage({ number: TEST_NUMBERS.visa, rotate: 180 });
+    images.upsideDown = upsideDown;
+    expect((await read('upsideDown')).fullNumberDetected).toBe(false);
+    const withRetries = createOcrPool({ workers: 1, maxQueue: 1, rotationBudgetMs: 5_000 });
+    try {
+      const r = await withRetries.read(upsideDown);
+      expectNoDigitsBeyondLast4(r);
+      expect(r.fullNumberDetected).toBe(true);
+    } finally {
+      await withRetries.close();
+    }
+  });
+
   it('logs no digits beyond what the result has', () => {
     expect(logged.length).toBeGreaterThan(0);
     expect(JSON.stringify(logged)).not.toMatch(/\d{5,}|4111|5555|4242/);

@@ -67,10 +67,12 @@ export interface OcrPoolOptions {
   timeoutMs?: number;
   /**
    * Blind retries: when neither the straightened nor the upright image reads anything card-like, try
-   * -8, +8, -15, +15 degrees while the read has spent less than this (ms, from the start of its
-   * processing; the next attempt is predicted to cost what the last one did). Default 0 = off: with the
-   * skew estimate in place they changed no result on the synthetic set, and on a photo without a
-   * readable number they cost up to four more tesseract passes (0.3-0.7 s each on 2 cores).
+   * the image upside down and sideways (180, 90, -90), then at -8, +8, -15, +15 degrees, as long as the
+   * retries have taken less than this many ms (the next one is predicted to cost what the last attempt
+   * did). Default 0 = off: with the skew estimate in place the small angles changed no result on the
+   * synthetic set, and every image without a readable number (ID documents, card backs, statements)
+   * would pay up to 7 more tesseract passes (0.2-1 s each on 2 cores). Turn it on (e.g. 1500) to catch
+   * cards photographed upside down or sideways, which the upright passes do not read.
    */
   rotationBudgetMs?: number;
   /** a worker start taking longer than this fails the reads waiting for it; default 30 s */
@@ -82,7 +84,7 @@ export interface OcrPoolOptions {
 const DEFAULT_TIMEOUT_MS = 10_000;
 const DEFAULT_ROTATION_BUDGET_MS = 0;
 const DEFAULT_START_TIMEOUT_MS = 30_000;
-const RETRY_ANGLES = [-8, 8, -15, 15];
+const RETRY_ANGLES = [180, 90, -90, -8, 8, -15, 15];
 // Below 2 degrees the legacy engine reads as well as straightened; a gain under 1.5 means the blobs
 // do not line up better at any angle (no text, or text in several directions).
 const MIN_SKEW_DEGREES = 2;
@@ -575,20 +577,30 @@ export function createOcrPool(opts: OcrPoolOptions): OcrPool {
     return slot.starting;
   }
 
-  async function recognizeOn(slot: Slot, job: Job, binary: RawImage): Promise<Attempt> {
+  /** One tesseract pass; `ms` leaves out any wait for the engine to start. */
+  async function recognizeOn(
+    slot: Slot,
+    job: Job,
+    engineReady: Promise<OcrEngine>,
+    binary: RawImage,
+  ): Promise<Attempt & { ms: number }> {
+    const engine = await Promise.race([engineReady, job.aborted]);
+    const t = Date.now();
     const png = await Promise.race([toOcrPng(binary), job.aborted]);
-    const engine = await Promise.race([ensureEngine(slot), job.aborted]);
     slot.recognizing = true;
     try {
       const { text, confidence } = await Promise.race([engine.recognize(png), job.aborted]);
-      return summarise(text, confidence);
+      return { ...summarise(text, confidence), ms: Date.now() - t };
     } finally {
       slot.recognizing = false;
     }
   }
 
   async function runJob(slot: Slot, job: Job): Promise<CardReading> {
-    const startedAt = Date.now();
+    // A first read starts its worker (~0.5 s) while sharp decodes, instead of after. One start per
+    // read: if the engine dies, the read is aborted anyway (crash, timeout, close).
+    const engineReady = ensureEngine(slot);
+    engineReady.catch(() => {});
     let grey: RawImage;
     try {
       grey = await Promise.race([toWorkingGrey(job.image), job.aborted]);
@@ -620,19 +632,21 @@ export function createOcrPool(opts: OcrPoolOptions): OcrPool {
     let full = false;
     let suspicious = false;
     let lastAttemptMs = 0;
+    let spentOnRetries = 0;
     for (const [i, degrees] of [...planned, ...blind].entries()) {
-      if (i >= planned.length) {
-        // Predict with the last attempt's cost so the budget is a ceiling, not a starting line.
-        if (Date.now() - startedAt + lastAttemptMs > rotationBudgetMs) break;
-      }
+      const retry = i >= planned.length;
+      // Predict with the last attempt's cost so the budget is a ceiling, not a starting line.
+      if (retry && spentOnRetries + lastAttemptMs > rotationBudgetMs) break;
       const t = Date.now();
       const { binary, map } = degrees === 0 ? upright : await Promise.race([prepare(degrees), job.aborted]);
+      const prepareMs = Date.now() - t;
       // Nothing text-like, nothing to read: no tesseract pass (blank card backs, plain photos).
       const attempt = map.blobs.some((b) => b.text)
-        ? await recognizeOn(slot, job, textOnly(binary, map))
-        : NOTHING_READ;
+        ? await recognizeOn(slot, job, engineReady, textOnly(binary, map))
+        : { ...NOTHING_READ, ms: 0 };
       await yieldToEventLoop();
-      lastAttemptMs = Date.now() - t;
+      lastAttemptMs = prepareMs + attempt.ms;
+      if (retry) spentOnRetries += lastAttemptMs;
       full ||= attempt.full;
       suspicious ||= attempt.suspicious;
       chosen ??= attempt;
