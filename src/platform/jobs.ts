@@ -97,7 +97,7 @@ export function errorText(err: unknown): string {
  */
 async function recordFailure(deps: Deps, job: Job, outboxId: string, err: unknown): Promise<void> {
   const lastError = errorText(err);
-  const maxAttempts = job.opts.attempts ?? 1;
+  const maxAttempts = job.opts?.attempts ?? 1;
   const final =
     err instanceof UnrecoverableError ? 'FAILED' : job.attemptsMade + 1 >= maxAttempts ? 'DEAD' : null;
   await deps.prisma.outboxMessage.updateMany({

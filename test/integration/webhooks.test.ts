@@ -12,7 +12,7 @@ import { startWorkers, type WorkerSet } from '../../workers/main.ts';
 import { createTestEnv, type TestEnv } from '../support/env.ts';
 import { RISK_KEY } from '../support/factories.ts';
 import { client, listen, type TestServer } from '../support/http.ts';
-import { makeStaff } from '../support/review.ts';
+import { makeStaff, submittedCase } from '../support/review.ts';
 
 let env: TestEnv;
 let server: TestServer;
@@ -350,5 +350,52 @@ describe('delivery', () => {
     const [row] = await settled(outboxIds);
     expect([row!.status, row!.attempts]).toEqual(['DEAD', 2]);
     expect(row!.lastError).toBe(`webhook ${new URL(url).host}: ECONNREFUSED`);
+  });
+
+  it('a reviewer decision (wired in review.decisions.ts) reaches the receiver as appeal.decided, once', async () => {
+    await removeAll();
+    const rx = await receiver(() => 204);
+    const sub = await register(rx.url);
+    await env.deps.prisma.staffUser.updateMany({ data: { active: false } });
+    const reviewer = await makeStaff(env.deps, ['REVIEWER']);
+    const appealId = await submittedCase(env.deps, call);
+    const r = await call('POST', `/api/v1/cases/${appealId}/decision`, {
+      token: reviewer.token,
+      body: { decision: 'APPROVE', internalNote: 'internal: documents fine' },
+    });
+    expect(r.status).toBe(200);
+    const rows = await env.deps.prisma.outboxMessage.findMany({ where: { topic: 'webhook.deliver' } });
+    const mine = rows.filter(
+      (x) => (x.payload as { data: { appealId?: string } }).data.appealId === appealId,
+    );
+    expect(mine).toHaveLength(1);
+    await relay(3);
+    await settled(mine.map((x) => x.id));
+    await rx.close();
+    expect(rx.hits).toHaveLength(1);
+    const hit = rx.hits[0]!;
+    const body = JSON.parse(hit.body) as {
+      id: string;
+      type: string;
+      createdAt: string;
+      data: Record<string, unknown>;
+    };
+    expect(body).toMatchObject({
+      type: 'appeal.decided',
+      createdAt: env.clock.now().toISOString(),
+      data: { appealId, decision: 'APPROVED' },
+    });
+    // ids and facts only: no internal note, no buyer e-mail, no link
+    expect(hit.body).not.toMatch(/internal|@example\.com|apl_/);
+    const ts = hit.headers['x-appealdesk-timestamp'] as string;
+    expect(
+      verifyWebhookSignature({
+        secret: sub.secret,
+        timestamp: ts,
+        body: hit.body,
+        signature: hit.headers['x-appealdesk-signature'] as string,
+        nowSec: Math.floor(env.clock.now().getTime() / 1000),
+      }),
+    ).toBe(true);
   });
 });

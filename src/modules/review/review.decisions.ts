@@ -18,6 +18,7 @@ import { recordHistory } from '../appeals/appeals.history.ts';
 import { type IdType, requiredSlots, type Slot } from '../appeals/appeals.rules.ts';
 import { appealToken, appealUrl } from '../appeals/appeals.token.ts';
 import { queueEmail } from '../notifications/notifications.outbox.ts';
+import { queueWebhookEvent } from '../webhooks/webhooks.outbox.ts';
 import { scheduleRefundInTx } from '../refunds/refunds.create.ts';
 import { loadCalendar } from '../sla/sla.calendar.ts';
 import { lockAppeal } from './review.routing.ts';
@@ -258,6 +259,17 @@ export async function decideCase(
               : null,
           },
         });
+        await queueWebhookEvent(tx, {
+          type: 'appeal.decided',
+          data: {
+            appealId,
+            orderId: a.order.orderId,
+            decision: 'REJECTED',
+            decisionId: decision.id,
+            refundId,
+          },
+          occurredAt: now,
+        });
         return { caseId: appealId, status: 'REJECTED', needsLead: false, decision: decisionView, refundId };
       }
 
@@ -382,5 +394,10 @@ async function approve(
       orderId: a.order.orderId,
       appealUrl: buyerLink(deps, a.tokenNonce),
     },
+  });
+  await queueWebhookEvent(tx, {
+    type: 'appeal.decided',
+    data: { appealId: a.id, orderId: a.order.orderId, decision: 'APPROVED', decisionId: decisionId ?? null },
+    occurredAt: now,
   });
 }
