@@ -2,6 +2,7 @@
 import type { Server } from 'node:http';
 import { createApp } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
+import { closeSharedOcrPool } from './modules/documents/documents.ocr-pool.ts';
 import { buildRuntime, type Runtime } from './platform/bootstrap.ts';
 import { seedAll } from './platform/seed.ts';
 
@@ -42,6 +43,8 @@ async function main() {
     server.close();
     server.closeIdleConnections();
     setTimeout(() => server.closeAllConnections(), 10_000).unref();
+    // reads still waiting settle as OCR unavailable and the tesseract threads end while logs still flow
+    await closeSharedOcrPool();
     await runtime.close();
     process.exit(0);
   };

@@ -3,6 +3,7 @@
 // running jobs finish, nothing new is taken.
 import { Worker } from 'bullmq';
 import { ConfigError, loadConfig } from '../src/config.ts';
+import { closeSharedOcrPool } from '../src/modules/documents/documents.ocr-pool.ts';
 import { buildRuntime, type Runtime } from '../src/platform/bootstrap.ts';
 import { runJob } from '../src/platform/jobs.ts';
 import { createMailer, type Mailer } from '../src/platform/mailer.ts';
@@ -87,6 +88,8 @@ async function main() {
   const stop = async (signal: string) => {
     runtime.deps.logger.info({ signal }, 'workers shutting down');
     await set.close();
+    // reads still waiting settle as OCR unavailable and the tesseract threads end while logs still flow
+    await closeSharedOcrPool();
     await runtime.close();
     process.exit(0);
   };
