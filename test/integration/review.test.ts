@@ -271,6 +271,18 @@ describe('bad input: a clear error and nothing changed', () => {
     expect(missing.status).toBe(404);
   });
 
+  it('two decisions racing on one case: one wins, the other is refused', async () => {
+    const id = await submittedCase(env.deps, call);
+    const [x, y] = await Promise.all([
+      decide(reviewer, id, { decision: 'APPROVE' }),
+      decide(lead, id, { decision: 'REJECT', reasonCodes: ['SUSPECTED_IDENTITY_THEFT'] }),
+    ]);
+    expect([x.status, y.status].sort()).toEqual([200, 409]);
+    expect(await env.deps.prisma.decision.count({ where: { appealId: id } })).toBe(1);
+    const a = await env.deps.prisma.appeal.findUniqueOrThrow({ where: { id } });
+    expect(a.status).toBe(x.status === 200 ? 'APPROVED' : 'REJECTED');
+  });
+
   it('above the threshold an approval waits for a different lead; the same person is refused', async () => {
     const id = await submittedCase(env.deps, call, { amount: { value: 100_001, currency: 'EUR' } });
     const first = await decide(reviewer, id, { decision: 'APPROVE' });

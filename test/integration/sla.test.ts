@@ -147,6 +147,23 @@ describe('reminder, warning and breach', () => {
       expect(await fireSlaTimer(env.deps, { appealId: id, kind, deadlineAt }, 'timer')).toBe('duplicate');
     expect(await env.deps.prisma.slaEvent.count({ where: { appealId: id } })).toBe(3);
   });
+
+  it('a timer and sweeps racing for the same deadline fire it once', async () => {
+    at('2026-03-02T09:00:00Z');
+    const id = await submittedCase(env.deps, call);
+    at('2026-03-05T09:00:00Z');
+    const job = { appealId: id, kind: 'REMINDER' as const, deadlineAt: '2026-03-05T09:00:00.000Z' };
+    const outcomes = await Promise.all([
+      ...Array.from({ length: 4 }, () => fireSlaTimer(env.deps, job, 'timer')),
+      sweepSla(env.deps).then((r) => (r.fired === 1 ? 'fired' : 'duplicate')),
+    ]);
+    expect(outcomes.filter((o) => o === 'fired')).toHaveLength(1);
+    expect((await events(id)).map((e) => e[0])).toEqual(['REMINDER']);
+    const reminders = (await emailsQueued(env.deps, id)).filter(
+      (m) => m.message.template === 'REVIEWER_REMINDER',
+    );
+    expect(reminders).toHaveLength(1);
+  });
 });
 
 describe('pause and resume', () => {
