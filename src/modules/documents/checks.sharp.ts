@@ -426,7 +426,8 @@ function cellEnds(length: number, cells: number): Uint32Array {
 /**
  * Pixel statistics of an 8-bit image (1 or 3+ interleaved channels; only the first three are read):
  * luminance mean and standard deviation, blown-out share, the variance of the 4-neighbour Laplacian of the
- * luminance, a 9x8 difference hash, and colourfulness. Pure; exported for calibration.
+ * luminance, a 9x8 difference hash, and colourfulness. Two passes: one over the pixels (luma plane,
+ * histogram, region grid), one over the luma plane (Laplacian). Pure; exported for calibration.
  */
 export function measureRaw(
   data: Uint8Array,
@@ -437,11 +438,15 @@ export function measureRaw(
 ): RawMeasurements {
   const px = u8(data);
   const n = width * height;
-  const grey = channels === 1 ? px : lumaPlane(px, n, channels);
+  const grid = new RegionGrid(width, height);
   const hist = new Float64Array(256);
-  for (let i = 0; i < n; i += 1) {
-    const v = grey[i]!;
-    hist[v] = hist[v]! + 1;
+  let grey: Uint8Array;
+  if (channels === 1) {
+    grey = px;
+    grid.addGrey(px, hist);
+  } else {
+    grey = new Uint8Array(n);
+    grid.addColour(px, channels, grey, hist);
   }
   let sum = 0;
   let sumSq = 0;
@@ -452,9 +457,9 @@ export function measureRaw(
     sumSq += k * v * v;
     if (v >= blownOutLevel) blown += k;
   }
-  const colour = colourfulness(px, width, height, channels);
   const mean = n === 0 ? 0 : sum / n;
   const variance = n === 0 ? 0 : Math.max(0, sumSq / n - mean * mean);
+  const colour = channels === 1 ? { balanced: 0, uncorrected: 0 } : grid.colourfulness();
   return {
     laplacianVariance: laplacianVariance(grey, width, height),
     meanLuminance: mean,
@@ -462,8 +467,159 @@ export function measureRaw(
     blownOutShare: n === 0 ? 0 : blown / n,
     colourfulness: colour.balanced,
     uncorrectedColourfulness: colour.uncorrected,
-    dHash: dHash(grey, width, height),
+    dHash: grid.dHash() ?? dHash(grey, width, height),
   };
+}
+
+/**
+ * Channel means over a grid of about COLOUR_GRID_LONG_SIDE cells on the long side, filled in the same pass
+ * that computes the luma plane. Colourfulness and the difference hash are computed from the cells.
+ */
+class RegionGrid {
+  readonly cols: number;
+  readonly rows: number;
+  readonly r: Float64Array;
+  readonly g: Float64Array;
+  readonly b: Float64Array;
+  readonly count: Float64Array;
+  private readonly xEnds: Uint32Array;
+
+  constructor(
+    readonly width: number,
+    readonly height: number,
+  ) {
+    const long = Math.max(width, height, 1);
+    this.cols = Math.max(1, Math.round((COLOUR_GRID_LONG_SIDE * width) / long));
+    this.rows = Math.max(1, Math.round((COLOUR_GRID_LONG_SIDE * height) / long));
+    const cells = this.cols * this.rows;
+    this.r = new Float64Array(cells);
+    this.g = new Float64Array(cells);
+    this.b = new Float64Array(cells);
+    this.count = new Float64Array(cells);
+    this.xEnds = cellEnds(width, this.cols);
+  }
+
+  private rowBase(y: number): number {
+    return Math.min(this.rows - 1, Math.floor((y * this.rows) / this.height)) * this.cols;
+  }
+
+  /** Interleaved RGB(A): fills the luma plane and its histogram, and the grid's channel sums. */
+  addColour(px: Uint8Array, channels: number, grey: Uint8Array, hist: Float64Array): void {
+    const { r, g, b, count, xEnds, cols, width } = this;
+    for (let y = 0; y < this.height; y += 1) {
+      const base = this.rowBase(y);
+      let i = y * width;
+      let j = i * channels;
+      for (let c = 0; c < cols; c += 1) {
+        const xEnd = y * width + xEnds[c]!;
+        const start = i;
+        let rs = 0;
+        let gs = 0;
+        let bs = 0;
+        for (; i < xEnd; i += 1, j += channels) {
+          const R = px[j]!;
+          const G = px[j + 1]!;
+          const B = px[j + 2]!;
+          rs += R;
+          gs += G;
+          bs += B;
+          const l = (77 * R + 150 * G + 29 * B + 128) >> 8;
+          grey[i] = l;
+          hist[l] = hist[l]! + 1;
+        }
+        r[base + c] = r[base + c]! + rs;
+        g[base + c] = g[base + c]! + gs;
+        b[base + c] = b[base + c]! + bs;
+        count[base + c] = count[base + c]! + (xEnd - start);
+      }
+    }
+  }
+
+  /** A single luma plane: histogram and grid sums (all three channels equal). */
+  addGrey(px: Uint8Array, hist: Float64Array): void {
+    const { r, g, b, count, xEnds, cols, width } = this;
+    for (let y = 0; y < this.height; y += 1) {
+      const base = this.rowBase(y);
+      let i = y * width;
+      for (let c = 0; c < cols; c += 1) {
+        const xEnd = y * width + xEnds[c]!;
+        const start = i;
+        let s = 0;
+        for (; i < xEnd; i += 1) {
+          const l = px[i]!;
+          s += l;
+          hist[l] = hist[l]! + 1;
+        }
+        r[base + c] = r[base + c]! + s;
+        g[base + c] = g[base + c]! + s;
+        b[base + c] = b[base + c]! + s;
+        count[base + c] = count[base + c]! + (xEnd - start);
+      }
+    }
+  }
+
+  colourfulness(): Colourfulness {
+    const { r, g, b, count } = this;
+    const mr = new Float64Array(r.length);
+    const mg = new Float64Array(r.length);
+    const mb = new Float64Array(r.length);
+    let rAll = 0;
+    let gAll = 0;
+    let bAll = 0;
+    for (let c = 0; c < r.length; c += 1) {
+      const k = count[c]!;
+      if (k === 0) continue;
+      mr[c] = r[c]! / k;
+      mg[c] = g[c]! / k;
+      mb[c] = b[c]! / k;
+      rAll += mr[c]!;
+      gAll += mg[c]!;
+      bAll += mb[c]!;
+    }
+    const grey = (rAll + gAll + bAll) / 3;
+    const gain = (total: number) =>
+      total <= 0 ? 1 : Math.min(MAX_GAIN, Math.max(1 / MAX_GAIN, grey / total));
+    return {
+      balanced: hasler(mr, mg, mb, count, gain(rAll), gain(gAll), gain(bAll)),
+      uncorrected: hasler(mr, mg, mb, count, 1, 1, 1),
+    };
+  }
+
+  /** 9 x 8 difference hash from the grid cells; null when the grid is too coarse for it. */
+  dHash(): string | null {
+    const cols = 9;
+    const rows = 8;
+    if (this.cols < cols || this.rows < rows) return null;
+    const sums = new Float64Array(cols * rows);
+    const counts = new Float64Array(cols * rows);
+    for (let gy = 0; gy < this.rows; gy += 1) {
+      const hy = Math.floor((gy * rows) / this.rows);
+      for (let gx = 0; gx < this.cols; gx += 1) {
+        const cell = gy * this.cols + gx;
+        const k = this.count[cell]!;
+        const luma = (77 * this.r[cell]! + 150 * this.g[cell]! + 29 * this.b[cell]!) / 256;
+        const h = hy * cols + Math.floor((gx * cols) / this.cols);
+        sums[h] = sums[h]! + luma;
+        counts[h] = counts[h]! + k;
+      }
+    }
+    return hashFromCells(sums, counts, cols, rows);
+  }
+}
+
+function hashFromCells(sums: Float64Array, counts: Float64Array, cols: number, rows: number): string {
+  let hex = '';
+  for (let r = 0; r < rows; r += 1) {
+    let byte = 0;
+    for (let c = 0; c < cols - 1; c += 1) {
+      const i = r * cols + c;
+      const left = sums[i]! / Math.max(1, counts[i]!);
+      const right = sums[i + 1]! / Math.max(1, counts[i + 1]!);
+      byte = (byte << 1) | (left > right ? 1 : 0);
+    }
+    hex += byte.toString(16).padStart(2, '0');
+  }
+  return hex;
 }
 
 export interface Colourfulness {
@@ -491,56 +647,9 @@ export function colourfulness(
   channels: number,
 ): Colourfulness {
   if (channels < 3 || width === 0 || height === 0) return { balanced: 0, uncorrected: 0 };
-  const px = u8(data);
-  const long = Math.max(width, height);
-  const cols = Math.max(1, Math.round((COLOUR_GRID_LONG_SIDE * width) / long));
-  const rows = Math.max(1, Math.round((COLOUR_GRID_LONG_SIDE * height) / long));
-  const cells = cols * rows;
-  const r = new Float64Array(cells);
-  const g = new Float64Array(cells);
-  const b = new Float64Array(cells);
-  const count = new Float64Array(cells);
-  const xEnds = cellEnds(width, cols);
-  for (let y = 0; y < height; y += 1) {
-    const base = Math.min(rows - 1, Math.floor((y * rows) / height)) * cols;
-    let j = y * width * channels;
-    let x = 0;
-    for (let c = 0; c < cols; c += 1) {
-      const xEnd = xEnds[c]!;
-      const xStart = x;
-      let rs = 0;
-      let gs = 0;
-      let bs = 0;
-      for (; x < xEnd; x += 1, j += channels) {
-        rs += px[j]!;
-        gs += px[j + 1]!;
-        bs += px[j + 2]!;
-      }
-      r[base + c] = r[base + c]! + rs;
-      g[base + c] = g[base + c]! + gs;
-      b[base + c] = b[base + c]! + bs;
-      count[base + c] = count[base + c]! + xEnd - xStart;
-    }
-  }
-  let rAll = 0;
-  let gAll = 0;
-  let bAll = 0;
-  for (let c = 0; c < cells; c += 1) {
-    const k = count[c]!;
-    if (k === 0) continue;
-    r[c] = r[c]! / k;
-    g[c] = g[c]! / k;
-    b[c] = b[c]! / k;
-    rAll += r[c]!;
-    gAll += g[c]!;
-    bAll += b[c]!;
-  }
-  const grey = (rAll + gAll + bAll) / 3;
-  const gain = (sum: number) => (sum <= 0 ? 1 : Math.min(MAX_GAIN, Math.max(1 / MAX_GAIN, grey / sum)));
-  return {
-    balanced: hasler(r, g, b, count, gain(rAll), gain(gAll), gain(bAll)),
-    uncorrected: hasler(r, g, b, count, 1, 1, 1),
-  };
+  const grid = new RegionGrid(width, height);
+  grid.addColour(u8(data), channels, new Uint8Array(width * height), new Float64Array(256));
+  return grid.colourfulness();
 }
 
 function hasler(
@@ -622,16 +731,5 @@ export function dHash(plane: Uint8Array, width: number, height: number): string 
       counts[base + c] = counts[base + c]! + xEnd - xStart;
     }
   }
-  let hex = '';
-  for (let r = 0; r < rows; r += 1) {
-    let byte = 0;
-    for (let c = 0; c < cols - 1; c += 1) {
-      const i = r * cols + c;
-      const left = sums[i]! / Math.max(1, counts[i]!);
-      const right = sums[i + 1]! / Math.max(1, counts[i + 1]!);
-      byte = (byte << 1) | (left > right ? 1 : 0);
-    }
-    hex += byte.toString(16).padStart(2, '0');
-  }
-  return hex;
+  return hashFromCells(sums, counts, cols, rows);
 }
