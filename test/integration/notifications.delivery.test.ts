@@ -164,6 +164,9 @@ describe('delivery through the outbox', () => {
       expect(job!.attemptsMade).toBe(1);
     });
     expect(smtp.rcptAttempts.filter((a) => a === 'nobody@example.com').length - rcptBefore).toBe(1);
+    // the server quoted the mailbox back; neither the row nor any log line keeps it
+    expect(env.logLines.some((l) => l.includes('550 5.1.1'))).toBe(true);
+    expect(env.logLines.join('\n')).not.toContain('nobody@example.com');
     expect((await env.deps.prisma.outboxMessage.findUniqueOrThrow({ where: { id } })).attempts).toBe(1);
   });
 

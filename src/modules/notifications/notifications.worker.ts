@@ -11,7 +11,7 @@
 // is marked DONE, the job runs again and the message is sent again with the SAME Message-ID (README,
 // "Notifications and webhooks").
 import { isAppError } from '../../platform/errors.ts';
-import { type OutboxHandler, PermanentJobError } from '../../platform/jobs.ts';
+import { errorText, type OutboxHandler, PermanentJobError } from '../../platform/jobs.ts';
 import type { Mailer } from '../../platform/mailer.ts';
 import { EmailMessageSchema, pickLocale, renderEmail } from './notifications.templates.ts';
 
@@ -46,7 +46,11 @@ export function smtpAnswer(err: unknown): string {
 export function emailHandler(mailer: Mailer): OutboxHandler<'email.send'> {
   return async (payload, ctx) => {
     const parsed = EmailMessageSchema.safeParse(payload.message);
-    if (!parsed.success) throw new PermanentJobError(`invalid e-mail message ${payload.message.template}`);
+    if (!parsed.success) {
+      // which fields and why, never their values: the admin view shows this
+      const why = parsed.error.issues.map((i) => `${i.path.join('.') || 'message'}: ${i.message}`).join('; ');
+      throw new PermanentJobError(errorText(`invalid e-mail message ${payload.message.template} (${why})`));
+    }
     const locale = pickLocale(payload.locale);
     let rendered: ReturnType<typeof renderEmail>;
     try {
@@ -68,8 +72,9 @@ export function emailHandler(mailer: Mailer): OutboxHandler<'email.send'> {
       });
       return { result: { messageId: sent.messageId, response: sent.response } };
     } catch (err) {
-      if (isPermanentSmtpError(err)) throw new PermanentJobError(smtpAnswer(err));
-      throw new Error(smtpAnswer(err), { cause: err });
+      // servers quote the recipient back: the message is redacted here, before any log sees it
+      if (isPermanentSmtpError(err)) throw new PermanentJobError(errorText(smtpAnswer(err)));
+      throw new Error(errorText(smtpAnswer(err)), { cause: err });
     }
   };
 }
