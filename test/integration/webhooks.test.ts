@@ -49,7 +49,7 @@ interface Hit {
 }
 
 /** A webhook receiver on loopback that answers with `answer(n)` for its n-th request (0-based). */
-async function receiver(answer: (n: number, body: string) => number) {
+async function receiver(answer: (n: number, body: string) => number, headers: Record<string, string> = {}) {
   const hits: Hit[] = [];
   const srv: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -58,7 +58,7 @@ async function receiver(answer: (n: number, body: string) => number) {
       const body = Buffer.concat(chunks).toString('utf8');
       const status = answer(hits.length, body);
       hits.push({ headers: req.headers, body, status });
-      res.writeHead(status, { 'content-type': 'text/plain' }).end(status < 300 ? 'ok' : 'nope');
+      res.writeHead(status, { 'content-type': 'text/plain', ...headers }).end(status < 300 ? 'ok' : 'nope');
     });
   });
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
@@ -335,6 +335,26 @@ describe('delivery', () => {
     expect(gone.hits).toHaveLength(0);
     await down.close();
     await gone.close();
+  });
+
+  it('a redirect is not followed: the signed event never reaches the other address', async () => {
+    await removeAll();
+    const elsewhere = await receiver(() => 200);
+    const moved = await receiver(() => 307, { location: elsewhere.url });
+    await register(moved.url);
+    const { outboxIds } = await env.deps.prisma.$transaction((tx) =>
+      queueWebhookEvent(tx, { type: 'appeal.decided', data: { appealId: 'ap-12' } }),
+    );
+    await relay(2);
+    const [row] = await settled(outboxIds);
+    expect([row!.status, row!.attempts, row!.lastError]).toEqual([
+      'DEAD',
+      2,
+      `webhook ${new URL(moved.url).host}: HTTP 307`,
+    ]);
+    expect([moved.hits.length, elsewhere.hits.length]).toEqual([2, 0]);
+    await moved.close();
+    await elsewhere.close();
   });
 
   it('a network error (nothing listening) is retried like a 500', async () => {

@@ -92,7 +92,10 @@ export async function retryOutbox(
     );
   const def = OUTBOX_TOPICS[row.topic as OutboxTopic];
   if (!def) throw new AppError('OUTBOX.NOT_RETRYABLE', `Unknown topic ${row.topic}.`);
-  await deps.queues[def.queue].remove(id);
+  // a job BullMQ is still finishing (locked) cannot be removed yet; the admin can try again in a moment
+  await deps.queues[def.queue].remove(id).catch(() => {
+    throw new AppError('OUTBOX.NOT_RETRYABLE', 'The message is still being processed; try again shortly.');
+  });
   const now = deps.clock.now();
   const updated = await deps.prisma.$transaction(async (tx) => {
     const r = await tx.outboxMessage.updateMany({
