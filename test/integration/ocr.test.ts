@@ -35,8 +35,8 @@ function expectNoDigitsBeyondLast4(reading: CardReading): void {
     'ms',
     'suspiciousDigitRun',
   ]);
-  const { ms: _ms, confidence: _c, ...rest } = reading;
-  expect(JSON.stringify(rest)).not.toMatch(/\d{5,}/);
+  // ms stays below 5 digits: a read that takes 10 s is rejected by the default timeout instead.
+  expect(JSON.stringify(reading)).not.toMatch(/\d{5,}/);
   expect(reading.last4 === null || /^\d{4}$/.test(reading.last4)).toBe(true);
 }
 
