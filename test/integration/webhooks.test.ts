@@ -1,13 +1,17 @@
 // Decision webhooks: registration by the risk system, one outbox row per subscription and event, signed
 // delivery to a real HTTP receiver on 127.0.0.1, retries after a 500, each event once after a success.
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Job } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.ts';
 import { queueWebhookEvent } from '../../src/modules/webhooks/webhooks.outbox.ts';
 import { verifyWebhookSignature } from '../../src/modules/webhooks/webhooks.signature.ts';
+import { WEBHOOK_TIMEOUT_MS, webhookDeliverer } from '../../src/modules/webhooks/webhooks.worker.ts';
+import { runJob } from '../../src/platform/jobs.ts';
 import type { Mailer } from '../../src/platform/mailer.ts';
 import { relayOutbox } from '../../src/platform/outbox.ts';
+import { handlers } from '../../workers/handlers.ts';
 import { startWorkers, type WorkerSet } from '../../workers/main.ts';
 import { createTestEnv, type TestEnv } from '../support/env.ts';
 import { RISK_KEY } from '../support/factories.ts';
@@ -355,6 +359,39 @@ describe('delivery', () => {
     expect([moved.hits.length, elsewhere.hits.length]).toEqual([2, 0]);
     await moved.close();
     await elsewhere.close();
+  });
+
+  it('a receiver that does not answer within the timeout is a failure (10 s in production)', async () => {
+    await removeAll();
+    const held: ServerResponse[] = [];
+    const silent = createServer((_req, res) => {
+      held.push(res);
+    });
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
+    const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}/h`;
+    await register(url);
+    const { outboxIds } = await env.deps.prisma.$transaction((tx) =>
+      queueWebhookEvent(tx, { type: 'appeal.decided', data: { appealId: 'ap-13' } }),
+    );
+    const map = {
+      ...handlers({ deps: env.deps, mailer: noMail }),
+      'webhook.deliver': async () => webhookDeliverer({ timeoutMs: 300 }),
+    };
+    const job = {
+      name: 'webhook.deliver',
+      data: { outboxId: outboxIds[0] },
+      attemptsMade: 0,
+      opts: { attempts: 1 },
+    };
+    await expect(runJob(map, job as unknown as Job, env.deps)).rejects.toThrow(
+      `webhook ${new URL(url).host}: timed out after 300 ms`,
+    );
+    const row = await env.deps.prisma.outboxMessage.findUniqueOrThrow({ where: { id: outboxIds[0]! } });
+    expect([row.status, row.attempts]).toEqual(['DEAD', 1]);
+    expect(held).toHaveLength(1);
+    silent.closeAllConnections();
+    await new Promise<void>((r) => silent.close(() => r()));
+    expect(WEBHOOK_TIMEOUT_MS).toBe(10_000);
   });
 
   it('a network error (nothing listening) is retried like a 500', async () => {
