@@ -354,7 +354,10 @@ function duplicateStudy(rows: Scored[]): { same: number; different: number; line
 }
 
 /** CPU milliseconds per call (all threads of this process), median of interleaved rounds. */
+let loadAtCost = '-';
+
 async function costStudy(): Promise<string> {
+  loadAtCost = os.loadavg()[0]!.toFixed(1);
   sharp.cache(false); // repeated identical inputs must not be served from libvips' operation cache
   const photo = await fixture('2569067123_aca715a2ee_o.jpg');
   // a 12 MP test image with sensor-like noise, so that it does not compress (and decode) unrealistically well
@@ -540,6 +543,7 @@ async function main() {
     .replaceAll('{{COUNT}}', String(rows.length))
     .replaceAll('{{COST}}', cost)
     .replaceAll('{{CPUS}}', String(os.cpus().length))
+    .replaceAll('{{LOAD}}', loadAtCost)
     .replaceAll('{{THRESHOLDS}}', JSON.stringify(t, null, 2))
     .replaceAll(
       '{{VERSIONS}}',
@@ -562,7 +566,7 @@ defaults in checks.thresholds.ts:
 
 ## What is measured
 
-Every image is decoded once with integrity checking (sharp, \`failOn: 'error'\`), auto-oriented from EXIF,
+Every image is decoded with integrity checking (sharp, \`failOn: 'error'\`), auto-oriented from EXIF,
 flattened onto white and converted to 8-bit sRGB (CMYK and embedded profiles such as Display P3 are
 transformed; an embedded profile that is itself sRGB is skipped as a no-op). The heuristics are measured
 on a normalised copy whose long side is exactly 1000 px (triangle filter; small images are enlarged, so
@@ -680,7 +684,8 @@ nothing is rendered. If the team later wants originals never kept, rasterising e
 
 CPU time per call, all threads (sharp's and the main thread), median of interleaved rounds, against the
 benchmark's baseline; in brackets the throughput ratio (baseline / variant). Measured on the machine that
-ran this script, with other work running on it, so compare within a row rather than across runs.
+ran this script (1-minute load average {{LOAD}} when the measurement started, on {{CPUS}} CPUs: other work
+was running), so compare within a row rather than across runs.
 
 {{COST}}
 

@@ -439,7 +439,7 @@ export function measureRaw(
   const px = u8(data);
   const n = width * height;
   const grid = new RegionGrid(width, height);
-  const hist = new Float64Array(256);
+  const hist = new Int32Array(256);
   let grey: Uint8Array;
   if (channels === 1) {
     grey = px;
@@ -504,7 +504,7 @@ class RegionGrid {
   }
 
   /** Interleaved RGB(A): fills the luma plane and its histogram, and the grid's channel sums. */
-  addColour(px: Uint8Array, channels: number, grey: Uint8Array, hist: Float64Array): void {
+  addColour(px: Uint8Array, channels: number, grey: Uint8Array, hist: Int32Array): void {
     const { r, g, b, count, xEnds, cols, width } = this;
     for (let y = 0; y < this.height; y += 1) {
       const base = this.rowBase(y);
@@ -517,15 +517,15 @@ class RegionGrid {
         let gs = 0;
         let bs = 0;
         for (; i < xEnd; i += 1, j += channels) {
-          const R = px[j]!;
-          const G = px[j + 1]!;
-          const B = px[j + 2]!;
-          rs += R;
-          gs += G;
-          bs += B;
+          const R = px[j]! | 0;
+          const G = px[j + 1]! | 0;
+          const B = px[j + 2]! | 0;
+          rs = (rs + R) | 0;
+          gs = (gs + G) | 0;
+          bs = (bs + B) | 0;
           const l = (77 * R + 150 * G + 29 * B + 128) >> 8;
           grey[i] = l;
-          hist[l] = hist[l]! + 1;
+          hist[l] = (hist[l]! + 1) | 0;
         }
         r[base + c] = r[base + c]! + rs;
         g[base + c] = g[base + c]! + gs;
@@ -536,7 +536,7 @@ class RegionGrid {
   }
 
   /** A single luma plane: histogram and grid sums (all three channels equal). */
-  addGrey(px: Uint8Array, hist: Float64Array): void {
+  addGrey(px: Uint8Array, hist: Int32Array): void {
     const { r, g, b, count, xEnds, cols, width } = this;
     for (let y = 0; y < this.height; y += 1) {
       const base = this.rowBase(y);
@@ -546,9 +546,9 @@ class RegionGrid {
         const start = i;
         let s = 0;
         for (; i < xEnd; i += 1) {
-          const l = px[i]!;
-          s += l;
-          hist[l] = hist[l]! + 1;
+          const l = px[i]! | 0;
+          s = (s + l) | 0;
+          hist[l] = (hist[l]! + 1) | 0;
         }
         r[base + c] = r[base + c]! + s;
         g[base + c] = g[base + c]! + s;
@@ -648,7 +648,7 @@ export function colourfulness(
 ): Colourfulness {
   if (channels < 3 || width === 0 || height === 0) return { balanced: 0, uncorrected: 0 };
   const grid = new RegionGrid(width, height);
-  grid.addColour(u8(data), channels, new Uint8Array(width * height), new Float64Array(256));
+  grid.addColour(u8(data), channels, new Uint8Array(width * height), new Int32Array(256));
   return grid.colourfulness();
 }
 
@@ -687,20 +687,34 @@ function hasler(
   return Math.sqrt(rgVar + ybVar) + 0.3 * Math.sqrt(rgMean * rgMean + ybMean * ybMean);
 }
 
-/** Variance of the 4-neighbour Laplacian over the interior pixels of a greyscale plane. */
+/**
+ * Variance of the 4-neighbour Laplacian over the interior pixels of a greyscale plane. Row sums are kept in
+ * int32 arithmetic (2-3x faster in V8): |L| <= 1020, so a row's sum of squares stays below 2^32 for rows up
+ * to 4000 px, four times the measuring size; wider planes take the double-precision path.
+ */
 export function laplacianVariance(plane: Uint8Array, width: number, height: number): number {
   if (width < 3 || height < 3) return 0;
   const grey = u8(plane);
+  const int32Rows = width <= 4000;
   let sum = 0;
   let sumSq = 0;
   for (let y = 1; y < height - 1; y += 1) {
-    const row = y * width;
-    for (let x = 1; x < width - 1; x += 1) {
-      const i = row + x;
-      const l = grey[i - 1]! + grey[i + 1]! + grey[i - width]! + grey[i + width]! - 4 * grey[i]!;
-      sum += l;
-      sumSq += l * l;
+    let i = y * width + 1;
+    const end = i + width - 2;
+    let left = grey[i - 1]! | 0;
+    let mid = grey[i]! | 0;
+    let rowSum = 0;
+    let rowSq = 0;
+    for (; i < end; i += 1) {
+      const right = grey[i + 1]! | 0;
+      const l = (left + right + (grey[i - width]! | 0) + (grey[i + width]! | 0) - 4 * mid) | 0;
+      rowSum = (rowSum + l) | 0;
+      rowSq = int32Rows ? (rowSq + l * l) | 0 : rowSq + l * l;
+      left = mid;
+      mid = right;
     }
+    sum += rowSum;
+    sumSq += int32Rows ? rowSq >>> 0 : rowSq;
   }
   const count = (width - 2) * (height - 2);
   const mean = sum / count;
