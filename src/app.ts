@@ -19,6 +19,7 @@ import { documentsRoutes } from './modules/documents/documents.routes.ts';
 import { notificationsRoutes } from './modules/notifications/notifications.routes.ts';
 import { ordersRoutes } from './modules/orders/orders.routes.ts';
 import { refundsRoutes } from './modules/refunds/refunds.routes.ts';
+import { reviewDocumentsRoutes } from './modules/review/review.documents.ts';
 import { reviewRoutes } from './modules/review/review.routes.ts';
 import { slaRoutes } from './modules/sla/sla.routes.ts';
 import { staffRoutes } from './modules/staff/staff.routes.ts';
@@ -40,6 +41,7 @@ export function apiRouters(deps: Deps): Router[] {
     refundsRoutes(deps),
     staffRoutes(deps),
     reviewRoutes(deps),
+    reviewDocumentsRoutes(deps),
     slaRoutes(deps),
     notificationsRoutes(deps),
     webhooksRoutes(deps),

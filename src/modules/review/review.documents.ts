@@ -1,0 +1,162 @@
+// GET /api/v1/cases/:id/documents/:docId/image: a stored document as a reviewer sees it, watermarked
+// with the viewer and the time (documents.view.ts), never cached, never offered as a download, and every
+// view in the audit trail before the first byte leaves.
+import { Router } from 'express';
+import { z } from 'zod';
+import { requireStaff } from '../../http/auth.ts';
+import { describeRoute } from '../../http/openapi.ts';
+import { parseRequest } from '../../http/validate.ts';
+import type { Prisma } from '../../generated/prisma/client.ts';
+import type { Deps } from '../../platform/deps.ts';
+import { AppError } from '../../platform/errors.ts';
+import { auditFromRequest } from '../audit/audit.request.ts';
+import { appendAudit } from '../audit/audit.service.ts';
+import { documentStorage } from '../documents/documents.storage.ts';
+import { watermarkedView, watermarkLabel } from '../documents/documents.view.ts';
+import { caseIdOr404, type Viewer } from './review.cases.ts';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The cases a viewer may open: the same rule as GET /api/v1/cases/:id (reviewerScope in review.cases.ts):
+ * a LEAD every case; a REVIEWER their own, the open unassigned pool and the cases they worked on before.
+ * A case outside it answers 404 like the case itself, so the image URL tells nothing the case URL hides.
+ */
+function visibleTo(v: Viewer): Prisma.AppealWhereInput | null {
+  if (v.roles.includes('LEAD')) return null;
+  return {
+    OR: [
+      { assigneeId: v.id },
+      { assigneeId: null, status: { in: ['SUBMITTED', 'IN_REVIEW'] } },
+      { lastReviewerId: v.id },
+      { assignments: { some: { reviewerId: v.id } } },
+    ],
+  };
+}
+
+export interface ImageViewer extends Viewer {
+  email: string;
+  name: string;
+}
+
+export interface ViewContext {
+  ip: string | null;
+  userAgent: string | null;
+}
+
+/**
+ * Renders the watermarked view, then writes DOCUMENT_VIEWED. The record is written before the caller
+ * sends anything: a view the trail cannot record is not served (DEPENDENCY.UNAVAILABLE). A view that
+ * fails to render is not recorded: nothing was seen.
+ */
+export async function viewCaseDocument(
+  deps: Pick<Deps, 'prisma' | 'config' | 'clock' | 'logger'>,
+  viewer: ImageViewer,
+  input: { caseId: string; docId: string; page: number },
+  ctx: ViewContext,
+) {
+  const caseId = caseIdOr404(input.caseId);
+  if (!UUID.test(input.docId)) throw new AppError('DOCUMENT.NOT_FOUND', 'No such document.');
+  const scope = visibleTo(viewer);
+  const appeal = await deps.prisma.appeal.findFirst({
+    where: { AND: [{ id: caseId }, ...(scope ? [scope] : [])] },
+    select: { id: true },
+  });
+  if (!appeal) throw new AppError('CASE.NOT_FOUND', 'No such case.');
+  const doc = await deps.prisma.document.findFirst({
+    where: { id: input.docId, appealId: caseId },
+    select: {
+      id: true,
+      slot: true,
+      page: true,
+      round: true,
+      status: true,
+      mimeType: true,
+      blobKey: true,
+      wrappedKey: true,
+      keyId: true,
+      purgedAt: true,
+    },
+  });
+  if (!doc) throw new AppError('DOCUMENT.NOT_FOUND', 'No such document.');
+
+  const at = deps.clock.now();
+  const view = await watermarkedView(documentStorage(deps.config), doc, {
+    page: input.page,
+    label: watermarkLabel(viewer, at),
+  });
+  try {
+    await appendAudit(deps.prisma, {
+      at,
+      actor: { type: 'STAFF', id: viewer.id, label: viewer.email },
+      action: 'DOCUMENT_VIEWED',
+      appealId: caseId,
+      target: { type: 'document', id: doc.id },
+      ip: ctx.ip,
+      userAgent: ctx.userAgent,
+      data: {
+        slot: doc.slot,
+        page: input.page,
+        round: doc.round,
+        status: doc.status,
+        mimeType: doc.mimeType,
+        watermarked: true,
+      },
+    });
+  } catch (err) {
+    deps.logger.error(
+      { err: (err as Error).message, docId: doc.id },
+      'document view not audited; not served',
+    );
+    throw new AppError('DEPENDENCY.UNAVAILABLE', 'The view could not be recorded; try again shortly.');
+  }
+  return view;
+}
+
+const image = describeRoute({
+  method: 'get',
+  path: '/api/v1/cases/:id/documents/:docId/image',
+  summary:
+    'A document of the case as a JPEG watermarked with the viewer and the time (PDF statements: one page, ' +
+    '?page=N); no-store, inline only; every view is audited (DOCUMENT_VIEWED)',
+  tags: ['review'],
+  security: ['staff'],
+  roles: ['REVIEWER', 'LEAD'],
+  params: z.object({ id: z.string().max(64), docId: z.string().max(64) }),
+  query: z.object({ page: z.coerce.number().int().min(1).max(100).default(1) }),
+  responses: {
+    200: { description: 'The watermarked image', schema: z.string(), contentType: 'image/jpeg' },
+    404: { description: 'No such case for this viewer, no such document in this case, or no such page' },
+    410: { description: 'DOCUMENT.PURGED: the blob was deleted (retention)' },
+    415: { description: 'DOCUMENT.PREVIEW_UNAVAILABLE: the PDF page could not be drawn' },
+    503: { description: 'DEPENDENCY.UNAVAILABLE: the view could not be audited, so it is not served' },
+  },
+});
+
+export function reviewDocumentsRoutes(deps: Deps): Router {
+  const r = Router();
+  r.get(image.path, requireStaff('REVIEWER', 'LEAD'), async (req, res) => {
+    const { params, query } = parseRequest(image, req);
+    const p = req.principal;
+    if (p.kind !== 'staff') throw new Error('requireStaff must run first');
+    const { ip, userAgent } = auditFromRequest(req);
+    const view = await viewCaseDocument(
+      deps,
+      { id: p.userId, roles: p.roles, email: p.email, name: p.name },
+      { caseId: params.id, docId: params.docId, page: query.page },
+      { ip, userAgent },
+    );
+    res
+      .status(200)
+      .set({
+        'Content-Type': 'image/jpeg',
+        'Content-Length': String(view.jpeg.length),
+        'Cache-Control': 'no-store',
+        Pragma: 'no-cache',
+        'Content-Disposition': 'inline',
+        'X-Content-Type-Options': 'nosniff',
+      })
+      .end(view.jpeg);
+  });
+  return r;
+}
