@@ -12,6 +12,7 @@ import type { Mailer } from '../../src/platform/mailer.ts';
 import { relayOutbox } from '../../src/platform/outbox.ts';
 import { workerConnection } from '../../src/platform/redis.ts';
 import { handlers } from '../../workers/handlers.ts';
+import { startWorkers } from '../../workers/main.ts';
 import { createTestEnv, type TestEnv } from '../support/env.ts';
 import { client, listen, type TestServer } from '../support/http.ts';
 import { makeStaff, markSubmitted, registerAppeal, submittedCase } from '../support/review.ts';
@@ -124,6 +125,29 @@ describe('who gets the case', () => {
   });
 });
 
+describe('through the worker process', () => {
+  it('startWorkers relays the outbox and routes a submission; the minute SLA sweep is scheduled', async () => {
+    const r = await makeStaff(env.deps, ['REVIEWER']);
+    const mailer = { send: async () => ({}), close: () => {} } as unknown as Mailer;
+    const set = await startWorkers(env.runtime, { mailer, queues: ['routing'], relay: true });
+    try {
+      const id = await registerAppeal(call);
+      await markSubmitted(env.deps, id);
+      for (let i = 0; (await assignee(id)) === null; i++) {
+        if (i > 400) throw new Error('not routed');
+        await new Promise((res) => setTimeout(res, 25));
+      }
+      expect(await assignee(id)).toBe(r.id);
+      const schedulers = await env.deps.queues.sla.getJobSchedulers();
+      const sweep = schedulers.find((s) => s.key === 'sla-sweep' || s.id === 'sla-sweep');
+      expect(sweep?.name).toBe('sla.sweep');
+      expect(Number(sweep?.every)).toBe(60_000);
+    } finally {
+      await set.close();
+    }
+  });
+});
+
 /** 50 blocked orders with SUBMITTED appeals and their 'case.route' rows, written at once. */
 async function fiftySubmissions(deps: Deps): Promise<string[]> {
   const now = deps.clock.now();
@@ -174,6 +198,8 @@ describe('two routers, 50 simultaneous submissions, 3 reviewers with a cap of 10
   const workers: Worker[] = [];
   const connections: ReturnType<typeof workerConnection>[] = [];
   const processed = [0, 0];
+  /** a deadlock or lock timeout would show up here as a failed attempt (BullMQ would retry it) */
+  const failures: string[] = [];
 
   beforeAll(async () => {
     // the second router has its own database pool and its own Redis connection, like a second process
@@ -192,6 +218,7 @@ describe('two routers, 50 simultaneous submissions, 3 reviewers with a cap of 10
         },
         { connection, prefix: env.config.QUEUE_PREFIX, concurrency: 4 },
       );
+      w.on('failed', (_job, err) => failures.push(err.message));
       workers.push(w);
     });
   });
@@ -235,6 +262,7 @@ describe('two routers, 50 simultaneous submissions, 3 reviewers with a cap of 10
         expect(r.assignments.length).toBeLessThanOrEqual(1);
         expect(r.assignments[0]?.reviewerId ?? null).toBe(r.assigneeId);
       }
+      expect(failures).toEqual([]);
       // both routers took part in this run
       expect(processed[0]! - before[0]!).toBeGreaterThan(0);
       expect(processed[1]! - before[1]!).toBeGreaterThan(0);

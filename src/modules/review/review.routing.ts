@@ -11,6 +11,8 @@ import type { Deps } from '../../platform/deps.ts';
 import { AppError } from '../../platform/errors.ts';
 import { writeOutbox } from '../../platform/outbox.ts';
 import { type Actor, recordHistory } from '../appeals/appeals.history.ts';
+import type { AuditSource } from '../audit/audit.request.ts';
+import { appendAudit } from '../audit/audit.service.ts';
 import { scheduleSlaTimers } from '../sla/sla.timers.ts';
 
 type RouteDeps = Pick<Deps, 'prisma' | 'clock' | 'queues' | 'config' | 'logger'>;
@@ -71,6 +73,22 @@ async function lockReviewer(
   return { id: r.id, max: r.max, open: await openCaseCount(tx, r.id) };
 }
 
+/**
+ * Locks the reviewer if they can take one more case, else leaves no lock behind: the attempt runs in a
+ * savepoint that is rolled back on refusal, which releases the row lock. A router therefore holds at most
+ * one reviewer lock while it waits for another, and two routers cannot deadlock on each other's refusals.
+ */
+async function tryReviewer(tx: Tx, id: string, now: Date, wait: boolean): Promise<{ id: string } | null> {
+  await tx.$executeRawUnsafe('SAVEPOINT route_pick');
+  const r = await lockReviewer(tx, id, now, wait);
+  if (r && r.open < r.max) {
+    await tx.$executeRawUnsafe('RELEASE SAVEPOINT route_pick');
+    return r;
+  }
+  await tx.$executeRawUnsafe('ROLLBACK TO SAVEPOINT route_pick');
+  return null;
+}
+
 /** Eligible reviewers, best first: fewest open cases, then longest idle (never assigned first), then id. */
 async function candidates(tx: Tx, now: Date): Promise<string[]> {
   const rows = await tx.$queryRaw<{ id: string }[]>`
@@ -124,10 +142,7 @@ export async function routeCase(deps: RouteDeps, appealId: string): Promise<Rout
 
       let reviewer: { id: string } | null = null;
       const resubmission = a.status === 'SUBMITTED' && a.lastReviewerId !== null;
-      if (resubmission) {
-        const r = await lockReviewer(tx, a.lastReviewerId!, now);
-        if (r && r.open < r.max) reviewer = r;
-      }
+      if (resubmission) reviewer = await tryReviewer(tx, a.lastReviewerId!, now, true);
       if (!reviewer) {
         // First pass skips reviewers another router is assigning to right now (parallel routers spread
         // over the team instead of queueing on one row); if all of them were busy, the second pass waits
@@ -135,11 +150,8 @@ export async function routeCase(deps: RouteDeps, appealId: string): Promise<Rout
         const list = (await candidates(tx, now)).filter((id) => !(resubmission && id === a.lastReviewerId));
         for (const wait of [false, true]) {
           for (const id of list) {
-            const r = await lockReviewer(tx, id, now, wait);
-            if (r && r.open < r.max) {
-              reviewer = r;
-              break;
-            }
+            reviewer = await tryReviewer(tx, id, now, wait);
+            if (reviewer) break;
           }
           if (reviewer) break;
         }
@@ -183,6 +195,14 @@ export async function routeCase(deps: RouteDeps, appealId: string): Promise<Rout
         to: 'IN_REVIEW',
         reason,
         data: { reviewerId: reviewer.id },
+      });
+      await appendAudit(tx, {
+        at: now,
+        actor: { type: 'SYSTEM', id: 'router', label: 'router' },
+        action: 'CASE_ASSIGNED',
+        appealId: a.id,
+        target: { type: 'STAFF_USER', id: reviewer.id },
+        data: { reviewerId: reviewer.id, reason },
       });
       return { outcome: 'assigned', reviewerId: reviewer.id };
     },
@@ -257,7 +277,7 @@ export async function returnUntouchedCases(
  */
 export async function assignCase(
   deps: RouteDeps,
-  input: { appealId: string; reviewerId: string | null; leadId: string },
+  input: { appealId: string; reviewerId: string | null; leadId: string; source?: AuditSource },
 ): Promise<{ assigneeId: string | null; overCap: boolean; changed: boolean }> {
   const now = deps.clock.now();
   const out = await deps.prisma.$transaction(
@@ -323,6 +343,15 @@ export async function assignCase(
         from: a.status as Prisma.CaseHistoryCreateInput['fromStatus'],
         to: 'IN_REVIEW',
         reason: input.reviewerId ? (a.assigneeId ? 'LEAD_REASSIGN' : 'LEAD_ASSIGN') : 'LEAD_TO_POOL',
+        data: { reviewerId: input.reviewerId, previousAssigneeId: a.assigneeId, overCap },
+      });
+      // a return to the pool is recorded too, with reviewerId null
+      await appendAudit(tx, {
+        ...(input.source ?? { actor: { type: 'STAFF', id: input.leadId } }),
+        at: now,
+        action: 'CASE_ASSIGNED',
+        appealId: a.id,
+        target: input.reviewerId ? { type: 'STAFF_USER', id: input.reviewerId } : null,
         data: { reviewerId: input.reviewerId, previousAssigneeId: a.assigneeId, overCap },
       });
       return { assigneeId: input.reviewerId, overCap, changed: true };
