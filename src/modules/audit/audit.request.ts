@@ -33,3 +33,6 @@ export function auditFromRequest(req: Request): {
     userAgent: req.get('user-agent') ?? null,
   };
 }
+
+/** Who and from where, as services receive it from their route (optional: jobs and tests pass nothing). */
+export type AuditSource = ReturnType<typeof auditFromRequest>;

@@ -10,6 +10,8 @@ import { describeRoute } from '../../http/openapi.ts';
 import { parseRequest } from '../../http/validate.ts';
 import type { Deps } from '../../platform/deps.ts';
 import { AppError } from '../../platform/errors.ts';
+import { auditFromRequest } from '../audit/audit.request.ts';
+import { appendAudit } from '../audit/audit.service.ts';
 import { type RefundEventActor, recordRefundEvent } from './refunds.events.ts';
 import { CSV_COLUMNS, getRefundItem, listRefunds, refundCsvRows, refundSummary } from './refunds.finance.ts';
 import {
@@ -131,6 +133,13 @@ export function refundsRoutes(deps: Deps): Router {
   r.get(csv.path, requireStaff(...FINANCE_VIEW), async (req, res) => {
     const { query } = parseRequest(csv, req);
     const day = DateTime.fromJSDate(deps.clock.now(), { zone: deps.config.BUSINESS_TIMEZONE }).toISODate();
+    // recorded before the first byte: an export that the client aborts half-way still counts as one
+    await appendAudit(deps.prisma, {
+      ...auditFromRequest(req),
+      at: deps.clock.now(),
+      action: 'REFUNDS_EXPORTED',
+      data: { ...query },
+    });
     res.status(200).set({
       'Content-Type': 'text/csv; charset=utf-8',
       'Content-Disposition': `attachment; filename="refunds-${day}.csv"`,

@@ -15,6 +15,8 @@ import type { Deps } from '../../platform/deps.ts';
 import { AppError } from '../../platform/errors.ts';
 import { money } from '../../platform/money.ts';
 import { recordHistory } from '../appeals/appeals.history.ts';
+import type { AuditSource } from '../audit/audit.request.ts';
+import { appendAudit } from '../audit/audit.service.ts';
 import { type IdType, requiredSlots, type Slot } from '../appeals/appeals.rules.ts';
 import { appealToken, appealUrl } from '../appeals/appeals.token.ts';
 import { queueEmail } from '../notifications/notifications.outbox.ts';
@@ -73,6 +75,7 @@ export async function decideCase(
   appealId: string,
   input: DecisionInput,
   by: Decider,
+  source?: AuditSource,
 ): Promise<DecisionResult> {
   checkDecisionShape(input);
   const reasons = await loadReasons(deps, input.reasonCodes);
@@ -80,6 +83,24 @@ export async function decideCase(
   const isLead = by.roles.includes('LEAD');
   return deps.prisma.$transaction(
     async (tx): Promise<DecisionResult> => {
+      // the audit record is the last write of the transaction, whichever way the decision went
+      const done = async (r: DecisionResult): Promise<DecisionResult> => {
+        await appendAudit(tx, {
+          ...(source ?? { actor: { type: 'STAFF', id: by.id } }),
+          at: deps.clock.now(),
+          action: 'DECISION_RECORDED',
+          appealId,
+          target: r.decision ? { type: 'DECISION', id: r.decision.id } : null,
+          data: {
+            decision: input.decision,
+            reasonCodes: input.reasonCodes,
+            status: r.status,
+            needsLead: r.needsLead,
+            state: r.decision?.state ?? null,
+          },
+        });
+        return r;
+      };
       const locked = await lockAppeal(tx, appealId);
       if (!locked) throw new AppError('CASE.NOT_FOUND', 'No such case.');
       const a = await tx.appeal.findUniqueOrThrow({
@@ -132,12 +153,12 @@ export async function decideCase(
             data: { decisionId: pending.id, firstApproverId: pending.reviewerId },
           });
           await approve(tx, deps, a, now, actor);
-          return {
+          return done({
             caseId: appealId,
             status: 'APPROVED',
             needsLead: false,
             decision: { id: pending.id, kind: 'APPROVE', state: 'FINAL' },
-          };
+          });
         }
         // another lead overrules the pending approval with a rejection or a request
         await tx.decision.update({ where: { id: pending.id }, data: { state: 'SUPERSEDED' } });
@@ -175,7 +196,7 @@ export async function decideCase(
               reasonCodes: input.reasonCodes,
             },
           });
-          return { caseId: appealId, status: 'IN_REVIEW', needsLead: true, decision: null };
+          return done({ caseId: appealId, status: 'IN_REVIEW', needsLead: true, decision: null });
         }
       }
 
@@ -215,10 +236,10 @@ export async function decideCase(
               thresholdMinor: deps.config.SECOND_APPROVAL_MINOR,
             },
           });
-          return { caseId: appealId, status: 'IN_REVIEW', needsLead: true, decision: decisionView };
+          return done({ caseId: appealId, status: 'IN_REVIEW', needsLead: true, decision: decisionView });
         }
         await approve(tx, deps, a, now, actor, decision.id);
-        return { caseId: appealId, status: 'APPROVED', needsLead: false, decision: decisionView };
+        return done({ caseId: appealId, status: 'APPROVED', needsLead: false, decision: decisionView });
       }
 
       if (input.decision === 'REJECT') {
@@ -270,7 +291,13 @@ export async function decideCase(
           },
           occurredAt: now,
         });
-        return { caseId: appealId, status: 'REJECTED', needsLead: false, decision: decisionView, refundId };
+        return done({
+          caseId: appealId,
+          status: 'REJECTED',
+          needsLead: false,
+          decision: decisionView,
+          refundId,
+        });
       }
 
       // REQUEST_MORE_INFO: the clock pauses with the time used so far; deadlines not yet reached become
@@ -328,7 +355,12 @@ export async function decideCase(
           respondBy: localDate(new Date(now.getTime() + deps.config.APPEAL_EXPIRY_DAYS * 86_400_000), cal),
         },
       });
-      return { caseId: appealId, status: 'MORE_INFO_REQUESTED', needsLead: false, decision: decisionView };
+      return done({
+        caseId: appealId,
+        status: 'MORE_INFO_REQUESTED',
+        needsLead: false,
+        decision: decisionView,
+      });
     },
     { timeout: 15_000 },
   );

@@ -5,6 +5,7 @@ import { describeRoute } from '../../http/openapi.ts';
 import type { Principal } from '../../http/types.ts';
 import { parseRequest } from '../../http/validate.ts';
 import type { Deps } from '../../platform/deps.ts';
+import { auditFromRequest } from '../audit/audit.request.ts';
 import { caseIdOr404, getCase, listCases, listReasonCodes, teamSla } from './review.cases.ts';
 import { decideCase } from './review.decisions.ts';
 import { assignCase } from './review.routing.ts';
@@ -111,7 +112,9 @@ export function reviewRoutes(deps: Deps): Router {
   });
   r.post(decide.path, requireStaff('REVIEWER', 'LEAD'), async (req, res) => {
     const { params, body } = parseRequest(decide, req);
-    res.json(await decideCase(deps, caseIdOr404(params.id), body, staff(req.principal)));
+    res.json(
+      await decideCase(deps, caseIdOr404(params.id), body, staff(req.principal), auditFromRequest(req)),
+    );
   });
   r.post(assign.path, requireStaff('LEAD'), async (req, res) => {
     const { params, body } = parseRequest(assign, req);
@@ -119,6 +122,7 @@ export function reviewRoutes(deps: Deps): Router {
       appealId: caseIdOr404(params.id),
       reviewerId: body.reviewerId,
       leadId: req.principal.kind === 'staff' ? req.principal.userId : '',
+      source: auditFromRequest(req),
     });
     res.json({ caseId: params.id, ...out });
   });

@@ -2,6 +2,8 @@
 // dates). A change clears this process's calendar cache; other processes pick it up within the cache TTL.
 import type { Deps } from '../../platform/deps.ts';
 import { AppError } from '../../platform/errors.ts';
+import type { AuditSource } from '../audit/audit.request.ts';
+import { type AuditActor, appendAudit } from '../audit/audit.service.ts';
 import { invalidateCalendarCache } from './sla.calendar.ts';
 
 function day(date: string): Date {
@@ -16,18 +18,50 @@ export async function listHolidays(deps: Pick<Deps, 'prisma'>, year?: number) {
   return rows.map((h) => ({ date: h.date.toISOString().slice(0, 10), name: h.name }));
 }
 
-export async function putHoliday(deps: Pick<Deps, 'prisma'>, date: string, name: string) {
-  const row = await deps.prisma.holiday.upsert({
-    where: { date: day(date) },
-    create: { date: day(date), name },
-    update: { name },
+const SYSTEM_ACTOR: AuditActor = { type: 'SYSTEM', id: null, label: 'system' };
+
+export async function putHoliday(
+  deps: Pick<Deps, 'prisma' | 'clock'>,
+  date: string,
+  name: string,
+  source?: AuditSource,
+) {
+  const row = await deps.prisma.$transaction(async (tx) => {
+    const h = await tx.holiday.upsert({
+      where: { date: day(date) },
+      create: { date: day(date), name },
+      update: { name },
+    });
+    await appendAudit(tx, {
+      ...(source ?? { actor: SYSTEM_ACTOR }),
+      at: deps.clock.now(),
+      action: 'HOLIDAY_SET',
+      target: { type: 'HOLIDAY', id: date },
+      data: { date, name },
+    });
+    return h;
   });
   invalidateCalendarCache();
   return { date: row.date.toISOString().slice(0, 10), name: row.name };
 }
 
-export async function deleteHoliday(deps: Pick<Deps, 'prisma'>, date: string): Promise<void> {
-  const r = await deps.prisma.holiday.deleteMany({ where: { date: day(date) } });
+export async function deleteHoliday(
+  deps: Pick<Deps, 'prisma' | 'clock'>,
+  date: string,
+  source?: AuditSource,
+): Promise<void> {
+  const count = await deps.prisma.$transaction(async (tx) => {
+    const r = await tx.holiday.deleteMany({ where: { date: day(date) } });
+    if (r.count > 0)
+      await appendAudit(tx, {
+        ...(source ?? { actor: SYSTEM_ACTOR }),
+        at: deps.clock.now(),
+        action: 'HOLIDAY_DELETED',
+        target: { type: 'HOLIDAY', id: date },
+        data: { date },
+      });
+    return r.count;
+  });
   invalidateCalendarCache();
-  if (r.count === 0) throw new AppError('HOLIDAY.NOT_FOUND', `${date} is not a holiday.`);
+  if (count === 0) throw new AppError('HOLIDAY.NOT_FOUND', `${date} is not a holiday.`);
 }

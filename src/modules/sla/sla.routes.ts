@@ -4,6 +4,7 @@ import { requireStaff } from '../../http/auth.ts';
 import { describeRoute } from '../../http/openapi.ts';
 import { parseRequest } from '../../http/validate.ts';
 import type { Deps } from '../../platform/deps.ts';
+import { auditFromRequest } from '../audit/audit.request.ts';
 import { deleteHoliday, listHolidays, putHoliday } from './sla.holidays.ts';
 
 const Ymd = z.iso.date('date must be a real date as YYYY-MM-DD');
@@ -51,11 +52,11 @@ export function slaRoutes(deps: Deps): Router {
   });
   r.put(put.path, requireStaff('ADMIN'), async (req, res) => {
     const { params, body } = parseRequest(put, req);
-    res.json(await putHoliday(deps, params.date, body.name));
+    res.json(await putHoliday(deps, params.date, body.name, auditFromRequest(req)));
   });
   r.delete(del.path, requireStaff('ADMIN'), async (req, res) => {
     const { params } = parseRequest(del, req);
-    await deleteHoliday(deps, params.date);
+    await deleteHoliday(deps, params.date, auditFromRequest(req));
     res.status(204).end();
   });
   return r;

@@ -6,6 +6,7 @@ import { describeRoute } from '../../http/openapi.ts';
 import { parseRequest } from '../../http/validate.ts';
 import type { Deps } from '../../platform/deps.ts';
 import { isAppError } from '../../platform/errors.ts';
+import { auditFromRequest } from '../audit/audit.request.ts';
 import {
   ZCreateStaffRequest,
   ZListQuery,
@@ -125,7 +126,7 @@ export function staffRoutes(deps: Deps): Router {
     }
   });
   r.post(logoutDoc.path, requireStaff(), async (req, res) => {
-    if (req.principal.kind === 'staff') await logout(deps, req.principal.sessionId);
+    if (req.principal.kind === 'staff') await logout(deps, req.principal.sessionId, auditFromRequest(req));
     res.clearCookie(STAFF_COOKIE, cookieOptions(deps)).status(204).end();
   });
   r.get(me.path, requireStaff(), async (req, res) => {
@@ -138,12 +139,12 @@ export function staffRoutes(deps: Deps): Router {
   });
   r.post(create.path, requireStaff('ADMIN'), async (req, res) => {
     const { body } = parseRequest(create, req);
-    res.status(201).json(await createStaff(deps, body));
+    res.status(201).json(await createStaff(deps, body, auditFromRequest(req)));
   });
   r.patch(update.path, requireStaff('ADMIN'), async (req, res) => {
     const { params, body } = parseRequest(update, req);
     const actor = req.principal.kind === 'staff' ? req.principal.userId : '';
-    res.json(await updateStaff(deps, params.id, body, actor));
+    res.json(await updateStaff(deps, params.id, body, actor, auditFromRequest(req)));
   });
   return r;
 }

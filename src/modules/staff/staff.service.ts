@@ -5,12 +5,15 @@ import { Prisma } from '../../generated/prisma/client.ts';
 import type { Deps } from '../../platform/deps.ts';
 import { AppError } from '../../platform/errors.ts';
 import { DUMMY_HASH, hashPassword, verifyPassword } from '../../platform/password.ts';
-import { appendAudit } from '../audit/audit.service.ts';
+import type { AuditSource } from '../audit/audit.request.ts';
+import { type AuditActor, appendAudit } from '../audit/audit.service.ts';
 import { returnUntouchedCases } from '../review/review.routing.ts';
 import type { TCreateStaffRequest, TUpdateStaffRequest } from './staff.schemas.ts';
 import { isOnLeave, lockUntil, retryAfterSeconds } from './staff.rules.ts';
 
 type StaffRow = Prisma.StaffUserGetPayload<object>;
+
+const SYSTEM_ACTOR: AuditActor = { type: 'SYSTEM', id: null, label: 'system' };
 
 function invalid(): AppError {
   // one message for an unknown e-mail and a wrong password: the answer must not reveal which accounts exist
@@ -40,11 +43,22 @@ export async function login(
 ): Promise<LoginResult> {
   const now = deps.clock.now();
   const user = await deps.prisma.staffUser.findUnique({ where: { email: input.email } });
+  // every refused attempt is audited with the address it came from; never the password typed
+  const failed = (reason: string, err: AppError) =>
+    appendAudit(deps.prisma, {
+      at: now,
+      actor: { type: 'SYSTEM', id: null, label: 'anonymous' },
+      action: 'LOGIN_FAILED',
+      target: user ? { type: 'STAFF_USER', id: user.id } : { type: 'EMAIL', id: input.email.slice(0, 200) },
+      ip: meta.ip ?? null,
+      userAgent: meta.userAgent ?? null,
+      data: { reason },
+    }).then(() => Promise.reject(err));
   if (!user) {
     await verifyPassword(input.password, DUMMY_HASH); // same cost as a real check
-    throw invalid();
+    return failed('UNKNOWN_ACCOUNT', invalid());
   }
-  if (user.lockedUntil && user.lockedUntil > now) throw locked(user.lockedUntil, now);
+  if (user.lockedUntil && user.lockedUntil > now) return failed('LOCKED', locked(user.lockedUntil, now));
   const ok = await verifyPassword(input.password, user.passwordHash);
   if (!ok) {
     // the increment is atomic, so parallel guesses all count
@@ -56,11 +70,11 @@ export async function login(
     const until = lockUntil(updated.failedLogins, now);
     if (until) {
       await deps.prisma.staffUser.update({ where: { id: user.id }, data: { lockedUntil: until } });
-      throw locked(until, now);
+      return failed('WRONG_PASSWORD_LOCKED', locked(until, now));
     }
-    throw invalid();
+    return failed('WRONG_PASSWORD', invalid());
   }
-  if (!user.active) throw invalid();
+  if (!user.active) return failed('INACTIVE', invalid());
 
   const token = newToken(STAFF_TOKEN_PREFIX, 32);
   const csrfToken = randomBytes(24).toString('base64url');
@@ -97,10 +111,19 @@ export async function login(
   return { token, csrfToken, expiresAt, user: { id: user.id, email: user.email, roles: user.roles } };
 }
 
-export async function logout(deps: Pick<Deps, 'prisma' | 'clock'>, sessionId: string): Promise<void> {
-  await deps.prisma.staffSession.updateMany({
-    where: { id: sessionId, revokedAt: null },
-    data: { revokedAt: deps.clock.now() },
+export async function logout(
+  deps: Pick<Deps, 'prisma' | 'clock'>,
+  sessionId: string,
+  source?: AuditSource,
+): Promise<void> {
+  const now = deps.clock.now();
+  await deps.prisma.$transaction(async (tx) => {
+    const ended = await tx.staffSession.updateMany({
+      where: { id: sessionId, revokedAt: null },
+      data: { revokedAt: now },
+    });
+    // the session id is the token's hash: the audit names the user, not the session
+    if (ended.count > 0 && source) await appendAudit(tx, { ...source, at: now, action: 'LOGOUT' });
   });
 }
 
@@ -168,18 +191,29 @@ export async function listStaff(
 export async function createStaff(
   deps: Pick<Deps, 'prisma' | 'clock'>,
   input: TCreateStaffRequest,
+  source?: AuditSource,
 ): Promise<StaffView> {
   const passwordHash = await hashPassword(input.password);
   try {
-    const u = await deps.prisma.staffUser.create({
-      data: {
-        email: input.email,
-        name: input.name,
-        passwordHash,
-        roles: { set: [...new Set(input.roles)] },
-        ...(input.maxOpenCases === undefined ? {} : { maxOpenCases: input.maxOpenCases }),
-        languages: input.languages ?? [],
-      },
+    const u = await deps.prisma.$transaction(async (tx) => {
+      const created = await tx.staffUser.create({
+        data: {
+          email: input.email,
+          name: input.name,
+          passwordHash,
+          roles: { set: [...new Set(input.roles)] },
+          ...(input.maxOpenCases === undefined ? {} : { maxOpenCases: input.maxOpenCases }),
+          languages: input.languages ?? [],
+        },
+      });
+      await appendAudit(tx, {
+        ...(source ?? { actor: SYSTEM_ACTOR }),
+        at: deps.clock.now(),
+        action: 'STAFF_CREATED',
+        target: { type: 'STAFF_USER', id: created.id },
+        data: { email: created.email, roles: created.roles },
+      });
+      return created;
     });
     return view(u, 0);
   } catch (err) {
@@ -198,6 +232,7 @@ export async function updateStaff(
   id: string,
   input: TUpdateStaffRequest,
   actorId: string,
+  source?: AuditSource,
 ): Promise<StaffView> {
   const now = deps.clock.now();
   const passwordHash = input.password ? await hashPassword(input.password) : undefined;
@@ -244,6 +279,19 @@ export async function updateStaff(
           data: { revokedAt: now },
         });
       }
+      // the names of the fields changed and the new roles/flags; a new password shows only as 'password'
+      await appendAudit(tx, {
+        ...(source ?? { actor: { type: 'STAFF', id: actorId } }),
+        at: now,
+        action: 'STAFF_UPDATED',
+        target: { type: 'STAFF_USER', id },
+        data: {
+          fields: Object.keys(input).sort(),
+          ...(input.roles === undefined ? {} : { roles: [...new Set(input.roles)] }),
+          ...(input.active === undefined ? {} : { active: input.active }),
+          ...(input.onLeaveUntil === undefined ? {} : { onLeaveUntil: input.onLeaveUntil }),
+        },
+      });
     },
     { timeout: 15_000 },
   );
