@@ -15,6 +15,7 @@ import { appealsRoutes } from './modules/appeals/appeals.routes.ts';
 import { auditRoutes } from './modules/audit/audit.routes.ts';
 import { securityRoutes } from './modules/security/security.routes.ts';
 import { appealLifecycleRoutes } from './modules/appeals/appeals.lifecycle.ts';
+import { appealLinkReissueRoutes } from './modules/appeals/appeals.reissue.ts';
 import { documentsRoutes } from './modules/documents/documents.routes.ts';
 import { notificationsRoutes } from './modules/notifications/notifications.routes.ts';
 import { ordersRoutes } from './modules/orders/orders.routes.ts';
@@ -38,6 +39,7 @@ export function apiRouters(deps: Deps): Router[] {
     auditRoutes(deps),
     securityRoutes(deps),
     appealLifecycleRoutes(deps),
+    appealLinkReissueRoutes(deps),
     refundsRoutes(deps),
     staffRoutes(deps),
     reviewRoutes(deps),

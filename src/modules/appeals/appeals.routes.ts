@@ -5,6 +5,7 @@ import { describeRoute } from '../../http/openapi.ts';
 import { parseRequest } from '../../http/validate.ts';
 import type { Deps } from '../../platform/deps.ts';
 import { AppError, isAppError } from '../../platform/errors.ts';
+import { reissueByOrderForm, reissueForm } from './appeals.reissue.ts';
 import { ID_TYPES } from './appeals.rules.ts';
 import { getAppealView, resolveAppealLink, setIdType, submitAppeal } from './appeals.service.ts';
 
@@ -90,8 +91,8 @@ function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-function linkErrorPage(title: string, text: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)}</title></head><body><main><h1>${escapeHtml(title)}</h1><p>${escapeHtml(text)}</p></main></body></html>`;
+function linkErrorPage(title: string, text: string, form: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)}</title></head><body><main><h1>${escapeHtml(title)}</h1><p>${escapeHtml(text)}</p>${form}</main></body></html>`;
 }
 
 /** The token of the current buyer request: the Bearer header or the ad_buyer cookie. */
@@ -134,13 +135,15 @@ export function appealsRoutes(deps: Deps): Router {
           expired
             ? linkErrorPage(
                 'This link has expired',
-                'Appeal links are valid for a limited time. Reply to the e-mail you received, or contact our ' +
-                  'support, and we will send you a new link.',
+                'Appeal links are valid for a limited time. Press the button and we will send a new link to ' +
+                  'the e-mail address of your order.',
+                reissueForm(token),
               )
             : linkErrorPage(
                 'This link is not valid',
                 'Please open the link exactly as it appears in the e-mail we sent you (it may have been cut off ' +
-                  'when copied).',
+                  'when copied), or ask for a new link with your order number and e-mail address.',
+                reissueByOrderForm(),
               ),
         );
     }

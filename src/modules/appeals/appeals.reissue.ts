@@ -1,0 +1,186 @@
+// A new appeal link by e-mail, for a buyer whose link expired (or was lost). The caller proves which appeal
+// with the old link's token, or names the order and the buyer's e-mail address. The answer is the same
+// 202 whatever happened, so the endpoint cannot be used to learn whether an order or an appeal exists;
+// the new link only ever goes to the buyer e-mail address stored with the order.
+//
+// Final appeals (APPROVED, REJECTED, EXPIRED, WITHDRAWN) get a new link too: the buyer page is read-only
+// for them (every change is refused by status) and a buyer whose appeal was rejected or expired still
+// needs to follow the refund. Reissuing sets a new nonce, which revokes every earlier link at once.
+import { timingSafeEqual } from 'node:crypto';
+import { type Request, Router } from 'express';
+import { z } from 'zod';
+import { sha256 } from '../../http/auth.ts';
+import { describeRoute } from '../../http/openapi.ts';
+import { byIp, rateLimit } from '../../http/rate-limit.ts';
+import { parseRequest } from '../../http/validate.ts';
+import { localDate } from '../../platform/calendar.ts';
+import type { Deps } from '../../platform/deps.ts';
+import { type AuditSource, auditFromRequest } from '../audit/audit.request.ts';
+import { appendAudit } from '../audit/audit.service.ts';
+import { queueEmail } from '../notifications/notifications.outbox.ts';
+import { loadCalendar } from '../sla/sla.calendar.ts';
+import { appealToken, appealUrl, newTokenNonce, tokenHash } from './appeals.token.ts';
+
+export const ZReissueRequest = z.union([
+  z.strictObject({ token: z.string().min(1).max(256) }),
+  z.strictObject({
+    orderId: z.string().trim().min(1).max(64),
+    email: z
+      .string()
+      .trim()
+      .min(3)
+      .max(254)
+      .transform((s) => s.toLowerCase()),
+  }),
+]);
+export type TReissueRequest = z.infer<typeof ZReissueRequest>;
+
+export const REISSUE_ANSWER = {
+  status: 'accepted',
+  message:
+    'If this matches an appeal, we have sent a new link to the e-mail address of the order. ' +
+    'Earlier links no longer work.',
+} as const;
+
+/** Links e-mailed per appeal per hour: a guessed order and e-mail pair cannot flood the buyer's inbox. */
+export const MAX_REISSUES_PER_APPEAL_PER_HOUR = 3;
+/** Requests per IP (whatever their outcome). */
+export const REISSUE_LIMIT = { max: 10, windowMs: 60 * 60_000 } as const;
+
+export type ReissueOutcome = 'REISSUED' | 'NO_MATCH' | 'CAPPED';
+
+type ReissueDeps = Pick<Deps, 'prisma' | 'clock' | 'config'>;
+
+async function findAppealId(deps: ReissueDeps, input: TReissueRequest): Promise<string | null> {
+  if ('token' in input) {
+    const hash = tokenHash(input.token);
+    const a = await deps.prisma.appeal.findUnique({ where: { tokenHash: hash }, select: { id: true } });
+    return a?.id ?? null;
+  }
+  const order = await deps.prisma.blockedOrder.findUnique({
+    where: { orderId: input.orderId },
+    select: { buyerEmail: true, appeal: { select: { id: true } } },
+  });
+  // compared as hashes in constant time whether or not the order exists
+  const stored = Buffer.from(sha256((order?.buyerEmail ?? '').trim().toLowerCase()));
+  const sent = Buffer.from(sha256(input.email));
+  const same = timingSafeEqual(stored, sent);
+  return order && same ? (order.appeal?.id ?? null) : null;
+}
+
+/**
+ * Issues a new link for the appeal the input points at and queues NEW_APPEAL_LINK to the order's buyer,
+ * in one transaction with the audit record. Returns what happened (for tests and logs; never for the
+ * HTTP answer).
+ */
+export async function reissueAppealLink(
+  deps: ReissueDeps,
+  input: TReissueRequest,
+  source?: AuditSource,
+): Promise<ReissueOutcome> {
+  const appealId = await findAppealId(deps, input);
+  if (!appealId) return 'NO_MATCH';
+  const cal = await loadCalendar(deps);
+  return deps.prisma.$transaction(async (tx) => {
+    // the row lock serialises two reissues of one appeal: each sees the other's audit record
+    await tx.$queryRaw`SELECT id FROM appeals WHERE id = ${appealId}::uuid FOR UPDATE`;
+    const now = deps.clock.now();
+    const recent = await tx.auditLog.count({
+      where: {
+        appealId,
+        action: 'APPEAL_LINK_REISSUED',
+        at: { gt: new Date(now.getTime() - 60 * 60_000) },
+      },
+    });
+    if (recent >= MAX_REISSUES_PER_APPEAL_PER_HOUR) return 'CAPPED';
+    const a = await tx.appeal.findUniqueOrThrow({
+      where: { id: appealId },
+      select: {
+        id: true,
+        status: true,
+        order: { select: { orderId: true, buyerEmail: true, buyerName: true, buyerLocale: true } },
+      },
+    });
+    const nonce = newTokenNonce();
+    const token = appealToken(nonce, deps.config.APPEAL_TOKEN_SECRET);
+    const expiresAt = new Date(now.getTime() + deps.config.APPEAL_TOKEN_TTL_DAYS * 86_400_000);
+    await tx.appeal.update({
+      where: { id: a.id },
+      data: { tokenNonce: nonce, tokenHash: tokenHash(token), tokenExpiresAt: expiresAt },
+    });
+    await queueEmail(tx, {
+      to: a.order.buyerEmail,
+      locale: a.order.buyerLocale,
+      appealId: a.id,
+      message: {
+        template: 'NEW_APPEAL_LINK',
+        buyerName: a.order.buyerName,
+        orderId: a.order.orderId,
+        appealUrl: appealUrl(deps.config.PUBLIC_BASE_URL, token),
+        expiresOn: localDate(expiresAt, cal),
+      },
+    });
+    await appendAudit(tx, {
+      ...(source ?? { actor: { type: 'SYSTEM', id: null, label: 'anonymous' } }),
+      at: now,
+      action: 'APPEAL_LINK_REISSUED',
+      appealId: a.id,
+      data: { via: 'token' in input ? 'expired-link' : 'order-and-email', status: a.status },
+    });
+    return 'REISSUED';
+  });
+}
+
+const reissue = describeRoute({
+  method: 'post',
+  path: '/api/v1/appeal-links/reissue',
+  summary:
+    'Ask for a new appeal link by e-mail: {token} of the old link, or {orderId, email}; always 202 (JSON, or ' +
+    'an HTML page for a form post)',
+  tags: ['appeals'],
+  security: ['none'],
+  body: ZReissueRequest,
+  responses: {
+    202: { description: 'Accepted (the same answer whether or not anything matched)' },
+    400: { description: 'Malformed body' },
+    429: { description: 'Too many requests from this address' },
+  },
+});
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+const ANSWER_PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Check your e-mail</title></head><body><main><h1>Check your e-mail</h1><p>${escapeHtml(REISSUE_ANSWER.message)}</p></main></body></html>`;
+
+function wantsHtml(req: Request): boolean {
+  return req.is('application/x-www-form-urlencoded') === 'application/x-www-form-urlencoded';
+}
+
+export function appealLinkReissueRoutes(deps: Deps): Router {
+  const r = Router();
+  r.post(
+    reissue.path,
+    rateLimit(deps, { name: 'appeal-link-reissue', ...REISSUE_LIMIT, key: byIp }),
+    async (req, res) => {
+      const { body } = parseRequest(reissue, req);
+      const outcome = await reissueAppealLink(deps, body, auditFromRequest(req));
+      // the outcome goes to the log (no token, no e-mail address), never into the answer
+      req.log?.info({ outcome }, 'appeal link reissue');
+      res.status(202).set('Cache-Control', 'no-store');
+      if (wantsHtml(req)) res.type('html').send(ANSWER_PAGE);
+      else res.json(REISSUE_ANSWER);
+    },
+  );
+  return r;
+}
+
+/** The form the expired-link page shows: one button, the old token as a hidden field. */
+export function reissueForm(token: string): string {
+  return `<form method="post" action="${reissue.path}"><input type="hidden" name="token" value="${escapeHtml(token)}"><button type="submit">E-mail me a new link</button></form>`;
+}
+
+/** The form for a buyer without a usable link: order number and the e-mail address of the order. */
+export function reissueByOrderForm(): string {
+  return `<form method="post" action="${reissue.path}"><p><label>Order number <input name="orderId" required maxlength="64" autocomplete="off"></label></p><p><label>E-mail address of the order <input name="email" type="email" required maxlength="254" autocomplete="email"></label></p><button type="submit">E-mail me a new link</button></form>`;
+}

@@ -1,0 +1,180 @@
+// Expired links: the page offers a new link by e-mail; POST /api/v1/appeal-links/reissue answers the same
+// 202 whatever happened, revokes the old link, e-mails the new one to the order's buyer only, audits it,
+// caps e-mails per appeal and requests per IP. Unknown tokens and orders write nothing.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../src/app.ts';
+import {
+  MAX_REISSUES_PER_APPEAL_PER_HOUR,
+  REISSUE_ANSWER,
+  REISSUE_LIMIT,
+} from '../../src/modules/appeals/appeals.reissue.ts';
+import { createTestEnv, type TestEnv } from '../support/env.ts';
+import { tokenFromUrl } from '../support/factories.ts';
+import { client, listen, type TestServer } from '../support/http.ts';
+import { openAppeal } from '../support/intake.ts';
+
+let env: TestEnv;
+let server: TestServer;
+let call: ReturnType<typeof client>;
+
+const DAY = 86_400_000;
+const HOUR = 3_600_000;
+const PATH = '/api/v1/appeal-links/reissue';
+
+beforeAll(async () => {
+  env = await createTestEnv();
+  server = await listen(createApp(env.deps));
+  call = client(server.url);
+});
+afterAll(async () => {
+  await server.close();
+  await env.close();
+});
+
+/** Everything a reissue could write. */
+async function footprint() {
+  const p = env.deps.prisma;
+  return JSON.stringify({
+    outbox: await p.outboxMessage.count(),
+    audit: await p.auditLog.count(),
+    tokens: (await p.appeal.findMany({ select: { tokenHash: true }, orderBy: { id: 'asc' } })).map(
+      (a) => a.tokenHash,
+    ),
+  });
+}
+
+async function linkEmails(appealId: string) {
+  const rows = await env.deps.prisma.outboxMessage.findMany({
+    where: { topic: 'email.send' },
+    orderBy: { createdAt: 'asc' },
+  });
+  return rows
+    .map((r) => r.payload as { to: string; appealId: string; message: Record<string, string> })
+    .filter((p) => p.appealId === appealId && p.message.template === 'NEW_APPEAL_LINK');
+}
+
+describe('expired link -> new link by e-mail', () => {
+  it('the expired page offers the button; reissue revokes the old link and the new one works', async () => {
+    const a = await openAppeal(call, {
+      buyer: { id: 'b-77', email: 'Reissue.Buyer@example.com', name: 'Rita Reissue', locale: 'en-GB' },
+    });
+    env.clock.advance(31 * DAY);
+
+    const page = await call('GET', `/a/${a.token}`);
+    expect(page.status).toBe(401);
+    expect(page.headers.get('x-error-code')).toBe('AUTH.TOKEN_EXPIRED');
+    expect(page.text).toContain('This link has expired');
+    expect(page.text).toContain(`<form method="post" action="${PATH}">`);
+    expect(page.text).toContain(`<input type="hidden" name="token" value="${a.token}">`);
+
+    // the browser's form post: urlencoded, answered with an HTML page
+    const form = await call('POST', PATH, {
+      rawBody: new URLSearchParams({ token: a.token }).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(form.status).toBe(202);
+    expect(form.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(form.text).toContain('Check your e-mail');
+
+    const mails = await linkEmails(a.appealId);
+    expect(mails).toHaveLength(1);
+    const mail = mails[0]!;
+    expect(mail.to).toBe('Reissue.Buyer@example.com');
+    expect(mail.message.orderId).toBe(a.orderId);
+    // 30 days from now (2026-04-02 09:00 UTC + 30 days), as a local date of the business calendar
+    expect(mail.message.expiresOn).toBe('2026-05-02');
+    const fresh = tokenFromUrl(mail.message.appealUrl!);
+    expect(fresh).not.toBe(a.token);
+
+    // the old link is revoked (no longer "expired": unknown), the new one opens the appeal
+    const old = await call('GET', `/api/v1/appeals/${a.appealId}`, { token: a.token });
+    expect(old.status).toBe(401);
+    expect(old.body.error.code).toBe('AUTH.INVALID');
+    const ok = await call('GET', `/api/v1/appeals/${a.appealId}`, { token: fresh });
+    expect(ok.status).toBe(200);
+    expect(ok.body.id ?? ok.body.appealId).toBe(a.appealId);
+    const link = await call('GET', `/a/${fresh}`);
+    expect(link.status).toBe(302);
+    expect(link.headers.get('location')).toBe('/appeal');
+
+    const audit = await env.deps.prisma.auditLog.findMany({
+      where: { action: 'APPEAL_LINK_REISSUED', appealId: a.appealId },
+    });
+    expect(audit).toHaveLength(1);
+    expect(audit[0]!.data).toEqual({ via: 'expired-link', status: 'AWAITING_DOCUMENTS' });
+    expect(audit[0]!.ip).toMatch(/127\.0\.0\.1$/);
+    expect(JSON.stringify(audit[0]!.data)).not.toContain(fresh);
+    env.clock.advance(HOUR);
+  });
+
+  it('{orderId, email} (any case) e-mails the buyer; a wrong e-mail or unknown order writes nothing', async () => {
+    const a = await openAppeal(call);
+    const before = await footprint();
+    for (const body of [
+      { orderId: a.orderId, email: 'someone.else@example.com' },
+      { orderId: 'ORD-does-not-exist', email: 'buyer@example.com' },
+      { token: 'apl_notarealtokenatall_0123456789' },
+      { token: "apl_' OR 1=1 --" },
+    ]) {
+      const r = await call('POST', PATH, { body });
+      expect(r.status).toBe(202);
+      expect(r.body).toEqual(REISSUE_ANSWER);
+    }
+    expect(await footprint()).toBe(before);
+
+    const r = await call('POST', PATH, { body: { orderId: a.orderId, email: ' BUYER@example.com ' } });
+    expect(r.status).toBe(202);
+    expect(r.body).toEqual(REISSUE_ANSWER);
+    const mails = await linkEmails(a.appealId);
+    expect(mails.map((m) => m.to)).toEqual(['buyer@example.com']);
+    // the link that was still valid is revoked too
+    expect((await call('GET', `/api/v1/appeals/${a.appealId}`, { token: a.token })).status).toBe(401);
+    const audit = await env.deps.prisma.auditLog.findMany({
+      where: { action: 'APPEAL_LINK_REISSUED', appealId: a.appealId },
+    });
+    expect(audit.map((x) => x.data)).toEqual([{ via: 'order-and-email', status: 'AWAITING_DOCUMENTS' }]);
+    env.clock.advance(HOUR);
+  });
+
+  it('malformed bodies are 400 and write nothing', async () => {
+    const before = await footprint();
+    for (const body of [{}, { token: 'x', orderId: 'y' }, { orderId: 'ORD-1' }, { token: 'a'.repeat(300) }]) {
+      const r = await call('POST', PATH, { body });
+      expect(r.status).toBe(400);
+    }
+    expect(await footprint()).toBe(before);
+    env.clock.advance(HOUR);
+  });
+
+  it('a final appeal gets a new link too (read-only outcome), capped per appeal per hour', async () => {
+    const a = await openAppeal(call);
+    await env.deps.prisma.appeal.update({ where: { id: a.appealId }, data: { status: 'REJECTED' } });
+    for (let i = 0; i < MAX_REISSUES_PER_APPEAL_PER_HOUR + 2; i++) {
+      const r = await call('POST', PATH, { body: { orderId: a.orderId, email: 'buyer@example.com' } });
+      expect(r.status).toBe(202);
+      expect(r.body).toEqual(REISSUE_ANSWER);
+    }
+    const mails = await linkEmails(a.appealId);
+    expect(mails).toHaveLength(MAX_REISSUES_PER_APPEAL_PER_HOUR);
+    // only the last link works
+    const last = tokenFromUrl(mails.at(-1)!.message.appealUrl!);
+    expect((await call('GET', `/api/v1/appeals/${a.appealId}`, { token: last })).status).toBe(200);
+    const first = tokenFromUrl(mails[0]!.message.appealUrl!);
+    expect((await call('GET', `/api/v1/appeals/${a.appealId}`, { token: first })).status).toBe(401);
+    // an hour later the buyer can ask again
+    env.clock.advance(HOUR + 1000);
+    await call('POST', PATH, { body: { orderId: a.orderId, email: 'buyer@example.com' } });
+    expect(await linkEmails(a.appealId)).toHaveLength(MAX_REISSUES_PER_APPEAL_PER_HOUR + 1);
+    env.clock.advance(HOUR);
+  });
+
+  it(`at most ${REISSUE_LIMIT.max} requests per IP and hour: then 429 with Retry-After`, async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < REISSUE_LIMIT.max + 2; i++) {
+      const r = await call('POST', PATH, { body: { orderId: `ORD-none-${i}`, email: 'x@example.com' } });
+      statuses.push(r.status);
+      if (r.status === 429) expect(Number(r.headers.get('retry-after'))).toBeGreaterThan(0);
+    }
+    expect(statuses).toEqual([...Array(REISSUE_LIMIT.max).fill(202), 429, 429]);
+  });
+});
