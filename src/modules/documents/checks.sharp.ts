@@ -40,14 +40,8 @@ export { DEFAULT_THRESHOLDS, resolveThresholds, type Thresholds } from './checks
 
 /** Long side of the image the heuristics are measured on. The calibrated thresholds depend on it. */
 export const NORMALISED_LONG_SIDE = 1000;
-/**
- * The OCR input: a greyscale JPEG between OCR_MIN_WIDTH and OCR_MAX_WIDTH wide (narrower images are
- * enlarged to OCR_WIDTH). The range lets a JPEG be decoded at a shrink-on-load scale (1/2, 1/4, 1/8)
- * instead of at full size and then resized.
- */
+/** The OCR input: a greyscale JPEG OCR_WIDTH wide (fit inside OCR_WIDTH x OCR_MAX_HEIGHT). */
 const OCR_WIDTH = 1600;
-const OCR_MIN_WIDTH = 1300;
-const OCR_MAX_WIDTH = 2000;
 const OCR_MAX_HEIGHT = 2400;
 const OCR_QUALITY = 85;
 const SANITISED_QUALITY = 90;
@@ -64,27 +58,14 @@ const NORMALISED_GEOMETRY: ResizeOptions = Object.freeze({
   kernel: RESIZE_KERNEL,
 });
 
-/**
- * OCR size for an image `width` px wide (after orientation): the coarsest JPEG shrink-on-load scale that
- * keeps at least OCR_MIN_WIDTH, capped at OCR_MAX_WIDTH; never enlarged here (ocrJpeg enlarges small
- * ones). Asking for floor(width / k) lets sharp pick the 1/k scale, then trim the last pixel.
- */
-export function ocrGeometry(width: number, height: number): ResizeOptions {
-  let target = width;
-  for (const k of [8, 4, 2]) {
-    if (width / k >= OCR_MIN_WIDTH) {
-      target = Math.floor(width / k);
-      break;
-    }
-  }
-  return {
-    width: Math.min(target, OCR_MAX_WIDTH),
-    height: Math.min(height, OCR_MAX_HEIGHT),
-    fit: 'inside',
-    withoutEnlargement: true,
-    kernel: RESIZE_KERNEL,
-  };
-}
+/** The OCR size, never enlarged here (ocrJpeg enlarges the small ones after measuring). */
+const OCR_GEOMETRY: ResizeOptions = Object.freeze({
+  width: OCR_WIDTH,
+  height: OCR_MAX_HEIGHT,
+  fit: 'inside',
+  withoutEnlargement: true,
+  kernel: RESIZE_KERNEL,
+});
 
 /**
  * Whether this sharp build decodes HEIC (HEVC-coded HEIF). The prebuilt sharp binaries ship libheif with the
@@ -231,20 +212,24 @@ async function inspectImage(
   let mid: Settled<RawImage>;
   // A colour transform (CMYK, Display P3...) costs more than the decode itself: pay it once.
   const colourTransform = meta.space === 'cmyk' || (Boolean(meta.icc) && !srgbProfile);
-  if (detected.format === 'jpeg' && !colourTransform) {
-    // JPEG: two streaming pipelines instead of one full-size raw image. The measuring decode uses
-    // shrink-on-load (DCT scaling still entropy-decodes every block, so truncation fails it exactly like
-    // a full decode), and the stored copy is decoded and encoded strip by strip. Measured here: cheaper
-    // than materialising a 12-36 MB raw buffer and reading it twice (docs/calibration.md, "Cost").
+  const target = wantOcr ? OCR_GEOMETRY : NORMALISED_GEOMETRY;
+  // sharp decodes a JPEG at 1/k scale (DCT scaling) only when the whole shrink is at least k + 1
+  const shrink = Math.max(width / (target.width ?? width), height / (target.height ?? height));
+  const scaledDecode = detected.format === 'jpeg' && !colourTransform && shrink >= 3;
+  if (!wantSanitised || scaledDecode) {
+    // One streaming pipeline straight to the measuring (or OCR) size: no full-size raw buffer. When the
+    // stored copy is wanted too, this only pays because the JPEG is decoded at a reduced scale here
+    // (DCT scaling still entropy-decodes every block, so truncation fails it exactly like a full decode)
+    // and the copy is decoded and encoded strip by strip in a second pipeline (docs/calibration.md, "Cost").
     if (wantSanitised) sanitised = timed(encodeSanitised(decoder()));
-    const target = wantOcr ? ocrGeometry(width, height) : NORMALISED_GEOMETRY;
     mid = await settle(toRaw(decoder().resize(target)));
   } else {
-    // PNG, WebP, AVIF decode at full cost whatever the output size, and colour-managed JPEGs pay the
-    // transform per decode: decode once, derive the rest from the raw pixels.
+    // Otherwise decode once at full size and derive the stored copy and the downscales from the pixels:
+    // PNG, WebP and AVIF decode at full cost whatever the output size, colour-managed JPEGs pay the
+    // transform per decode, and smaller JPEGs would be decoded twice at full scale.
     const full = await settle(toRaw(decoder()));
     if (full.ok && wantSanitised) sanitised = timed(encodeSanitised(rawPipeline(full.value, t)));
-    mid = full.ok && wantOcr ? await settle(shrinkRaw(full.value, ocrGeometry(width, height), t)) : full;
+    mid = full.ok && wantOcr ? await settle(shrinkRaw(full.value, OCR_GEOMETRY, t)) : full;
   }
   const decodedAt = performance.now();
   if (!mid.ok) {
