@@ -1,7 +1,9 @@
 // What reading card digits costs an upload: `npx tsx bench/ocr-latency.ts [rounds]`.
 // Baseline, measured in the same run on the same images: the sharp work the intake does on every upload
 // anyway (decode, auto-orient, re-encode). Prints worker start time, per-case OCR latency and its ratio
-// to the baseline, event-loop blocking, throughput with 1 and 2 workers, and RSS.
+// to the baseline, the CPU time a read costs (all threads of the process: sharp, the main-thread loops,
+// tesseract; less sensitive than wall time to other work on the machine), event-loop blocking,
+// throughput with 1 and 2 workers, and RSS.
 import { readFile } from 'node:fs/promises';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import sharp from 'sharp';
@@ -54,7 +56,11 @@ async function main() {
     },
   });
   await pool.read(images.masked!); // starts the worker
+  const load = (await readFile('/proc/loadavg', 'utf8').catch(() => '?')).split(' ')[0];
   console.log(`worker start ${startMs} ms; RSS ${rssBefore} MB before, ${mb()} MB after start + 1 read`);
+  console.log(
+    `load average at start: ${load} (timings are wall clock: other work on the machine inflates them)`,
+  );
 
   const loop = monitorEventLoopDelay({ resolution: 5 });
   loop.enable();
@@ -64,15 +70,20 @@ async function main() {
     'baseline ms'.padStart(12),
     'ocr ms'.padStart(8),
     'ratio'.padStart(7),
+    'cpu ms'.padStart(7),
     '  result',
   );
   for (const [name, image] of Object.entries(images)) {
     const base: number[] = [];
     const ocr: number[] = [];
+    const cpu: number[] = [];
     let last: CardReading | null = null;
     for (let i = 0; i < rounds; i++) {
       base.push(await baselineMs(image));
+      const c = process.cpuUsage();
       last = await pool.read(image);
+      const used = process.cpuUsage(c);
+      cpu.push((used.user + used.system) / 1000);
       ocr.push(last.ms);
     }
     const b = median(base);
@@ -83,6 +94,7 @@ async function main() {
       b.toFixed(0).padStart(12),
       o.toFixed(0).padStart(8),
       (o / b).toFixed(1).padStart(7),
+      median(cpu).toFixed(0).padStart(7),
       ` ${result}`,
     );
   }
