@@ -2,8 +2,8 @@
 // nodemailer -> a real SMTP server on loopback -> mailparser): recipients, subject, both bodies and the
 // headers are what the templates rendered, in the buyer's language; and nothing leaves that must not
 // (another token, a card number, an internal note).
+import { writeOutbox } from '../../src/platform/outbox.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queueEmail } from '../../src/modules/notifications/notifications.outbox.ts';
 import {
   EMAIL_TEMPLATES,
   type EmailMessage,
@@ -187,22 +187,26 @@ beforeAll(async () => {
         const options = BUYER_LOCALES[locale];
         const buyerLocale = options[turn[locale]++ % options.length]!;
         const to = `${template.toLowerCase()}.${locale}@example.com`;
-        const id = await queueEmail(tx, { to, locale: buyerLocale, message: SAMPLES[template] });
+        const id = await writeOutbox(tx, 'email.send', {
+          to,
+          locale: buyerLocale,
+          message: SAMPLES[template],
+        });
         sent.push({ id, template, locale, buyerLocale, to });
       }
     }
     // what the message schema must stop before it reaches a mail server
-    refused.internalNote = await queueEmail(tx, {
+    refused.internalNote = await writeOutbox(tx, 'email.send', {
       to: 'note@example.com',
       locale: 'en',
       message: { ...SAMPLES.REJECTED, internalNote: 'Looks like fraud, do not tell the buyer' },
     });
-    refused.fullCard = await queueEmail(tx, {
+    refused.fullCard = await writeOutbox(tx, 'email.send', {
       to: 'card@example.com',
       locale: 'en',
       message: { ...SAMPLES.APPEAL_OPENED, cardLast4: '4242424242424242' },
     });
-    refused.foreignLink = await queueEmail(tx, {
+    refused.foreignLink = await writeOutbox(tx, 'email.send', {
       to: 'js@example.com',
       locale: 'en',
       message: { ...SAMPLES.APPROVED, appealUrl: 'javascript:alert(1)' },

@@ -50,6 +50,8 @@ describe('POST /api/v1/blocked-orders', () => {
     expect(outbox).toHaveLength(1);
     expect(outbox[0]!.topic).toBe('email.send');
     expect((outbox[0]!.payload as { message: { template: string } }).message.template).toBe('APPEAL_OPENED');
+    // the stored row never holds a working token: the worker puts the link in at send time
+    expect(JSON.stringify(outbox[0]!.payload)).not.toContain('apl_');
   });
 
   it('is idempotent on orderId: same body 200 with the same link, different body 409', async () => {

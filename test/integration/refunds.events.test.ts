@@ -10,6 +10,7 @@ import { pruneIdempotencyRecords } from '../../src/modules/refunds/refunds.overd
 import { loadCalendar, seedHolidays } from '../../src/modules/sla/sla.calendar.ts';
 import { createTestEnv, type TestEnv } from '../support/env.ts';
 import { blockedOrder, RISK_KEY, tokenFromUrl } from '../support/factories.ts';
+import { APPEAL_LINK_PLACEHOLDER } from '../../src/modules/notifications/notifications.outbox.ts';
 import { client, listen, type TestServer } from '../support/http.ts';
 
 const PROVIDER_KEY = 'dev-provider-key';
@@ -200,7 +201,7 @@ describe('POST /api/v1/refunds/:id/events', () => {
         amount: { value: 12_999, currency: 'EUR' },
         arn: ARN,
         settledOn: '2026-03-12',
-        appealUrl: `http://appeal.test/a/${token}`,
+        appealUrl: APPEAL_LINK_PLACEHOLDER,
       }),
     ]);
     expect(EmailMessageSchema.parse(mails[0]!.message).template).toBe('REFUND_SETTLED');

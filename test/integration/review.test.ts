@@ -4,6 +4,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.ts';
 import { createTestEnv, type TestEnv } from '../support/env.ts';
 import { tokenFromUrl } from '../support/factories.ts';
+import { appealToken, appealUrl } from '../../src/modules/appeals/appeals.token.ts';
+import { APPEAL_LINK_PLACEHOLDER } from '../../src/modules/notifications/notifications.outbox.ts';
 import { client, listen, type TestServer } from '../support/http.ts';
 import {
   emailsQueued,
@@ -109,7 +111,13 @@ describe('submit -> routed -> decided', () => {
     });
     const mails = await emailsQueued(env.deps, id);
     expect(mails.map((m) => m.message.template)).toEqual(['APPEAL_OPENED', 'APPROVED']);
-    const link = mails[1]!.message.appealUrl as string;
+    // the stored row holds a placeholder; the worker puts in the appeal's current link at send time
+    expect(mails[1]!.message.appealUrl).toBe(APPEAL_LINK_PLACEHOLDER);
+    const { tokenNonce } = await env.deps.prisma.appeal.findUniqueOrThrow({ where: { id } });
+    const link = appealUrl(
+      env.config.PUBLIC_BASE_URL,
+      appealToken(tokenNonce, env.config.APPEAL_TOKEN_SECRET),
+    );
     const view = await call('GET', `/api/v1/appeals/${id}`, { token: tokenFromUrl(link) });
     expect(view.status).toBe(200);
     expect(view.body.status).toBe('APPROVED');

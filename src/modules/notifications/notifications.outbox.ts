@@ -10,6 +10,20 @@ export interface QueuedEmail {
   appealId?: string;
 }
 
+/**
+ * Stands in for the buyer's appeal link in stored outbox rows. The link carries the appeal token, and
+ * the database must never hold a working token: the e-mail worker puts the appeal's current link in
+ * at send time (so a link re-issued in between is the one sent).
+ */
+export const APPEAL_LINK_PLACEHOLDER = 'https://appeal-link.invalid/current';
+
+const TOKEN_IN_URL = /\/a\/apl_[A-Za-z0-9_-]+/;
+
 export function queueEmail(tx: Tx, email: QueuedEmail): Promise<string> {
-  return writeOutbox(tx, 'email.send', email);
+  const message = { ...email.message };
+  if (typeof message.appealUrl === 'string' && TOKEN_IN_URL.test(message.appealUrl)) {
+    if (!email.appealId) throw new Error('an e-mail carrying the appeal link must name its appealId');
+    message.appealUrl = APPEAL_LINK_PLACEHOLDER;
+  }
+  return writeOutbox(tx, 'email.send', { ...email, message });
 }

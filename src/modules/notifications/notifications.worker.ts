@@ -13,7 +13,27 @@
 import { isAppError } from '../../platform/errors.ts';
 import { errorText, type OutboxHandler, PermanentJobError } from '../../platform/jobs.ts';
 import type { Mailer } from '../../platform/mailer.ts';
+import type { Deps } from '../../platform/deps.ts';
+import { appealToken, appealUrl } from '../appeals/appeals.token.ts';
+import { APPEAL_LINK_PLACEHOLDER } from './notifications.outbox.ts';
 import { EmailMessageSchema, pickLocale, renderEmail } from './notifications.templates.ts';
+
+/** Puts the appeal's current link where the outbox row holds the placeholder (see queueEmail). */
+async function withAppealLink(
+  deps: Pick<Deps, 'prisma' | 'config'>,
+  message: Record<string, unknown>,
+  appealId: string | undefined,
+): Promise<Record<string, unknown>> {
+  if (message.appealUrl !== APPEAL_LINK_PLACEHOLDER) return message;
+  if (!appealId) throw new PermanentJobError('appeal link placeholder without an appealId');
+  const appeal = await deps.prisma.appeal.findUnique({
+    where: { id: appealId },
+    select: { tokenNonce: true },
+  });
+  if (!appeal) throw new PermanentJobError('appeal of the e-mail not found');
+  const token = appealToken(appeal.tokenNonce, deps.config.APPEAL_TOKEN_SECRET);
+  return { ...message, appealUrl: appealUrl(deps.config.PUBLIC_BASE_URL, token) };
+}
 
 /** The Message-ID of an outbox row's e-mail: the same on every attempt, so receivers can drop a repeat. */
 export function messageIdFor(outboxId: string): string {
@@ -45,7 +65,8 @@ export function smtpAnswer(err: unknown): string {
 
 export function emailHandler(mailer: Mailer): OutboxHandler<'email.send'> {
   return async (payload, ctx) => {
-    const parsed = EmailMessageSchema.safeParse(payload.message);
+    const message = await withAppealLink(ctx.deps, payload.message, payload.appealId);
+    const parsed = EmailMessageSchema.safeParse(message);
     if (!parsed.success) {
       // which fields and why, never their values: the admin view shows this
       const why = parsed.error.issues.map((i) => `${i.path.join('.') || 'message'}: ${i.message}`).join('; ');
