@@ -374,3 +374,38 @@ describe('GET /api/v1/cases/:id/documents/:docId/image', () => {
     expect((await getBytes(kase.appealId, docs.ID_FRONT!, rA.token)).res.status).toBe(200);
   });
 });
+
+describe('the appeal view the buyer page reads', () => {
+  it('carries the order locale and, after a decision, the reasons with both catalogue texts in order', async () => {
+    const before = await call('GET', `/api/v1/appeals/${kase.appealId}`, { token: kase.token });
+    expect([before.status, before.body.locale, before.body.decision]).toEqual([200, 'en-GB', null]);
+    const catalogue = await env.deps.prisma.reasonCode.findMany({ where: { kind: 'RETRY' } });
+    expect(catalogue.length).toBeGreaterThanOrEqual(2);
+    // reviewer's order, not the catalogue's, and an unknown code would have been refused
+    const chosen = [catalogue[1]!, catalogue[0]!];
+    const d = await call('POST', `/api/v1/cases/${kase.appealId}/decision`, {
+      token: rA.token,
+      body: {
+        decision: 'REQUEST_MORE_INFO',
+        reasonCodes: chosen.map((c) => c.code),
+        slots: ['CARD_BACK'],
+        buyerMessage: 'Please cover the CVV.',
+      },
+    });
+    expect(d.status, d.text).toBe(200);
+    const after = await call('GET', `/api/v1/appeals/${kase.appealId}`, { token: kase.token });
+    expect(after.body.status).toBe('MORE_INFO_REQUESTED');
+    expect(after.body.decision.reasons).toEqual(
+      chosen.map((c) => ({ code: c.code, buyerText: { en: c.buyerTextEn, zh: c.buyerTextZh } })),
+    );
+    // internal texts stay internal
+    expect(JSON.stringify(after.body)).not.toContain(chosen[0]!.internalText);
+
+    const zh = await openAppeal(call, {
+      buyer: { id: 'b-zh', email: 'zh@example.com', name: '韩梅梅', locale: 'zh-CN' },
+    });
+    expect((await call('GET', `/api/v1/appeals/${zh.appealId}`, { token: zh.token })).body.locale).toBe(
+      'zh-CN',
+    );
+  });
+});

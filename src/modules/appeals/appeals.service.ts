@@ -97,11 +97,21 @@ export async function getAppealView(
   const cal = await loadCalendar(deps);
   const decision = a.decisions[0];
   const isDecided = a.status === 'APPROVED' || a.status === 'REJECTED';
+  // the buyer page shows the catalogue's texts for the reasons, in the order the reviewer gave them
+  const reasonRows = decision?.reasonCodes.length
+    ? await deps.prisma.reasonCode.findMany({ where: { code: { in: decision.reasonCodes } } })
+    : [];
+  const reasons = (decision?.reasonCodes ?? []).flatMap((code) => {
+    const r = reasonRows.find((x) => x.code === code);
+    return r ? [{ code, buyerText: { en: r.buyerTextEn, zh: r.buyerTextZh } }] : [];
+  });
   return {
     id: a.id,
     orderId: a.order.orderId,
     status: a.status,
     idType: a.idType,
+    /** the buyer's locale from the order (the page's language until the buyer picks one) */
+    locale: a.order.buyerLocale,
     order: {
       orderId: a.order.orderId,
       amount: money(a.order.amountMinor, a.order.currency),
@@ -120,6 +130,7 @@ export async function getAppealView(
         ? {
             kind: decision.kind,
             reasonCodes: decision.reasonCodes,
+            reasons,
             buyerMessage: decision.buyerMessage,
             slots: decision.slots,
             decidedAt: decision.createdAt.toISOString(),
