@@ -98,6 +98,14 @@ const DICT = {
     rf_FAILED: 'Delayed: we are on it',
     arn: 'Reference for your bank (ARN): {arn}',
     awaiting: 'Waiting for your documents',
+    reasonsHead: 'Why:',
+    withdraw: 'Withdraw my appeal and cancel the order',
+    withdrawWhy:
+      'If you no longer want this order, you can withdraw the appeal. The order is cancelled and any money taken is refunded.',
+    withdrawConfirm: 'Withdraw the appeal? The order will be cancelled. This cannot be undone.',
+    withdrawYes: 'Yes, withdraw and cancel',
+    withdrawNo: 'No, keep my appeal',
+    withdrawn: 'Your appeal was withdrawn and the order cancelled.',
   },
   zh: {
     title: '我的申诉',
@@ -177,6 +185,13 @@ const DICT = {
     rf_FAILED: '延迟：我们正在处理',
     arn: '银行查询编号（ARN）：{arn}',
     awaiting: '等待您上传材料',
+    reasonsHead: '原因：',
+    withdraw: '撤回申诉并取消订单',
+    withdrawWhy: '如果您不再需要此订单，可以撤回申诉。订单将被取消，已扣款项将退回。',
+    withdrawConfirm: '确定撤回申诉吗？订单将被取消，此操作无法撤销。',
+    withdrawYes: '确定撤回并取消',
+    withdrawNo: '不，保留申诉',
+    withdrawn: '您的申诉已撤回，订单已取消。',
   },
 };
 
@@ -221,6 +236,7 @@ function render() {
     : (appeal.order?.errorCode ?? '');
   $('#why-action').textContent = catalogue ? (L === 'zh' ? catalogue.actionZh : catalogue.action) : '';
   renderStatus();
+  renderWithdraw();
   const editable = editableSlots();
   $('#docs').hidden = editable.size === 0;
   if (editable.size) renderDocs(editable);
@@ -235,6 +251,13 @@ function brandName(b) {
     UNIONPAY: 'UnionPay',
   };
   return names[b] ?? b;
+}
+
+/** The catalogue texts of the decision's reasons, in the page's language. */
+function reasonLines(d) {
+  const L = i18n.lang;
+  const texts = (d?.reasons ?? []).map((r) => r.buyerText?.[L] || r.buyerText?.en).filter(Boolean);
+  return texts.length ? [t('reasonsHead'), ...texts] : [];
 }
 
 function renderStatus() {
@@ -260,9 +283,12 @@ function renderStatus() {
     step('awaiting', 'current');
     return;
   }
-  step('tl_SUBMITTED', 'done', a.submittedAt ? t('on', { date: formatDate(a.submittedAt, L) }) : '');
-  const inReview = a.status === 'SUBMITTED' || a.status === 'IN_REVIEW';
-  step('tl_IN_REVIEW', inReview ? 'current' : 'done');
+  // withdrawn or expired before it was ever sent: there was no review to show
+  if (a.submittedAt) {
+    step('tl_SUBMITTED', 'done', t('on', { date: formatDate(a.submittedAt, L) }));
+    const inReview = a.status === 'SUBMITTED' || a.status === 'IN_REVIEW';
+    step('tl_IN_REVIEW', inReview ? 'current' : 'done');
+  }
   if (a.status === 'MORE_INFO_REQUESTED' || (a.round ?? 0) > 0) {
     const current = a.status === 'MORE_INFO_REQUESTED';
     const slots = (current ? a.requestedSlots : (a.decision?.slots ?? [])).map((s) => t(s)).join(', ');
@@ -270,6 +296,7 @@ function renderStatus() {
       'tl_MORE_INFO',
       current ? 'current' : 'done',
       slots ? t('moreInfoSlots', { slots }) : '',
+      ...(current ? reasonLines(a.decision) : []),
       current ? a.decision?.buyerMessage : '',
     );
   }
@@ -278,6 +305,7 @@ function renderStatus() {
       'tl_DECISION',
       'done',
       t(a.status),
+      ...(a.status === 'REJECTED' ? reasonLines(a.decision) : []),
       a.decision?.buyerMessage,
       a.decision?.decidedAt ? t('on', { date: formatDate(a.decision.decidedAt, L) }) : '',
     );
@@ -296,6 +324,87 @@ function renderStatus() {
       r.arn ? t('arn', { arn: r.arn }) : '',
     );
   }
+}
+
+const WITHDRAWABLE = ['AWAITING_DOCUMENTS', 'SUBMITTED', 'IN_REVIEW', 'MORE_INFO_REQUESTED'];
+let withdrawBox = null;
+
+/**
+ * "Withdraw my appeal / cancel the order", before a decision only. Two steps: the button opens an inline
+ * confirmation (focus moves into it; Escape or "No" closes it and gives focus back), so one stray tap
+ * cannot cancel an order.
+ */
+function renderWithdraw() {
+  if (!withdrawBox) {
+    const open = el('button', { type: 'button', id: 'withdraw', 'aria-expanded': 'false' });
+    const question = el('p', { id: 'withdraw-q', class: 'strong', tabindex: '-1' });
+    const yes = el('button', { type: 'button', id: 'withdraw-yes', class: 'primary' });
+    const no = el('button', { type: 'button', id: 'withdraw-no' });
+    const msg = el('p', { id: 'withdraw-msg', role: 'alert' });
+    const confirm = el(
+      'div',
+      {
+        id: 'withdraw-confirm',
+        class: 'notice bad',
+        role: 'group',
+        'aria-labelledby': 'withdraw-q',
+        hidden: true,
+      },
+      question,
+      el('div', { class: 'actions' }, yes, no),
+      msg,
+    );
+    open.setAttribute('aria-controls', 'withdraw-confirm');
+    const close = () => {
+      confirm.hidden = true;
+      open.setAttribute('aria-expanded', 'false');
+      msg.textContent = '';
+      open.focus();
+    };
+    open.addEventListener('click', () => {
+      confirm.hidden = false;
+      open.setAttribute('aria-expanded', 'true');
+      question.focus();
+    });
+    no.addEventListener('click', close);
+    confirm.addEventListener('keydown', (e) => {
+      if (e.key === 'Escape') close();
+    });
+    yes.addEventListener('click', async () => {
+      yes.disabled = true;
+      no.disabled = true;
+      try {
+        await api('POST', `/api/v1/appeals/${appealId}/withdraw`, {});
+        await load();
+        render();
+        $('#status-msg').textContent = t('withdrawn');
+        $('#h-status').setAttribute('tabindex', '-1');
+        $('#h-status').focus();
+      } catch (e) {
+        msg.textContent = e.message;
+        // the appeal may have been decided meanwhile: show what it is now
+        await load().then(render, () => {});
+      } finally {
+        yes.disabled = false;
+        no.disabled = false;
+      }
+    });
+    withdrawBox = el(
+      'section',
+      { class: 'card', id: 'withdraw-card', 'aria-labelledby': 'withdraw' },
+      el('p', { class: 'muted', id: 'withdraw-why' }),
+      open,
+      confirm,
+    );
+    // last on the page: a way out, not the next step
+    $('#page').append(withdrawBox);
+  }
+  withdrawBox.hidden = !WITHDRAWABLE.includes(appeal.status);
+  $('#withdraw').textContent = t('withdraw');
+  $('#withdraw-why').textContent = t('withdrawWhy');
+  $('#withdraw-q').textContent = t('withdrawConfirm');
+  $('#withdraw-yes').textContent = t('withdrawYes');
+  $('#withdraw-no').textContent = t('withdrawNo');
 }
 
 function renderDocs(editable) {
