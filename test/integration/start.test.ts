@@ -70,6 +70,15 @@ describe('npm start on embedded defaults', () => {
     const reg = await call('POST', '/api/v1/blocked-orders', { token: RISK_KEY, body: blockedOrder() });
     expect(reg.status).toBe(201);
     expect(reg.body.appealUrl).toContain(`http://localhost:${port}/a/apl_`);
+    // a staff login writes its session and an audit record in one transaction: on PGlite too
+    const login = await call('POST', '/api/v1/auth/login', {
+      body: { email: 'admin@appeal.local', password: 'admin-password-dev' },
+    });
+    expect(login.status).toBe(200);
+    expect(login.body.user.roles).toEqual(['ADMIN']);
+    const audit = await call('GET', '/api/v1/audit?action=LOGIN_SUCCEEDED', { token: login.body.token });
+    expect(audit.status).toBe(200);
+    expect(audit.body.items).toHaveLength(1);
 
     child.kill('SIGINT');
     await new Promise<void>((resolve) => child.once('exit', () => resolve()));

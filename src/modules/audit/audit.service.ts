@@ -92,7 +92,9 @@ function toFields(e: AuditEntry): HashedFields {
 }
 
 function isClient(db: Db | Tx): db is Db {
-  return typeof (db as Db).$transaction === 'function';
+  // A Prisma 7 transaction client also has $transaction (nested transactions through savepoints, which
+  // the PGlite adapter refuses); only the full client can connect and disconnect.
+  return typeof (db as Db).$connect === 'function';
 }
 
 /** Runs `fn` in the caller's transaction, or in a new one when handed the client itself. */
