@@ -35,8 +35,15 @@ export interface CardReading {
   ms: number;
 }
 
+export interface ReadOptions {
+  /** overrides the pool's timeoutMs for this read */
+  timeoutMs?: number;
+  /** overrides the pool's rotationBudgetMs for this read (e.g. retries for card slots only) */
+  rotationBudgetMs?: number;
+}
+
 export interface OcrPool {
-  read(image: Buffer, opts?: { timeoutMs?: number }): Promise<CardReading>;
+  read(image: Buffer, opts?: ReadOptions): Promise<CardReading>;
   close(): Promise<void>;
   stats(): { busy: number; queued: number };
 }
@@ -443,6 +450,7 @@ export function tesseractEngineFactory(langPath: string): OcrEngineFactory {
 
 interface Job {
   image: Buffer;
+  rotationBudgetMs: number;
   createdAt: number;
   timer: NodeJS.Timeout | undefined;
   settled: boolean;
@@ -636,7 +644,7 @@ export function createOcrPool(opts: OcrPoolOptions): OcrPool {
     for (const [i, degrees] of [...planned, ...blind].entries()) {
       const retry = i >= planned.length;
       // Predict with the last attempt's cost so the budget is a ceiling, not a starting line.
-      if (retry && spentOnRetries + lastAttemptMs > rotationBudgetMs) break;
+      if (retry && spentOnRetries + lastAttemptMs > job.rotationBudgetMs) break;
       const t = Date.now();
       const { binary, map } = degrees === 0 ? upright : await Promise.race([prepare(degrees), job.aborted]);
       const prepareMs = Date.now() - t;
@@ -682,7 +690,7 @@ export function createOcrPool(opts: OcrPoolOptions): OcrPool {
     }
   }
 
-  function read(image: Buffer, readOpts?: { timeoutMs?: number }): Promise<CardReading> {
+  function read(image: Buffer, readOpts?: ReadOptions): Promise<CardReading> {
     if (closed) return Promise.reject(unavailable('closed', 'OCR pool is closed'));
     const busy = slots.filter((s) => s.job).length;
     if (busy === slots.length && queue.length >= opts.maxQueue) {
@@ -702,6 +710,7 @@ export function createOcrPool(opts: OcrPoolOptions): OcrPool {
       aborted.catch(() => {});
       const job: Job = {
         image,
+        rotationBudgetMs: readOpts?.rotationBudgetMs ?? rotationBudgetMs,
         createdAt: Date.now(),
         timer: undefined,
         settled: false,
