@@ -9,6 +9,7 @@ import path from 'node:path';
 import { ConfigError, loadConfig } from './config.ts';
 import { buildRuntime } from './platform/bootstrap.ts';
 import { seedAll } from './platform/seed.ts';
+import { closeSharedOcrPool } from './modules/documents/documents.ocr-pool.ts';
 import { startApi } from './server.ts';
 import { startWorkers } from '../workers/main.ts';
 
@@ -141,6 +142,7 @@ async function main() {
     server.close();
     server.closeAllConnections();
     await workers.close().catch(() => {});
+    await closeSharedOcrPool().catch(() => {});
     await runtime.close().catch(() => {});
     killChildren();
     process.exit(0);
