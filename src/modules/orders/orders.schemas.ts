@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isKnownCurrency } from '../../platform/money.ts';
+import { CARD_NUMBER_IN_TEXT, noFullCardNumber } from '../security/card-text.ts';
 
 export const CARD_BRANDS = [
   'VISA',
@@ -31,7 +32,7 @@ export const ZCreateBlockedOrderRequest = z
     buyer: z.strictObject({
       id: z.string().min(1).max(128),
       email: z.email().max(254),
-      name: z.string().trim().min(1).max(200),
+      name: z.string().trim().min(1).max(200).refine(noFullCardNumber, `buyer.name ${CARD_NUMBER_IN_TEXT}`),
       locale: z
         .string()
         .regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'locale must be a BCP 47 tag such as en-GB or zh-CN')

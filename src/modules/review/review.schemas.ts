@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { SLOTS } from '../notifications/notifications.templates.ts';
 import { DECISIONS } from './review.rules.ts';
+import { CARD_NUMBER_IN_TEXT, noFullCardNumber } from '../security/card-text.ts';
 
 const STATUSES = [
   'AWAITING_DOCUMENTS',
@@ -35,8 +36,20 @@ export const ZCaseListQuery = z.object({
 export const ZDecisionRequest = z.strictObject({
   decision: z.enum(DECISIONS),
   reasonCodes: z.array(z.string().trim().min(1).max(64)).max(20).default([]),
-  buyerMessage: z.string().trim().max(4000).nullable().optional(),
-  internalNote: z.string().trim().max(4000).nullable().optional(),
+  buyerMessage: z
+    .string()
+    .trim()
+    .max(4000)
+    .refine(noFullCardNumber, `buyerMessage ${CARD_NUMBER_IN_TEXT}`)
+    .nullable()
+    .optional(),
+  internalNote: z
+    .string()
+    .trim()
+    .max(4000)
+    .refine(noFullCardNumber, `internalNote ${CARD_NUMBER_IN_TEXT}`)
+    .nullable()
+    .optional(),
   slots: z.array(z.enum(SLOTS)).max(SLOTS.length).default([]),
 });
 
