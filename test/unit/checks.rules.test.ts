@@ -18,6 +18,7 @@ import {
   detectFormat,
   hammingDistance,
   hardRulesPassed,
+  headerDimensions,
   overridable,
   type PdfMeasurements,
 } from '../../src/modules/documents/checks.rules.ts';
@@ -70,6 +71,30 @@ describe('detectFormat (magic bytes only)', () => {
   it('labels formats in words a buyer understands', () => {
     expect(detectFormat(bytes([0x7f], 'ELF')).label).toBe('a program file');
     expect(detectFormat(bytes('GIF89a')).label).toBe('a GIF image');
+  });
+});
+
+describe('headerDimensions (no decoder)', () => {
+  it('reads a JPEG frame header after other segments, and gives up on what it cannot read', () => {
+    const app0 = [0xff, 0xe0, 0, 16, ...Buffer.from('JFIF\0'), 1, 1, 0, 0, 1, 0, 1, 0, 0];
+    const sof = [0xff, 0xc2, 0, 17, 8, 0x36, 0xb0, 0x4e, 0x20, 3, 1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1];
+    expect(headerDimensions(bytes([0xff, 0xd8], app0, sof, [0, 0, 0]), 'jpeg')).toEqual({
+      width: 20000,
+      height: 14000,
+    });
+    expect(
+      headerDimensions(bytes([0xff, 0xd8], app0, [0xff, 0xda, 0, 8, 1, 2, 3, 4, 5, 6]), 'jpeg'),
+    ).toBeNull();
+    expect(headerDimensions(bytes([0xff, 0xd8, 0x12, 0x34, 0, 0, 0, 0, 0, 0, 0, 0]), 'jpeg')).toBeNull();
+    expect(headerDimensions(bytes([0xff, 0xd8, 0xff]), 'jpeg')).toBeNull();
+    expect(headerDimensions(ftyp('avif', 'mif1'), 'avif')).toBeNull();
+  });
+  it('reads PNG IHDR', () => {
+    const ihdr = Buffer.alloc(8);
+    ihdr.writeUInt32BE(40000, 0);
+    ihdr.writeUInt32BE(2, 4);
+    const png = bytes([0x89], 'PNG', [0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13], 'IHDR', [...ihdr]);
+    expect(headerDimensions(png, 'png')).toEqual({ width: 40000, height: 2 });
   });
 });
 

@@ -12,6 +12,7 @@ import {
   inspectUpload,
   isSrgbProfile,
 } from '../../src/modules/documents/checks.sharp.ts';
+import { headerDimensions } from '../../src/modules/documents/checks.rules.ts';
 import { DEFAULT_THRESHOLDS as T } from '../../src/modules/documents/checks.thresholds.ts';
 
 // Counts every sharp() call, so the tests can prove which uploads never reach a decoder.
@@ -150,7 +151,7 @@ describe('real-world fixtures (test/fixtures/real-world/README.md)', () => {
     });
   });
 
-  it('giant-image.jpg (280 MP) is rejected from the header: one header read, no decode, memory flat', async () => {
+  it('giant-image.jpg (280 MP) is rejected from the header: no decoder call, memory flat', async () => {
     const bytes = await fixture('giant-image.jpg');
     const rssBefore = process.memoryUsage().rss;
     let r: Inspection | undefined;
@@ -158,7 +159,7 @@ describe('real-world fixtures (test/fixtures/real-world/README.md)', () => {
       r = await inspectUpload({ buffer: bytes }, 'ID_FRONT');
     });
     const grew = process.memoryUsage().rss - rssBefore;
-    expect(calls).toBe(1); // metadata() only
+    expect(calls).toBe(0); // the SOF marker says 20000 x 14000; sharp is not even asked for metadata
     expect(r!.kind).toBe('rejected');
     expect(r!.checks.map((c) => c.rule)).toEqual(['size', 'format', 'pixels']);
     expect(check(r!, 'pixels')).toMatchObject({
@@ -238,6 +239,53 @@ function pseudoRandom(n: number, seed = 42): Buffer {
   }
   return out;
 }
+
+describe('header dimensions read without a decoder', () => {
+  it('match what sharp reads for JPEG, PNG and the three WebP flavours', async () => {
+    const base = sharp({ create: { width: 1234, height: 567, channels: 3, background: '#486' } });
+    const files = [
+      await base.clone().jpeg().toBuffer(),
+      await base
+        .clone()
+        .jpeg({ progressive: true })
+        .withExif({ IFD0: { Make: 'x' } })
+        .toBuffer(),
+      await base.clone().png().toBuffer(),
+      await base.clone().webp().toBuffer(), // VP8
+      await base.clone().webp({ lossless: true }).toBuffer(), // VP8L
+      await base
+        .clone()
+        .ensureAlpha()
+        .webp()
+        .withExif({ IFD0: { Make: 'x' } })
+        .toBuffer(), // VP8X
+      await fixture('Landscape_6.jpg'),
+    ];
+    for (const f of files) {
+      const meta = await sharp(f).metadata();
+      expect(headerDimensions(f, meta.format === 'jpeg' ? 'jpeg' : meta.format!)).toEqual({
+        width: meta.width,
+        height: meta.height,
+      });
+    }
+  });
+
+  it('a PNG that declares 30000 x 30000 is refused without calling sharp', async () => {
+    const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#fff' } })
+      .png()
+      .toBuffer();
+    png.writeUInt32BE(30000, 16);
+    png.writeUInt32BE(30000, 20);
+    let r: Inspection | undefined;
+    expect(await sharpCallsDuring(async () => (r = await inspectUpload({ buffer: png }, 'ID_FRONT')))).toBe(
+      0,
+    );
+    expect(check(r!, 'pixels')).toMatchObject({
+      passed: false,
+      measured: { width: 30000, height: 30000, megapixels: 900 },
+    });
+  });
+});
 
 describe('what is rejected from the bytes, before any decoder runs', () => {
   let gif: Buffer;

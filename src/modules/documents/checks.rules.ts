@@ -228,6 +228,54 @@ function detectFormatName(b: Uint8Array): string {
   return textFormat(b) ?? 'unknown';
 }
 
+/**
+ * Width and height from the first bytes of a JPEG (SOF marker), PNG (IHDR) or WebP (VP8, VP8L, VP8X)
+ * header, or null when they cannot be read here (AVIF/HEIC keep them deep in the box tree; sharp reads
+ * those). Lets a pixel bomb be refused without handing a single byte to a decoder.
+ */
+export function headerDimensions(b: Uint8Array, format: string): { width: number; height: number } | null {
+  const u16be = (i: number) => (b[i]! << 8) | b[i + 1]!;
+  const u32be = (i: number) => ((b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!) >>> 0;
+  const u16le = (i: number) => b[i]! | (b[i + 1]! << 8);
+  const u24le = (i: number) => b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16);
+  if (format === 'jpeg') {
+    let i = 2;
+    while (i + 9 < b.length) {
+      if (b[i] !== 0xff) return null;
+      const marker = b[i + 1]!;
+      if (marker === 0xff) {
+        i += 1; // fill byte
+        continue;
+      }
+      if (marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) {
+        i += 2; // markers without a length
+        continue;
+      }
+      if (marker === 0xda || marker === 0xd9) return null; // scan data before any frame header
+      const isFrame =
+        marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
+      if (isFrame) return { height: u16be(i + 5), width: u16be(i + 7) };
+      i += 2 + u16be(i + 2);
+    }
+    return null;
+  }
+  if (format === 'png') {
+    if (b.length < 24 || ascii(b, 12, 16) !== 'IHDR') return null;
+    return { width: u32be(16), height: u32be(20) };
+  }
+  if (format === 'webp') {
+    const chunk = ascii(b, 12, 16);
+    if (chunk === 'VP8X' && b.length >= 30) return { width: u24le(24) + 1, height: u24le(27) + 1 };
+    if (chunk === 'VP8L' && b.length >= 25) {
+      const bits = (b[21]! | (b[22]! << 8) | (b[23]! << 16) | (b[24]! << 24)) >>> 0;
+      return { width: (bits & 0x3fff) + 1, height: ((bits >>> 14) & 0x3fff) + 1 };
+    }
+    if (chunk === 'VP8 ' && b.length >= 30) return { width: u16le(26) & 0x3fff, height: u16le(28) & 0x3fff };
+    return null;
+  }
+  return null;
+}
+
 /** The formats a slot accepts. HEIC only where this build's decoder can read it (the prebuilt sharp cannot). */
 export function allowedFormats(slot: Slot, opts: { heicDecodable: boolean }): AllowedFormat[] {
   const images = IMAGE_FORMATS.filter((f) => f !== 'heic' || opts.heicDecodable);

@@ -22,6 +22,7 @@ import {
   checkSize,
   type DetectedFormat,
   detectFormat,
+  headerDimensions,
   type ImageMeasurements,
   type Inspection,
   type IntegrityFailure,
@@ -173,6 +174,12 @@ async function inspectImage(
   opts: InspectOptions,
   started: number,
 ): Promise<Inspection> {
+  // A pixel bomb is refused from the first bytes when they say how big it is: no decoder involved.
+  const declared = headerDimensions(bytes, detected.format);
+  if (declared && declared.width * declared.height > t.maxPixels) {
+    const format = checkFormat(detected, slot, { heicDecodable: HEIC_DECODABLE });
+    return rejected(detected.format, [size, format, checkPixels(declared.width, declared.height, t)]);
+  }
   // Header only. The pixel limit is off for this one call because sharp applies it after reading the
   // header anyway, and the dimensions are needed to tell the buyer what is wrong; checkPixels rejects
   // before anything is decoded, and every decoding call below carries the limit.
