@@ -1,0 +1,122 @@
+// Benchmark 1: the full checker (inspectUpload, as the intake calls it: verdict, sanitised copy, OCR input)
+// against a plain full decode (`sharp(buf).raw().toBuffer()`) of the same 3-12 MP JPEGs, with the same
+// sharp.concurrency. Rounds alternate (decode, check, decode, check...) so drift hits both alike; the
+// figure is the median round's throughput ratio. Target: >= 0.8x.
+import { readFile } from 'node:fs/promises';
+import sharp from 'sharp';
+import { inspectUpload } from '../src/modules/documents/checks.sharp.ts';
+import { isMain, median, printResult, round, row, runBench } from './lib.ts';
+
+const VERDICT_ONLY = { sanitise: false, ocrInput: false };
+
+export const PHOTO = '/work/shared/fixtures/real-world/2569067123_aca715a2ee_o.jpg';
+
+/** The real 2725x2225 photo and resized versions of it at 3, 6 and 12 megapixels (JPEG q90). */
+export async function testImages(): Promise<{ name: string; bytes: Buffer; mp: number }[]> {
+  const real = await readFile(PHOTO);
+  const out = [{ name: 'real 2725x2225', bytes: real, mp: (2725 * 2225) / 1e6 }];
+  for (const [w, h] of [
+    [2000, 1500],
+    [3000, 2000],
+    [4000, 3000],
+  ] as const) {
+    const bytes = await sharp(real).resize(w, h, { fit: 'fill' }).jpeg({ quality: 90 }).toBuffer();
+    out.push({ name: `${w}x${h}`, bytes, mp: (w * h) / 1e6 });
+  }
+  return out;
+}
+
+async function timeRound(images: Buffer[], fn: (b: Buffer) => Promise<unknown>): Promise<number> {
+  const t = performance.now();
+  for (const b of images) await fn(b);
+  return performance.now() - t;
+}
+
+export async function run() {
+  return runBench('image-check', '1. Image check vs decode', async () => {
+    const concurrency = sharp.concurrency();
+    const set = await testImages();
+    const images = set.map((s) => s.bytes);
+    const decode = (b: Buffer) => sharp(b).raw().toBuffer();
+    const check = async (b: Buffer) => {
+      const r = await inspectUpload({ buffer: b }, 'ID_FRONT', undefined, VERDICT_ONLY);
+      if (r.kind !== 'image') throw new Error(`checker did not accept a bench image: ${r.kind}`);
+    };
+    const intake = async (b: Buffer) => {
+      const r = await inspectUpload({ buffer: b }, 'ID_FRONT');
+      if (!r.sanitised || !r.ocrInput) throw new Error('checker produced no sanitised copy / OCR input');
+    };
+    // warm-up: libvips caches, JIT
+    await timeRound(images, decode);
+    await timeRound(images, check);
+    await timeRound(images, intake);
+    const rounds = Number(process.env.BENCH_IMAGE_ROUNDS ?? 7);
+    const decodeMs: number[] = [];
+    const checkMs: number[] = [];
+    const intakeMs: number[] = [];
+    const perImage: Record<string, { decodeMs: number[]; checkMs: number[]; intakeMs: number[] }> = {};
+    for (const s of set) perImage[s.name] = { decodeMs: [], checkMs: [], intakeMs: [] };
+    for (let i = 0; i < rounds; i++) {
+      decodeMs.push(await timeRound(images, decode));
+      checkMs.push(await timeRound(images, check));
+      intakeMs.push(await timeRound(images, intake));
+    }
+    // per image, for the table's details
+    for (const s of set) {
+      for (let i = 0; i < 3; i++) {
+        perImage[s.name]!.decodeMs.push(await timeRound([s.bytes], decode));
+        perImage[s.name]!.checkMs.push(await timeRound([s.bytes], check));
+        perImage[s.name]!.intakeMs.push(await timeRound([s.bytes], intake));
+      }
+    }
+    const ratios = decodeMs.map((d, i) => d / checkMs[i]!);
+    const ratio = median(ratios);
+    const intakeRatios = decodeMs.map((d, i) => d / intakeMs[i]!);
+    const intakeRatio = median(intakeRatios);
+    const mpTotal = set.reduce((a, s) => a + s.mp, 0);
+    return {
+      rows: [
+        row(
+          'checker throughput / decode-only',
+          '>= 0.8x',
+          `${round(ratio)}x (${round(mpTotal / (median(checkMs) / 1000), 1)} vs ${round(mpTotal / (median(decodeMs) / 1000), 1)} MP/s)`,
+          ratio,
+          ratio >= 0.8,
+        ),
+        row(
+          'checker + sanitised copy + OCR input / decode-only',
+          '>= 0.8x',
+          `${round(intakeRatio)}x (${round(mpTotal / (median(intakeMs) / 1000), 1)} MP/s)`,
+          intakeRatio,
+          intakeRatio >= 0.8,
+        ),
+      ],
+      details: {
+        sharpConcurrency: concurrency,
+        images: set.map((s) => ({ name: s.name, megapixels: round(s.mp), bytes: s.bytes.length })),
+        rounds,
+        roundDecodeMs: decodeMs.map((x) => round(x, 1)),
+        roundCheckMs: checkMs.map((x) => round(x, 1)),
+        roundIntakeMs: intakeMs.map((x) => round(x, 1)),
+        ratios: ratios.map((x) => round(x, 3)),
+        intakeRatios: intakeRatios.map((x) => round(x, 3)),
+        perImageMedianMs: Object.fromEntries(
+          Object.entries(perImage).map(([k, v]) => [
+            k,
+            {
+              decode: round(median(v.decodeMs), 1),
+              check: round(median(v.checkMs), 1),
+              intake: round(median(v.intakeMs), 1),
+            },
+          ]),
+        ),
+      },
+      notes: [
+        'check = inspectUpload(buffer, ID_FRONT, defaults, {sanitise: false, ocrInput: false}): every rule of the verdict',
+        'check + sanitised copy + OCR input = inspectUpload with its defaults, as the intake runs it: adds a full-size JPEG encode and the OCR JPEG',
+      ],
+    };
+  });
+}
+
+if (isMain(import.meta.url)) printResult(await run());
