@@ -663,9 +663,10 @@ the same photo uploaded twice, which is what SPEC section 3 asks for.
 - A JPEG with data appended after its end (a ZIP, a PDF; phones also append gain maps and motion-photo
   videos) is accepted as the JPEG it starts with; the stored copy is re-encoded from pixels, so the
   appended bytes are gone (tested). Polyglots whose leading bytes are not an allowed image are refused.
-- Pixel bombs are refused from the header (sharp metadata() reads only the header: the 280 MP fixture
-  costs a millisecond or so of CPU, see Cost, and no pixel memory); every decoding call also carries
-  limitInputPixels.
+- Pixel bombs are refused from the header: the frame size is read from the JPEG SOF marker, the PNG
+  IHDR chunk or the WebP VP8/VP8L/VP8X header in a few lines of JS, so the 280 MP fixture never reaches
+  libvips at all (AVIF and HEIF go through sharp's header-only metadata()). Every decoding call also
+  carries limitInputPixels.
 
 ## PDF statements: the one upload stored as received
 
