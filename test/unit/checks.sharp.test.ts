@@ -140,6 +140,25 @@ describe('real-world fixtures (test/fixtures/real-world/README.md)', () => {
     expect(r.perceptualHash).toBeUndefined();
   });
 
+  it('truncation is caught by the scaled (shrink-on-load) decode of a large JPEG and in PNGs', async () => {
+    const big = await sharp(await fixture('2569067123_aca715a2ee_o.jpg'))
+      .resize(3100) // measured at 1000 px: a shrink of 3.1, so sharp decodes it at 1/2 scale
+      .jpeg({ quality: 80 })
+      .toBuffer();
+    const png = await sharp(await fixture('Landscape_1.jpg'))
+      .resize(1200)
+      .png()
+      .toBuffer();
+    for (const whole of [big, png]) {
+      const cut = whole.subarray(0, Math.floor(whole.length * 0.7));
+      for (const opts of [{ sanitise: false, ocrInput: false }, {}]) {
+        const r = await inspectUpload({ buffer: cut }, 'CARD_FRONT', T, opts);
+        expect(check(r, 'integrity').measured).toEqual({ decoded: false, failure: 'truncated' });
+        expect(r.sanitised).toBeUndefined();
+      }
+    }
+  });
+
   it('corrupt-header.jpg is rejected as unreadable', async () => {
     const r = await inspectUpload({ path: fixturePath('corrupt-header.jpg') }, 'ID_FRONT');
     expect(r.kind).toBe('rejected');

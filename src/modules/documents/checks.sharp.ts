@@ -1,13 +1,16 @@
 // The document checker's adapter: reads the upload, measures it with sharp (libvips) or pdfjs, and hands the
 // measurements to the pure rules in checks.rules.ts. Entry point: inspectUpload().
 //
-// Cost model (the benchmark compares against a plain `sharp(buf).raw().toBuffer()`):
-// - Rejections are decided from size, magic bytes and the header only: no pixel is decoded for an empty,
-//   oversized, wrongly typed or pixel-bomb file.
-// - An accepted image is decoded ONCE at full resolution; that decode, with failOn, is the integrity check.
-//   Everything else derives from the decoded raw pixels: one resize to the OCR size, one small resize to the
-//   normalised measuring size, and the sanitised JPEG encode, which runs in the libuv pool while the
-//   statistics are computed on the main thread.
+// Cost model (the benchmark compares against a plain `sharp(buf).raw().toBuffer()`; measured split in
+// docs/calibration.md, "Cost"):
+// - Rejections are decided from size, magic bytes and header bytes: nothing is decoded for an empty,
+//   oversized, wrongly typed or pixel-bomb file, and only allowed formats ever reach sharp.
+// - The integrity check is a decode of every block with failOn: 'error'. Where nothing is to be stored
+//   that decode streams straight to the measuring size (shrink-on-load for large JPEGs); where a copy is
+//   to be stored, either a scaled measuring decode plus a streaming decode+encode of the copy, or one full
+//   decode to raw pixels that the copy and the downscales are derived from, whichever costs less.
+// - Statistics are computed in two passes over a 1000 px image on the main thread while the copy encodes
+//   in the libuv pool.
 import { readFile, stat } from 'node:fs/promises';
 import sharp, { type Metadata, type ResizeOptions, type Sharp } from 'sharp';
 import { readPdf } from './checks.pdf.ts';
