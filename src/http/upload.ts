@@ -88,6 +88,21 @@ export function singleFileUpload(opts: UploadOptions): RequestHandler {
       next(e);
       return;
     }
-    parse(req, res, (err?: unknown) => next(err));
+    parse(req, res, (err?: unknown) => next(err === undefined ? undefined : asUploadError(err)));
   };
+}
+
+/**
+ * Multer's own errors (limits) keep their type for the error handler; anything else busboy throws while
+ * parsing (no boundary, malformed part headers, a body that ends before its closing boundary) is the
+ * client's malformed request, not our failure: 400 UPLOAD.INVALID rather than 500.
+ */
+export function asUploadError(err: unknown): unknown {
+  if (err instanceof AppError || (err as { name?: string })?.name === 'MulterError') return err;
+  // a file-system failure writing the temporary file (ENOSPC, EACCES) is ours: leave it a 5xx
+  if (typeof (err as { syscall?: unknown })?.syscall === 'string') return err;
+  return new AppError(
+    'UPLOAD.INVALID',
+    'The multipart body could not be read; send one well-formed multipart/form-data request.',
+  );
 }
