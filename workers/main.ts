@@ -21,7 +21,15 @@ const CONCURRENCY: Record<QueueName, number> = { routing: 4, email: 4, webhooks:
 
 export async function startWorkers(
   runtime: Runtime,
-  opts: { queues?: readonly QueueName[]; mailer?: Mailer; relay?: boolean; schedules?: boolean } = {},
+  opts: {
+    queues?: readonly QueueName[];
+    mailer?: Mailer;
+    relay?: boolean;
+    schedules?: boolean;
+    /** BullMQ's stalled-job check period and job lock lifetime (defaults 30 s each); see workerTimingsFromEnv */
+    stalledIntervalMs?: number;
+    lockDurationMs?: number;
+  } = {},
 ): Promise<WorkerSet> {
   const { deps } = runtime;
   const mailer = opts.mailer ?? createMailer(deps.config, deps.logger);
@@ -34,6 +42,8 @@ export async function startWorkers(
   const connections: ReturnType<typeof workerConnection>[] = [];
   const workers = names.map((queue) => {
     const connection = workerConnection(url);
+    // BullMQ reconnects by itself; without a listener ioredis prints every lost connection to stderr
+    connection.on('error', (err) => deps.logger.warn({ queue, err: err.message }, 'redis connection error'));
     connections.push(connection);
     const w = new Worker(
       queue,
@@ -42,7 +52,14 @@ export async function startWorkers(
         log.debug('job started');
         await runJob(map, job, { ...deps, logger: log });
       },
-      { connection, prefix: deps.config.QUEUE_PREFIX, concurrency: CONCURRENCY[queue], autorun: true },
+      {
+        connection,
+        prefix: deps.config.QUEUE_PREFIX,
+        concurrency: CONCURRENCY[queue],
+        autorun: true,
+        ...(opts.stalledIntervalMs ? { stalledInterval: opts.stalledIntervalMs } : {}),
+        ...(opts.lockDurationMs ? { lockDuration: opts.lockDurationMs } : {}),
+      },
     );
     w.on('failed', (job, err) =>
       deps.logger.warn({ queue, jobId: job?.id, attempt: job?.attemptsMade, err: err.message }, 'job failed'),
@@ -70,6 +87,27 @@ export async function startWorkers(
   };
 }
 
+/**
+ * A job whose worker died (SIGKILL, OOM, lost host) keeps its lock until the lock expires and is put back
+ * by the next stalled check: with BullMQ's defaults that is 30-60 s. WORKER_STALLED_INTERVAL_MS and
+ * WORKER_LOCK_DURATION_MS shorten both (the worker-kill fault test uses ~1 s and ~2 s so it needs no
+ * minutes). Unset: BullMQ's defaults. A lock shorter than a job's event-loop stalls would let a live job
+ * be taken twice, so production keeps the defaults.
+ */
+export function workerTimingsFromEnv(env: NodeJS.ProcessEnv): {
+  stalledIntervalMs?: number;
+  lockDurationMs?: number;
+} {
+  const ms = (name: string) => {
+    const v = env[name];
+    if (v === undefined || v === '') return undefined;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 100) throw new Error(`${name} must be an integer >= 100 (ms), got ${v}`);
+    return n;
+  };
+  return { stalledIntervalMs: ms('WORKER_STALLED_INTERVAL_MS'), lockDurationMs: ms('WORKER_LOCK_DURATION_MS') };
+}
+
 async function main() {
   let config: ReturnType<typeof loadConfig>;
   try {
@@ -83,7 +121,7 @@ async function main() {
   }
   const runtime = await buildRuntime(config);
   const only = process.env.WORKER_QUEUES?.split(',').filter(Boolean) as QueueName[] | undefined;
-  const set = await startWorkers(runtime, { queues: only });
+  const set = await startWorkers(runtime, { queues: only, ...workerTimingsFromEnv(process.env) });
   runtime.deps.logger.info({ queues: set.workers.map((w) => w.name) }, 'workers started');
   const stop = async (signal: string) => {
     runtime.deps.logger.info({ signal }, 'workers shutting down');

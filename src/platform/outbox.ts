@@ -90,7 +90,41 @@ export async function relayOutbox(
   );
 }
 
-/** Runs the relay in a loop until stopped; wakes every `intervalMs`. */
+/**
+ * Hands back to the relay every PUBLISHED row whose job no longer exists in Redis (Redis restarted
+ * without persistence, a FLUSHALL, a lost AOF tail). A published row normally keeps its job until the
+ * consumer marks the row DONE/FAILED/DEAD (completed jobs are only removed after that), so a missing job
+ * means the work was lost; setting the row PENDING re-publishes it under the same job id. Consumers are
+ * idempotent, so a row reset just after its job completed does no harm. Returns the rows reset.
+ */
+export async function reconcileOutbox(
+  deps: { prisma: Db; queues: Queues; logger?: Logger },
+  opts: { staleMs?: number; batch?: number } = {},
+): Promise<number> {
+  const staleBefore = new Date(Date.now() - (opts.staleMs ?? 15_000));
+  const rows = await deps.prisma.outboxMessage.findMany({
+    where: { status: 'PUBLISHED', publishedAt: { lt: staleBefore } },
+    select: { id: true, topic: true },
+    orderBy: { publishedAt: 'asc' },
+    take: opts.batch ?? 500,
+  });
+  const lost: string[] = [];
+  for (const r of rows) {
+    const def = OUTBOX_TOPICS[r.topic as OutboxTopic];
+    if (!def) continue;
+    const job = await deps.queues[def.queue].getJob(r.id);
+    if (!job) lost.push(r.id);
+  }
+  if (lost.length === 0) return 0;
+  const { count } = await deps.prisma.outboxMessage.updateMany({
+    where: { id: { in: lost }, status: 'PUBLISHED' },
+    data: { status: 'PENDING', publishedAt: null },
+  });
+  deps.logger?.warn({ count }, 'outbox rows whose jobs were lost from Redis handed back to the relay');
+  return count;
+}
+
+/** Runs the relay in a loop until stopped; wakes every `intervalMs`; reconciles lost jobs every 10 s. */
 export function startOutboxRelay(
   deps: { prisma: Db; queues: Queues; clock: Clock; logger: Logger },
   intervalMs = 250,
@@ -111,10 +145,19 @@ export function startOutboxRelay(
   const timer = setInterval(() => {
     running = running.then(tick);
   }, intervalMs);
+  const reconcileTimer = setInterval(() => {
+    running = running.then(async () => {
+      if (stopped) return;
+      await reconcileOutbox(deps).catch((err) =>
+        deps.logger.warn({ err: (err as Error).message }, 'outbox reconcile pass failed; will retry'),
+      );
+    });
+  }, 10_000);
   return {
     stop: async () => {
       stopped = true;
       clearInterval(timer);
+      clearInterval(reconcileTimer);
       await running;
     },
   };

@@ -3,7 +3,7 @@ import { Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runJob } from '../../src/platform/jobs.ts';
 import type { HandlerMap } from '../../src/platform/jobs.ts';
-import { relayOutbox, writeOutbox } from '../../src/platform/outbox.ts';
+import { reconcileOutbox, relayOutbox, writeOutbox } from '../../src/platform/outbox.ts';
 import { workerConnection } from '../../src/platform/redis.ts';
 import { createTestEnv, type TestEnv } from '../support/env.ts';
 
@@ -90,5 +90,35 @@ describe('outbox relay', () => {
       }),
     ).toBe(0);
     expect(await relayOutbox(env.deps)).toBe(0);
+  });
+});
+
+describe('outbox reconciler', () => {
+  it('hands back published rows whose jobs were lost from Redis, and leaves rows with live jobs alone', async () => {
+    const { prisma } = env.deps;
+    const [lost, kept] = await prisma.$transaction(async (tx) => [
+      await writeOutbox(tx, 'email.send', email('lost@example.com')),
+      await writeOutbox(tx, 'email.send', email('kept@example.com')),
+    ]);
+    await relayOutbox(env.deps);
+    // Redis loses one job (as a restart without persistence would)
+    await (await env.deps.queues.email.getJob(lost))!.remove();
+    await prisma.outboxMessage.updateMany({
+      where: { id: { in: [lost, kept] } },
+      data: { publishedAt: new Date(Date.now() - 60_000) },
+    });
+    expect(await reconcileOutbox(env.deps)).toBe(1);
+    const rows = await prisma.outboxMessage.findMany({
+      where: { id: { in: [lost, kept] } },
+      orderBy: { createdAt: 'asc' },
+    });
+    expect(Object.fromEntries(rows.map((r) => [r.id, r.status]))).toEqual({
+      [lost]: 'PENDING',
+      [kept]: 'PUBLISHED',
+    });
+    // the next relay pass publishes it again under the same job id
+    expect(await relayOutbox(env.deps)).toBe(1);
+    expect(await env.deps.queues.email.getJob(lost)).toBeTruthy();
+    expect(await reconcileOutbox(env.deps)).toBe(0);
   });
 });
