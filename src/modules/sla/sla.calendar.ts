@@ -6,7 +6,10 @@ import { type BusinessCalendar, defaultHolidays, makeCalendar } from '../../plat
 const TTL_MS = 30_000;
 let cached: { key: string; at: number; cal: BusinessCalendar } | null = null;
 
-export async function loadCalendar(deps: { prisma: Db | Tx; config: { BUSINESS_TIMEZONE: string } }): Promise<BusinessCalendar> {
+export async function loadCalendar(deps: {
+  prisma: Db | Tx;
+  config: { BUSINESS_TIMEZONE: string };
+}): Promise<BusinessCalendar> {
   const key = deps.config.BUSINESS_TIMEZONE;
   if (cached && cached.key === key && Date.now() - cached.at < TTL_MS) return cached.cal;
   const rows = await deps.prisma.holiday.findMany({ select: { date: true } });
@@ -24,7 +27,9 @@ export function invalidateCalendarCache(): void {
 
 /** Seeds the default (England & Wales) bank holidays for the given years, leaving existing rows alone. */
 export async function seedHolidays(prisma: Db, years: number[]): Promise<number> {
-  const rows = years.flatMap((y) => defaultHolidays(y)).map((h) => ({ date: new Date(`${h.date}T00:00:00Z`), name: h.name }));
+  const rows = years
+    .flatMap((y) => defaultHolidays(y))
+    .map((h) => ({ date: new Date(`${h.date}T00:00:00Z`), name: h.name }));
   const r = await prisma.holiday.createMany({ data: rows, skipDuplicates: true });
   invalidateCalendarCache();
   return r.count;
