@@ -41,11 +41,34 @@ export const ErrorSchema = z
   })
   .meta({ id: 'Error' });
 
+/** Named schemas (zod `.meta({ id })`) collected while building, served under components.schemas. */
+let components: Record<string, unknown> = {};
+
+/** Rewrites zod's local `#/definitions/X` references to the document's `#/components/schemas/X`. */
+function hoist(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(hoist);
+  if (!node || typeof node !== 'object') return node;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(node as Record<string, unknown>)) {
+    if (k === 'definitions' || k === '$defs') {
+      for (const [name, def] of Object.entries(v as Record<string, unknown>)) components[name] = hoist(def);
+    } else if (k === '$ref' && typeof v === 'string') {
+      out[k] = v.replace(/^#\/(definitions|\$defs)\//, '#/components/schemas/');
+    } else out[k] = hoist(v);
+  }
+  return out;
+}
+
 function toJson(schema: z.ZodType, io: 'input' | 'output') {
-  return z.toJSONSchema(schema, { target: 'openapi-3.0', io, unrepresentable: 'any' });
+  return hoist(z.toJSONSchema(schema, { target: 'openapi-3.0', io, unrepresentable: 'any' })) as Record<
+    string,
+    unknown
+  >;
 }
 
 export function buildOpenApi(opts: { serverUrl: string; version: string }) {
+  components = {};
+  toJson(ErrorSchema, 'output'); // registers components.schemas.Error (its meta id)
   const paths: Record<string, Record<string, unknown>> = {};
   for (const r of registry) {
     const p = r.path.replace(/:(\w+)/g, '{$1}');
@@ -116,7 +139,7 @@ export function buildOpenApi(opts: { serverUrl: string; version: string }) {
     servers: [{ url: opts.serverUrl }],
     paths,
     components: {
-      schemas: { Error: toJson(ErrorSchema, 'output') },
+      schemas: components,
       securitySchemes: {
         service: { type: 'http', scheme: 'bearer', description: 'A risk-system service key (RISK_API_KEYS)' },
         provider: {

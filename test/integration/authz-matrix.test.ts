@@ -6,6 +6,7 @@
 // anything that a later row depends on. A buyer never learns that another appeal exists (404, not 403).
 // Also: forged and replayed session cookies, path traversal in ids and SQL metacharacters in strings.
 import type { Express } from 'express';
+import { enumerateRoutes } from '../support/routes.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.ts';
 import { createTestEnv, type TestEnv } from '../support/env.ts';
@@ -192,27 +193,6 @@ const TABLE: Record<string, Entry> = {
   // last: it ends the staff sessions used above
   'POST /api/v1/auth/logout': { expect: staff([], 204) },
 };
-
-interface RouteLayer {
-  route?: { path: string | string[]; methods: Record<string, boolean> };
-  handle?: { stack?: RouteLayer[] };
-}
-
-/** Every "METHOD path" of the app, walking nested routers (Express 5: app.router.stack). */
-function enumerateRoutes(app: Express): string[] {
-  const out = new Set<string>();
-  const walk = (stack: RouteLayer[]) => {
-    for (const layer of stack) {
-      if (layer.route) {
-        const path = Array.isArray(layer.route.path) ? layer.route.path.join(',') : layer.route.path;
-        for (const [m, on] of Object.entries(layer.route.methods))
-          if (on && m !== '_all') out.add(`${m.toUpperCase()} ${path}`);
-      } else if (layer.handle?.stack) walk(layer.handle.stack);
-    }
-  };
-  walk((app as unknown as { router: { stack: RouteLayer[] } }).router.stack);
-  return [...out];
-}
 
 let env: TestEnv;
 let app: Express;
