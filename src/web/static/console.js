@@ -39,8 +39,8 @@ const DICT = {
     empty: 'Nothing here.',
     keys: 'Keys: j / k or ↓ / ↑ to move, Enter to open.',
     breached: 'Breached {ago} ago',
-    lastDay: '≤ 1 working day left',
-    dueOn: 'Reply by {date}',
+    lastDay: '≤ 1 working day left · deadline in {left}',
+    dueOn: 'Reply by {date} · deadline in {left}',
     back: '← Back to the queue',
     documents: 'Documents',
     checks: 'Checks',
@@ -142,8 +142,8 @@ const DICT = {
     empty: '暂无内容。',
     keys: '快捷键：j / k 或 ↓ / ↑ 移动，Enter 打开。',
     breached: '已超期 {ago}',
-    lastDay: '剩余 ≤ 1 个工作日',
-    dueOn: '答复期限 {date}',
+    lastDay: '剩余 ≤ 1 个工作日 · 距截止 {left}',
+    dueOn: '答复期限 {date} · 距截止 {left}',
     back: '← 返回队列',
     documents: '材料',
     checks: '检查',
@@ -356,8 +356,14 @@ function slaCell(c, now = Date.now()) {
       cls: 'sla-breach',
     };
   }
-  if (c.warnAt && now >= Date.parse(c.warnAt)) return { text: t('lastDay'), cls: 'sla-warn' };
-  return { text: t('dueOn', { date: formatDate(c.targetAt ?? c.breachAt, i18n.lang, true) }), cls: '' };
+  // the countdown runs to the hard deadline (breachAt); the stored instants already skip non-working days
+  const mins = Math.max(0, Math.round((breach - now) / 60000));
+  const left =
+    mins >= 1440
+      ? `${Math.floor(mins / 1440)} d ${Math.floor((mins % 1440) / 60)} h`
+      : `${Math.floor(mins / 60)} h ${mins % 60} min`;
+  if (c.warnAt && now >= Date.parse(c.warnAt)) return { text: t('lastDay', { left }), cls: 'sla-warn' };
+  return { text: t('dueOn', { date: formatDate(c.targetAt ?? c.breachAt, i18n.lang, true), left }), cls: '' };
 }
 
 function caseTable(items, { onAssign, reviewers } = {}) {
