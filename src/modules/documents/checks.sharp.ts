@@ -11,7 +11,10 @@
 //   decode to raw pixels that the copy and the downscales are derived from, whichever costs less.
 // - Statistics are computed in two passes over a 1000 px image on the main thread while the copy encodes
 //   in the libuv pool.
+// - At most one image per CPU is decoded at a time (decodeGate, FIFO): under load the others wait with
+//   their bytes only, instead of all sharing the CPUs and the libuv pool with their decode buffers.
 import { readFile, stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import sharp, { type Metadata, type ResizeOptions, type Sharp } from 'sharp';
 import { readPdf } from './checks.pdf.ts';
 import {
@@ -200,7 +203,25 @@ async function inspectImage(
   if (!format.passed) return rejected(detected.format, [size, format]);
   const pixels = checkPixels(meta.width ?? 0, meta.height ?? 0, t);
   if (!pixels.passed) return rejected(detected.format, [size, format, pixels]);
+  return decodeGate.run(() =>
+    decodeAndMeasure(bytes, detected, meta, slot, [size, format, pixels], t, opts, started),
+  );
+}
 
+/**
+ * Decodes, measures and (when asked) encodes an image whose header passed. At most DECODE_SLOTS of these
+ * run at once, in arrival order.
+ */
+async function decodeAndMeasure(
+  bytes: Buffer,
+  detected: DetectedFormat,
+  meta: Metadata,
+  slot: Slot,
+  [size, format, pixels]: [CheckResult, CheckResult, CheckResult],
+  t: Thresholds,
+  opts: InspectOptions,
+  started: number,
+): Promise<Inspection> {
   // Resolution is a header fact too (EXIF orientation applied), so the encodes can start with the decode.
   const width = meta.autoOrient?.width ?? meta.width ?? 0;
   const height = meta.autoOrient?.height ?? meta.height ?? 0;
@@ -288,6 +309,39 @@ async function inspectImage(
   };
   return result;
 }
+
+/**
+ * How many images are decoded at once: one per CPU. Each decode keeps one libuv thread busy (two when
+ * the stored copy encodes alongside) and holds its buffers; more at once cannot finish sooner on these
+ * CPUs, but would take every libuv thread from the file I/O of uploads still arriving and multiply the
+ * memory held. Rejections from size, magic bytes and header never wait here.
+ */
+export const DECODE_SLOTS = Math.max(1, availableParallelism());
+
+/** A FIFO semaphore. */
+class Gate {
+  private free: number;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(slots: number) {
+    this.free = slots;
+  }
+
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.free > 0) this.free -= 1;
+    else await new Promise<void>((r) => this.waiting.push(r));
+    try {
+      return await work();
+    } finally {
+      // hand the slot straight to the next caller, or give it back
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.free += 1;
+    }
+  }
+}
+
+const decodeGate = new Gate(DECODE_SLOTS);
 
 type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
 
