@@ -3,34 +3,26 @@
 // encrypted blob, the transaction) and, in the same process, to a baseline endpoint that only receives
 // the multipart body to disk (multer diskStorage) and answers 201. Targets: p99 <= 1.5x the baseline's p99
 // at 8 clients; peak RSS <= the baseline's peak + 64 MB, and flat when the clients double (8 -> 16).
-import { mkdtempSync, rmSync } from 'node:fs';
-import { unlink } from 'node:fs/promises';
+// The clients run in a child process (this file, started with BENCH_INTAKE_CLIENT=1), so the RSS sampled
+// here is the servers' own and not the load generator's 5 MB request bodies.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readFile, unlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import express from 'express';
-import multer from 'multer';
-import sharp from 'sharp';
-import { createApp } from '../src/app.ts';
-import { blockedOrder, RISK_KEY, tokenFromUrl } from '../test/support/factories.ts';
-import { listen } from '../test/support/http.ts';
-import { PHOTO } from './image-check.ts';
-import {
-  createBenchEnv,
-  isMain,
-  percentile,
-  printResult,
-  round,
-  row,
-  rssMB,
-  rssSampler,
-  runBench,
-  sleep,
-} from './lib.ts';
+import { fileURLToPath } from 'node:url';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 
 const TARGET_BYTES = 5 * 1024 * 1024;
 
-/** A 4032x3024 JPEG of the real photo of about 5 MB that passes every check for ID_FRONT. */
+/**
+ * A 4032x3024 JPEG of the real photo of about 5 MB that passes every check for ID_FRONT. Made in the
+ * client process (BENCH_INTAKE_CLIENT=photo): encoding it five times in the server's process would leave
+ * freed libvips memory there for the endpoints to reuse, which hides their own growth.
+ */
 async function fiveMegabytePhoto(): Promise<Buffer> {
+  const { default: sharp } = await import('sharp');
+  const { PHOTO } = await import('./image-check.ts');
   let best: Buffer | null = null;
   for (const q of [96, 97, 98, 99, 100]) {
     best = await sharp(PHOTO)
@@ -43,31 +35,49 @@ async function fiveMegabytePhoto(): Promise<Buffer> {
   return best!;
 }
 
-interface Phase {
+interface Target {
+  url: string;
+  headers: Record<string, string>;
+}
+
+/** What the parent sends the client process (one JSON line on stdin). */
+interface LoadOrder {
+  photoPath: string;
+  /** one target per client */
+  targets: Target[];
+  perClient: number;
+}
+
+/** What the client process answers (one JSON line on stdout). */
+interface LoadReport {
   latencies: number[];
   statuses: Record<string, number>;
-  peakRssMB: number;
   ms: number;
 }
 
-/** `clients` loops, each sending `perClient` uploads one after another; each request gets `target()`. */
-async function load(
-  clients: number,
-  perClient: number,
-  target: (client: number) => { url: string; headers: Record<string, string> },
-  body: Blob,
-): Promise<Phase> {
+interface Phase extends LoadReport {
+  /** this process's peak RSS during the phase: the servers only */
+  peakRssMB: number;
+  /** event-loop delay of the servers' process during the phase (p99 and max, ms) */
+  loopDelayP99Ms: number;
+  loopDelayMaxMs: number;
+}
+
+/** The client process: `targets.length` loops, each sending `perClient` uploads one after another. */
+async function clientMain(): Promise<void> {
+  let input = '';
+  for await (const chunk of process.stdin) input += chunk;
+  const order = JSON.parse(input) as LoadOrder;
+  const body = new Blob([new Uint8Array(await readFile(order.photoPath))], { type: 'image/jpeg' });
   const latencies: number[] = [];
   const statuses: Record<string, number> = {};
-  const sampler = rssSampler(5);
   const started = performance.now();
   await Promise.all(
-    Array.from({ length: clients }, async (_, c) => {
-      for (let i = 0; i < perClient; i++) {
+    order.targets.map(async ({ url, headers }) => {
+      for (let i = 0; i < order.perClient; i++) {
         const form = new FormData();
         form.append('slot', 'ID_FRONT');
         form.append('file', body, 'photo.jpg');
-        const { url, headers } = target(c);
         const t = performance.now();
         const res = await fetch(url, { method: 'POST', headers, body: form });
         await res.arrayBuffer();
@@ -76,19 +86,78 @@ async function load(
       }
     }),
   );
-  const ms = performance.now() - started;
-  return { latencies, statuses, peakRssMB: sampler.stop(), ms };
+  const report: LoadReport = { latencies, statuses, ms: performance.now() - started };
+  process.stdout.write(`${JSON.stringify(report)}\n`);
+}
+
+function startChild(mode: 'load' | 'photo', extraEnv: Record<string, string> = {}) {
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url)], {
+    env: { ...process.env, BENCH_INTAKE_CLIENT: mode, ...extraEnv },
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.on('data', (b: Buffer) => {
+    out += b.toString('utf8');
+  });
+  const exited = new Promise<number | null>((r) => child.on('exit', r));
+  return { child, output: () => out, exited };
+}
+
+async function writePhoto(photoPath: string): Promise<number> {
+  const { child, exited } = startChild('photo', { BENCH_INTAKE_PHOTO: photoPath });
+  child.stdin.end();
+  const code = await exited;
+  if (code !== 0) throw new Error(`photo maker exited with ${code}`);
+  return statSync(photoPath).size;
+}
+
+/** Runs one phase in a fresh client process while sampling this (the servers') process's RSS. */
+async function load(
+  photoPath: string,
+  targets: Target[],
+  perClient: number,
+  sampler: () => { stop(): number },
+): Promise<Phase> {
+  const { child, output, exited } = startChild('load');
+  // the client's start-up (tsx, module loading) happens before it reads stdin; sampling starts with it,
+  // which only adds this process's idle RSS
+  const rss = sampler();
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
+  child.stdin.end(JSON.stringify({ photoPath, targets, perClient } satisfies LoadOrder));
+  const code = await exited;
+  const peakRssMB = rss.stop();
+  loop.disable();
+  if (code !== 0) throw new Error(`load client exited with ${code}`);
+  return {
+    ...(JSON.parse(output().trim().split('\n').pop()!) as LoadReport),
+    peakRssMB,
+    loopDelayP99Ms: loop.percentile(99) / 1e6,
+    loopDelayMaxMs: loop.max / 1e6,
+  };
 }
 
 export async function run() {
+  const [{ default: express }, { default: multer }, { createApp }, factories, { listen }, lib] =
+    await Promise.all([
+      import('express'),
+      import('multer'),
+      import('../src/app.ts'),
+      import('../test/support/factories.ts'),
+      import('../test/support/http.ts'),
+      import('./lib.ts'),
+    ]);
+  const { blockedOrder, RISK_KEY, tokenFromUrl } = factories;
+  const { createBenchEnv, percentile, round, row, rssMB, rssSampler, runBench, sleep } = lib;
   return runBench('intake', '3. Intake under load', async () => {
     const perClient8 = Number(process.env.BENCH_INTAKE_PER_CLIENT ?? 10);
     const env = await createBenchEnv({ poolSize: 10 });
     const tmp = mkdtempSync(path.join(os.tmpdir(), 'appeal-bench-intake-'));
+    const uploads = path.join(tmp, 'baseline');
     const real = await listen(createApp(env.deps));
     // baseline: receive the multipart body to disk, answer 201 (and remove the file, as the real one does)
     const baselineApp = express();
-    const upload = multer({ storage: multer.diskStorage({ destination: tmp }) }).single('file');
+    const upload = multer({ storage: multer.diskStorage({ destination: uploads }) }).single('file');
     baselineApp.post('/upload', upload, (req, res, next) => {
       const file = req.file;
       if (!file) return void res.status(400).end();
@@ -98,8 +167,9 @@ export async function run() {
     });
     const base = await listen(baselineApp);
     try {
-      const photo = await fiveMegabytePhoto();
-      const blob = new Blob([new Uint8Array(photo)], { type: 'image/jpeg' });
+      const photoPath = path.join(tmp, 'photo.jpg');
+      const photoBytes = await writePhoto(photoPath);
+      const sample = () => rssSampler(5);
       // one appeal per client and phase (the intake limits uploads per appeal per hour)
       const appeals = async (n: number) =>
         Promise.all(
@@ -113,28 +183,29 @@ export async function run() {
             return { appealId: j.appealId, token: tokenFromUrl(j.appealUrl) };
           }),
         );
-      const realTarget = (list: { appealId: string; token: string }[]) => (c: number) => ({
-        url: `${real.url}/api/v1/appeals/${list[c]!.appealId}/documents`,
-        headers: { authorization: `Bearer ${list[c]!.token}` },
-      });
-      const baseTarget = () => ({ url: `${base.url}/upload`, headers: {} });
+      const realTargets = (list: { appealId: string; token: string }[]): Target[] =>
+        list.map((a) => ({
+          url: `${real.url}/api/v1/appeals/${a.appealId}/documents`,
+          headers: { authorization: `Bearer ${a.token}` },
+        }));
+      const baseTargets = (n: number): Target[] =>
+        Array.from({ length: n }, () => ({ url: `${base.url}/upload`, headers: {} }));
 
-      // warm-up of both paths (JIT, libvips, connection pools)
-      const warm = await appeals(2);
-      await load(2, 2, realTarget(warm), blob);
-      await load(2, 2, baseTarget, blob);
+      // The baseline runs first, 8 then 16 clients, so its peaks are the floor before anything of the
+      // checker was ever allocated; then the real endpoint, 8 then 16. Each path is warmed up first
+      // (JIT, libvips, connection pools).
+      const perClient16 = Math.max(1, Math.round(perClient8 / 2));
+      await load(photoPath, baseTargets(2), 2, sample);
       global.gc?.();
       await sleep(500);
-
       const rssBefore = rssMB();
-      const baseline = await load(8, perClient8, baseTarget, blob);
-      const real8 = await load(8, perClient8, realTarget(await appeals(8)), blob);
-      const real16 = await load(
-        16,
-        Math.max(1, Math.round(perClient8 / 2)),
-        realTarget(await appeals(16)),
-        blob,
-      );
+      const baseline = await load(photoPath, baseTargets(8), perClient8, sample);
+      const baseline16 = await load(photoPath, baseTargets(16), perClient16, sample);
+      await load(photoPath, realTargets(await appeals(2)), 2, sample);
+      global.gc?.();
+      await sleep(500);
+      const real8 = await load(photoPath, realTargets(await appeals(8)), perClient8, sample);
+      const real16 = await load(photoPath, realTargets(await appeals(16)), perClient16, sample);
 
       const p99 = (p: Phase) => percentile(p.latencies, 99);
       const ratio = p99(real8) / p99(baseline);
@@ -148,6 +219,8 @@ export async function run() {
         p99: round(p99(p), 1),
         max: round(percentile(p.latencies, 100), 1),
         peakRssMB: round(p.peakRssMB, 1),
+        eventLoopDelayP99Ms: round(p.loopDelayP99Ms, 1),
+        eventLoopDelayMaxMs: round(p.loopDelayMaxMs, 1),
         seconds: round(p.ms / 1000, 1),
       });
       return {
@@ -175,16 +248,18 @@ export async function run() {
           ),
         ],
         details: {
-          photoBytes: photo.length,
+          photoBytes,
           photo: '4032x3024 JPEG of the real photo',
           rssBeforeMB: round(rssBefore, 1),
           baseline: summary(baseline),
           real8: summary(real8),
           real16: summary(real16),
+          baseline16: summary(baseline16),
           ocr: 'off (OCR_ENABLED=false; OCR latency has its own benchmark, bench/ocr-latency.ts)',
         },
         notes: [
-          'clients, both servers and the RSS sampler share one process; the baseline runs first, so its peak is the floor the real endpoint adds to',
+          "the clients run in a child process; both servers and the RSS sampler (every 5 ms) share this one, so peak RSS is the servers' own; the baseline runs first, so its peak is the floor the real endpoint adds to",
+          `baseline at 16 clients for comparison: p99 ${round(p99(baseline16), 0)} ms, peak RSS ${round(baseline16.peakRssMB, 0)} MB`,
           '"flat" = the peak at 16 clients is at most 32 MB above the peak at 8',
         ],
       };
@@ -197,7 +272,12 @@ export async function run() {
   });
 }
 
-if (isMain(import.meta.url)) {
+if (process.env.BENCH_INTAKE_CLIENT === 'load') {
+  await clientMain();
+} else if (process.env.BENCH_INTAKE_CLIENT === 'photo') {
+  writeFileSync(process.env.BENCH_INTAKE_PHOTO!, await fiveMegabytePhoto());
+} else if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+  const { printResult } = await import('./lib.ts');
   printResult(await run());
   process.exit(0);
 }
