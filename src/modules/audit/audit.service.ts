@@ -102,10 +102,19 @@ export async function inTransaction<T>(db: Db | Tx, fn: (tx: Tx) => Promise<T>):
   return isClient(db) ? db.$transaction(fn) : fn(db);
 }
 
-/** Appends one record to the chain; returns its id (as a string: bigint) and hash. */
-export async function appendAudit(db: Db | Tx, entry: AuditEntry): Promise<{ id: string; hash: string }> {
+/**
+ * Appends one record to the chain; returns its id (as a string: bigint) and hash. `lockHeld`: the caller's
+ * transaction has already taken the chain lock (pg_advisory_xact_lock(AUDIT_LOCK_KEY)) in an earlier
+ * statement, e.g. inside its own last write, which saves a round trip; the head is read in a later
+ * statement, whose snapshot therefore sees every append committed before the lock was granted.
+ */
+export async function appendAudit(
+  db: Db | Tx,
+  entry: AuditEntry,
+  opts: { lockHeld?: boolean } = {},
+): Promise<{ id: string; hash: string }> {
   return inTransaction(db, async (tx) => {
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(${AUDIT_LOCK_KEY}::bigint)`;
+    if (!opts.lockHeld) await tx.$executeRaw`SELECT pg_advisory_xact_lock(${AUDIT_LOCK_KEY}::bigint)`;
     const [last] = await tx.$queryRaw<{ hash: string }[]>`
       SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1`;
     const prevHash = last?.hash ?? GENESIS_HASH;

@@ -5,6 +5,13 @@
 // router on the same case waits, then sees it is no longer SUBMITTED and does nothing), then the chosen
 // reviewer's staff row is locked and their open cases are counted again inside that lock, so two routers
 // choosing the same reviewer are serialised and the cap holds. Lock order is always appeal, then reviewer.
+//
+// Throughput: the common case (a first submission, or a pool case) takes a fast path of few round trips:
+// one statement chooses the best reviewer and locks them (FOR UPDATE SKIP LOCKED, so parallel routers
+// spread over the team), one recounts their open cases inside that lock, one writes the assignment, the
+// reviewer's last_assigned_at and the history row. Only when that recount refuses (the reviewer filled up
+// between the choice and the lock) is the transaction rolled back and the case routed again by the full
+// algorithm below (savepoints, a waiting second pass), so the fast path never holds a lock it then gives up.
 import type { Prisma } from '../../generated/prisma/client.ts';
 import type { Tx } from '../../platform/db.ts';
 import type { Deps } from '../../platform/deps.ts';
@@ -12,8 +19,10 @@ import { AppError } from '../../platform/errors.ts';
 import { writeOutbox } from '../../platform/outbox.ts';
 import { type Actor, recordHistory } from '../appeals/appeals.history.ts';
 import type { AuditSource } from '../audit/audit.request.ts';
-import { appendAudit } from '../audit/audit.service.ts';
+import { AUDIT_LOCK_KEY, type AuditEntry, appendAudit } from '../audit/audit.service.ts';
 import { scheduleSlaTimers } from '../sla/sla.timers.ts';
+
+const ROUTER_ID = 'router';
 
 type RouteDeps = Pick<Deps, 'prisma' | 'clock' | 'queues' | 'config' | 'logger'>;
 
@@ -104,7 +113,81 @@ async function candidates(tx: Tx, now: Date): Promise<string[]> {
   return rows.map((r) => r.id);
 }
 
-const ROUTER: Actor = { type: 'SYSTEM', id: 'router' };
+/**
+ * Fast path: the best eligible reviewer (candidates()' order) whose row no other router holds, locked in
+ * the same statement. The open counts are those of the statement's snapshot, so the caller recounts
+ * inside the lock before trusting the cap.
+ */
+async function pickAndLockReviewer(tx: Tx, now: Date): Promise<{ id: string; max: number } | null> {
+  const rows = await tx.$queryRaw<{ id: string; max: number }[]>`
+    SELECT s.id::text, s.max_open_cases AS max FROM staff_users s
+    WHERE 'REVIEWER' = ANY(s.roles) AND s.active
+      AND (s.on_leave_until IS NULL OR s.on_leave_until <= ${now})
+      AND (SELECT count(*) FROM appeals a WHERE a.assignee_id = s.id AND a.status = 'IN_REVIEW') < s.max_open_cases
+    ORDER BY (SELECT count(*) FROM appeals a WHERE a.assignee_id = s.id AND a.status = 'IN_REVIEW'),
+             s.last_assigned_at NULLS FIRST, s.id
+    LIMIT 1
+    FOR UPDATE OF s SKIP LOCKED`;
+  return rows[0] ?? null;
+}
+
+/** Thrown inside the fast path's transaction to roll it back (releasing its reviewer lock) and retry. */
+class FastPathRefused extends Error {}
+
+/**
+ * The fast path's writes in one statement, guarded by the recount: only if the reviewer (locked by the
+ * previous statement, so this statement's snapshot sees every assignment committed before that lock) is
+ * still under their cap does it update the appeal, add the assignment row, set the reviewer's
+ * last_assigned_at and add the history entry (what appeal.update, caseAssignment.create,
+ * staffUser.update and recordHistory write on the slow path). It then takes the audit chain's lock: after
+ * the row locks, as appendAudit requires. Returns false, having written nothing, when the cap refuses.
+ */
+async function writeAssignmentIfRoom(
+  tx: Tx,
+  a: { id: string; status: string },
+  reviewer: { id: string; max: number },
+  reason: string,
+  now: Date,
+): Promise<boolean> {
+  const history = JSON.stringify({ reviewerId: reviewer.id });
+  const rows = await tx.$queryRaw<{ ok: boolean }[]>`
+    WITH room AS (
+      SELECT 1 WHERE (SELECT count(*) FROM appeals
+                      WHERE assignee_id = ${reviewer.id}::uuid AND status = 'IN_REVIEW') < ${reviewer.max}
+    ), up AS (
+      UPDATE appeals SET status = 'IN_REVIEW', assignee_id = ${reviewer.id}::uuid, assigned_at = ${now},
+             updated_at = now()
+      WHERE id = ${a.id}::uuid AND EXISTS (SELECT 1 FROM room)
+      RETURNING id
+    ), ca AS (
+      INSERT INTO case_assignments (id, appeal_id, reviewer_id, assigned_by_id, reason, assigned_at)
+      SELECT gen_random_uuid(), up.id, ${reviewer.id}::uuid, NULL, ${reason}, ${now} FROM up
+    ), su AS (
+      UPDATE staff_users SET last_assigned_at = ${now}, updated_at = now()
+      WHERE id = ${reviewer.id}::uuid AND EXISTS (SELECT 1 FROM up)
+    ), h AS (
+      INSERT INTO case_history (appeal_id, at, actor_type, actor_id, action, from_status, to_status, reason, data)
+      SELECT up.id, ${now}, 'SYSTEM', ${ROUTER_ID}, 'ASSIGNED', ${a.status}::"AppealStatus", 'IN_REVIEW',
+             ${reason}, ${history}::jsonb
+      FROM up
+      RETURNING id
+    )
+    SELECT true AS ok, pg_advisory_xact_lock(${AUDIT_LOCK_KEY}::bigint)::text AS locked FROM h`;
+  return rows.length === 1;
+}
+
+const ROUTER: Actor = { type: 'SYSTEM', id: ROUTER_ID };
+
+function routedAudit(now: Date, appealId: string, reviewerId: string, reason: string): AuditEntry {
+  return {
+    at: now,
+    actor: { type: 'SYSTEM', id: ROUTER_ID, label: 'router' },
+    action: 'CASE_ASSIGNED',
+    appealId,
+    target: { type: 'STAFF_USER', id: reviewerId },
+    data: { reviewerId, reason },
+  };
+}
 
 /**
  * Routes one case. Acts on a SUBMITTED case, or on a pool case (IN_REVIEW, no assignee, not waiting for a
@@ -115,103 +198,122 @@ const ROUTER: Actor = { type: 'SYSTEM', id: 'router' };
  */
 export async function routeCase(deps: RouteDeps, appealId: string): Promise<RouteOutcome> {
   const now = deps.clock.now();
-  const result = await deps.prisma.$transaction(
-    async (tx): Promise<RouteOutcome> => {
-      const a = await lockAppeal(tx, appealId);
-      if (!a) return { outcome: 'skipped', status: null };
-      const fromPool = a.status === 'IN_REVIEW' && a.assigneeId === null && !a.needsLead;
-      if (a.status !== 'SUBMITTED' && !fromPool) return { outcome: 'skipped', status: a.status };
-
-      if (a.status === 'SUBMITTED' && a.round > deps.config.MAX_RESUBMISSIONS) {
-        await tx.appeal.update({
-          where: { id: a.id },
-          data: { status: 'IN_REVIEW', assigneeId: null, assignedAt: null, needsLead: true },
-        });
-        await recordHistory(tx, {
-          appealId: a.id,
-          at: now,
-          actor: ROUTER,
-          action: 'ROUTED_TO_POOL',
-          from: 'SUBMITTED',
-          to: 'IN_REVIEW',
-          reason: 'RESUBMISSION_CAP',
-          data: { round: a.round, max: deps.config.MAX_RESUBMISSIONS },
-        });
-        return { outcome: 'pool', needsLead: true };
-      }
-
-      let reviewer: { id: string } | null = null;
-      const resubmission = a.status === 'SUBMITTED' && a.lastReviewerId !== null;
-      if (resubmission) reviewer = await tryReviewer(tx, a.lastReviewerId!, now, true);
-      if (!reviewer) {
-        // First pass skips reviewers another router is assigning to right now (parallel routers spread
-        // over the team instead of queueing on one row); if all of them were busy, the second pass waits
-        // for each in turn, so a case never lands in the pool while someone has room.
-        const list = (await candidates(tx, now)).filter((id) => !(resubmission && id === a.lastReviewerId));
-        for (const wait of [false, true]) {
-          for (const id of list) {
-            reviewer = await tryReviewer(tx, id, now, wait);
-            if (reviewer) break;
-          }
-          if (reviewer) break;
-        }
-      }
-
-      if (!reviewer) {
-        if (a.status === 'SUBMITTED') {
-          await tx.appeal.update({
-            where: { id: a.id },
-            data: { status: 'IN_REVIEW', assigneeId: null, assignedAt: null },
-          });
-          await recordHistory(tx, {
-            appealId: a.id,
-            at: now,
-            actor: ROUTER,
-            action: 'ROUTED_TO_POOL',
-            from: 'SUBMITTED',
-            to: 'IN_REVIEW',
-            reason: 'NO_ELIGIBLE_REVIEWER',
-          });
-        }
-        return { outcome: 'pool', needsLead: false };
-      }
-
-      const reason =
-        resubmission && reviewer.id === a.lastReviewerId ? 'RESUBMISSION' : fromPool ? 'POOL' : 'ROUTED';
-      await tx.appeal.update({
-        where: { id: a.id },
-        data: { status: 'IN_REVIEW', assigneeId: reviewer.id, assignedAt: now },
-      });
-      await tx.caseAssignment.create({
-        data: { appealId: a.id, reviewerId: reviewer.id, assignedById: null, reason, assignedAt: now },
-      });
-      await tx.staffUser.update({ where: { id: reviewer.id }, data: { lastAssignedAt: now } });
-      await recordHistory(tx, {
-        appealId: a.id,
-        at: now,
-        actor: ROUTER,
-        action: 'ASSIGNED',
-        from: a.status as Prisma.CaseHistoryCreateInput['fromStatus'],
-        to: 'IN_REVIEW',
-        reason,
-        data: { reviewerId: reviewer.id },
-      });
-      await appendAudit(tx, {
-        at: now,
-        actor: { type: 'SYSTEM', id: 'router', label: 'router' },
-        action: 'CASE_ASSIGNED',
-        appealId: a.id,
-        target: { type: 'STAFF_USER', id: reviewer.id },
-        data: { reviewerId: reviewer.id, reason },
-      });
-      return { outcome: 'assigned', reviewerId: reviewer.id };
-    },
-    { timeout: 30_000 },
-  );
+  const attempt = (fast: boolean) =>
+    deps.prisma.$transaction((tx) => routeInTransaction(tx, deps, appealId, now, fast), { timeout: 30_000 });
+  let result: RouteOutcome;
+  try {
+    result = await attempt(true);
+  } catch (err) {
+    if (!(err instanceof FastPathRefused)) throw err;
+    result = await attempt(false);
+  }
   if (result.outcome !== 'skipped' || result.status === 'SUBMITTED' || result.status === 'IN_REVIEW') {
     await scheduleSlaTimers(deps, appealId);
   }
   return result;
+}
+
+async function routeInTransaction(
+  tx: Tx,
+  deps: RouteDeps,
+  appealId: string,
+  now: Date,
+  fast: boolean,
+): Promise<RouteOutcome> {
+  const a = await lockAppeal(tx, appealId);
+  if (!a) return { outcome: 'skipped', status: null };
+  const fromPool = a.status === 'IN_REVIEW' && a.assigneeId === null && !a.needsLead;
+  if (a.status !== 'SUBMITTED' && !fromPool) return { outcome: 'skipped', status: a.status };
+
+  if (a.status === 'SUBMITTED' && a.round > deps.config.MAX_RESUBMISSIONS) {
+    await tx.appeal.update({
+      where: { id: a.id },
+      data: { status: 'IN_REVIEW', assigneeId: null, assignedAt: null, needsLead: true },
+    });
+    await recordHistory(tx, {
+      appealId: a.id,
+      at: now,
+      actor: ROUTER,
+      action: 'ROUTED_TO_POOL',
+      from: 'SUBMITTED',
+      to: 'IN_REVIEW',
+      reason: 'RESUBMISSION_CAP',
+      data: { round: a.round, max: deps.config.MAX_RESUBMISSIONS },
+    });
+    return { outcome: 'pool', needsLead: true };
+  }
+
+  let reviewer: { id: string } | null = null;
+  const resubmission = a.status === 'SUBMITTED' && a.lastReviewerId !== null;
+  if (resubmission) reviewer = await tryReviewer(tx, a.lastReviewerId!, now, true);
+  else if (fast) {
+    const picked = await pickAndLockReviewer(tx, now);
+    if (picked) {
+      const reason = fromPool ? 'POOL' : 'ROUTED';
+      // a full reviewer means the choosing statement's snapshot was stale: give the lock back (roll
+      // back) and let the full algorithm choose
+      if (!(await writeAssignmentIfRoom(tx, a, picked, reason, now))) throw new FastPathRefused();
+      await appendAudit(tx, routedAudit(now, a.id, picked.id, reason), { lockHeld: true });
+      return { outcome: 'assigned', reviewerId: picked.id };
+    }
+    // no row: everyone with room is being assigned to right now (or nobody has room); the loops below
+    // wait for them in turn or send the case to the pool, holding no reviewer lock so far
+  }
+  if (!reviewer) {
+    // First pass skips reviewers another router is assigning to right now (parallel routers spread
+    // over the team instead of queueing on one row); if all of them were busy, the second pass waits
+    // for each in turn, so a case never lands in the pool while someone has room.
+    const list = (await candidates(tx, now)).filter((id) => !(resubmission && id === a.lastReviewerId));
+    for (const wait of [false, true]) {
+      for (const id of list) {
+        reviewer = await tryReviewer(tx, id, now, wait);
+        if (reviewer) break;
+      }
+      if (reviewer) break;
+    }
+  }
+
+  if (!reviewer) {
+    if (a.status === 'SUBMITTED') {
+      await tx.appeal.update({
+        where: { id: a.id },
+        data: { status: 'IN_REVIEW', assigneeId: null, assignedAt: null },
+      });
+      await recordHistory(tx, {
+        appealId: a.id,
+        at: now,
+        actor: ROUTER,
+        action: 'ROUTED_TO_POOL',
+        from: 'SUBMITTED',
+        to: 'IN_REVIEW',
+        reason: 'NO_ELIGIBLE_REVIEWER',
+      });
+    }
+    return { outcome: 'pool', needsLead: false };
+  }
+
+  const reason =
+    resubmission && reviewer.id === a.lastReviewerId ? 'RESUBMISSION' : fromPool ? 'POOL' : 'ROUTED';
+  await tx.appeal.update({
+    where: { id: a.id },
+    data: { status: 'IN_REVIEW', assigneeId: reviewer.id, assignedAt: now },
+  });
+  await tx.caseAssignment.create({
+    data: { appealId: a.id, reviewerId: reviewer.id, assignedById: null, reason, assignedAt: now },
+  });
+  await tx.staffUser.update({ where: { id: reviewer.id }, data: { lastAssignedAt: now } });
+  await recordHistory(tx, {
+    appealId: a.id,
+    at: now,
+    actor: ROUTER,
+    action: 'ASSIGNED',
+    from: a.status as Prisma.CaseHistoryCreateInput['fromStatus'],
+    to: 'IN_REVIEW',
+    reason,
+    data: { reviewerId: reviewer.id },
+  });
+  await appendAudit(tx, routedAudit(now, a.id, reviewer.id, reason));
+  return { outcome: 'assigned', reviewerId: reviewer.id };
 }
 
 /**
