@@ -5,6 +5,7 @@
 // row is informational: it adds what the intake does after the verdict, storage work (a full-size sanitised
 // JPEG encode) and the OCR input, and cannot reach 0.8x of one decode (the encode alone costs about that).
 import { readFile } from 'node:fs/promises';
+import os from 'node:os';
 import sharp from 'sharp';
 import { inspectUpload } from '../src/modules/documents/checks.sharp.ts';
 import { isMain, median, printResult, round, row, runBench } from './lib.ts';
@@ -28,10 +29,17 @@ export async function testImages(): Promise<{ name: string; bytes: Buffer; mp: n
   return out;
 }
 
+/** CPU time of every thread of this process (main and libuv pool) spent by the last timeRound, in ms. */
+let lastCpuMs = 0;
+
 async function timeRound(images: Buffer[], fn: (b: Buffer) => Promise<unknown>): Promise<number> {
+  const cpu = process.cpuUsage();
   const t = performance.now();
   for (const b of images) await fn(b);
-  return performance.now() - t;
+  const ms = performance.now() - t;
+  const used = process.cpuUsage(cpu);
+  lastCpuMs = (used.user + used.system) / 1000;
+  return ms;
 }
 
 export async function run() {
@@ -55,16 +63,20 @@ export async function run() {
     await timeRound(images, decode);
     await timeRound(images, check);
     await timeRound(images, intake);
-    const rounds = Number(process.env.BENCH_IMAGE_ROUNDS ?? 7);
+    const rounds = Number(process.env.BENCH_IMAGE_ROUNDS ?? 15);
     const decodeMs: number[] = [];
     const checkMs: number[] = [];
     const intakeMs: number[] = [];
     const perImage: Record<string, { decodeMs: number[]; checkMs: number[]; intakeMs: number[] }> = {};
     for (const s of set) perImage[s.name] = { decodeMs: [], checkMs: [], intakeMs: [] };
+    const cpu = { decode: [] as number[], check: [] as number[], intake: [] as number[] };
     for (let i = 0; i < rounds; i++) {
       decodeMs.push(await timeRound(images, decode));
+      cpu.decode.push(lastCpuMs);
       checkMs.push(await timeRound(images, check));
+      cpu.check.push(lastCpuMs);
       intakeMs.push(await timeRound(images, intake));
+      cpu.intake.push(lastCpuMs);
     }
     // per image, for the table's details
     for (const s of set) {
@@ -79,6 +91,9 @@ export async function run() {
     const intakeRatios = decodeMs.map((d, i) => d / intakeMs[i]!);
     const intakeRatio = median(intakeRatios);
     const mpTotal = set.reduce((a, s) => a + s.mp, 0);
+    // less sensitive to other processes on the machine than wall time: CPU time per round, all threads
+    const cpuRatio = median(cpu.decode) / median(cpu.check);
+    const cpuIntakeRatio = median(cpu.decode) / median(cpu.intake);
     return {
       rows: [
         row(
@@ -105,6 +120,14 @@ export async function run() {
         roundCheckMs: checkMs.map((x) => round(x, 1)),
         roundIntakeMs: intakeMs.map((x) => round(x, 1)),
         ratios: ratios.map((x) => round(x, 3)),
+        cpuMsMedian: {
+          decode: round(median(cpu.decode), 1),
+          check: round(median(cpu.check), 1),
+          intake: round(median(cpu.intake), 1),
+        },
+        cpuRatio: round(cpuRatio, 3),
+        cpuIntakeRatio: round(cpuIntakeRatio, 3),
+        loadAverage1m: round(os.loadavg()[0]!, 2),
         intakeRatios: intakeRatios.map((x) => round(x, 3)),
         perImageMedianMs: Object.fromEntries(
           Object.entries(perImage).map(([k, v]) => [
@@ -120,6 +143,7 @@ export async function run() {
       notes: [
         'check = inspectUpload(buffer, ID_FRONT, defaults, {sanitise: false, ocrInput: false}): every rule of the verdict',
         'check + sanitised copy + OCR input = inspectUpload with its defaults: adds storage work (a full-size JPEG encode) and the OCR JPEG; informational, the target applies to the verdict',
+        `by CPU time (all threads, less sensitive to other load on the machine): check ${round(cpuRatio)}x, check + copy + OCR input ${round(cpuIntakeRatio)}x of the decode; 1-minute load average ${round(os.loadavg()[0]!, 1)} at the end`,
         `sharp.concurrency ${concurrency} and the libuv pool size ${process.env.UV_THREADPOOL_SIZE ?? '4 (default)'} for the decode and the checker alike`,
       ],
     };
