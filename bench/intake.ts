@@ -3,7 +3,7 @@
 // encrypted blob, the transaction) and, in the same process, to a baseline endpoint that only receives
 // the multipart body to disk (multer diskStorage) and answers 201. Targets: p99 <= 1.5x the baseline's p99
 // at 8 clients; peak RSS <= the baseline's peak + 64 MB, and flat when the clients double (8 -> 16).
-// The clients run in a child process (this file, started with BENCH_INTAKE_CLIENT=1), so the RSS sampled
+// The clients run in a child process (this file, started with BENCH_INTAKE_CLIENT=load), so the RSS sampled
 // here is the servers' own and not the load generator's 5 MB request bodies.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -11,7 +11,7 @@ import { readFile, unlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 
 const TARGET_BYTES = 5 * 1024 * 1024;
 
@@ -61,6 +61,8 @@ interface Phase extends LoadReport {
   /** event-loop delay of the servers' process during the phase (p99 and max, ms) */
   loopDelayP99Ms: number;
   loopDelayMaxMs: number;
+  /** share of the phase the servers' event loop was busy (performance.eventLoopUtilization) */
+  loopUtilization: number;
 }
 
 /** The client process: `targets.length` loops, each sending `perClient` uploads one after another. */
@@ -124,6 +126,7 @@ async function load(
   const rss = sampler();
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
+  const elu = performance.eventLoopUtilization();
   child.stdin.end(JSON.stringify({ photoPath, targets, perClient } satisfies LoadOrder));
   const code = await exited;
   const peakRssMB = rss.stop();
@@ -134,6 +137,7 @@ async function load(
     peakRssMB,
     loopDelayP99Ms: loop.percentile(99) / 1e6,
     loopDelayMaxMs: loop.max / 1e6,
+    loopUtilization: performance.eventLoopUtilization(elu).utilization,
   };
 }
 
@@ -221,6 +225,7 @@ export async function run() {
         peakRssMB: round(p.peakRssMB, 1),
         eventLoopDelayP99Ms: round(p.loopDelayP99Ms, 1),
         eventLoopDelayMaxMs: round(p.loopDelayMaxMs, 1),
+        eventLoopUtilization: round(p.loopUtilization, 3),
         seconds: round(p.ms / 1000, 1),
       });
       return {
@@ -258,7 +263,7 @@ export async function run() {
           ocr: 'off (OCR_ENABLED=false; OCR latency has its own benchmark, bench/ocr-latency.ts)',
         },
         notes: [
-          "the clients run in a child process; both servers and the RSS sampler (every 5 ms) share this one, so peak RSS is the servers' own; the baseline runs first, so its peak is the floor the real endpoint adds to",
+          "the clients and the photo are made in child processes; both servers and the RSS sampler (every 5 ms) share this process, so peak RSS is the servers' own; the baselines run first (8, then 16 clients), so their peaks are the floor the real endpoint adds to",
           `baseline at 16 clients for comparison: p99 ${round(p99(baseline16), 0)} ms, peak RSS ${round(baseline16.peakRssMB, 0)} MB`,
           '"flat" = the peak at 16 clients is at most 32 MB above the peak at 8',
         ],
