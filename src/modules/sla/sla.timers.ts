@@ -4,9 +4,7 @@
 // The sweep recomputes from the database every minute: it fires whatever is due and was missed and re-adds
 // the delayed jobs of pending deadlines, so a lost queue (FLUSHALL, a Redis restart without AOF) loses no
 // timer. Firing inserts a sla_events row whose unique (appeal, kind) key makes each timer happen once.
-import type { Prisma } from '../../generated/prisma/client.ts';
 import type { Deps } from '../../platform/deps.ts';
-import { recordHistory } from '../appeals/appeals.history.ts';
 import { queueEmail } from '../notifications/notifications.outbox.ts';
 
 export const SLA_KINDS = ['REMINDER', 'WARNING', 'BREACH'] as const;
@@ -77,6 +75,19 @@ export async function scheduleSlaTimers(deps: SlaDeps, appealId: string): Promis
 
 export type FireOutcome = 'fired' | 'duplicate' | 'stale' | 'early';
 
+interface FireRow {
+  id: string;
+  status: string;
+  targetAt: Date | string | null;
+  warnAt: Date | string | null;
+  breachAt: Date | string | null;
+  orderId: string;
+  assigneeId: string | null;
+  assigneeName: string | null;
+  assigneeEmail: string | null;
+  leads: { id: string; email: string; name: string }[];
+}
+
 /**
  * Fires one timer if it is still current: the case's clock runs (SUBMITTED or IN_REVIEW), the deadline in
  * the database is the one the timer was set for, and it has passed. The event row, the history entry, the
@@ -92,40 +103,54 @@ export async function fireSlaTimer(
   const deadline = new Date(job.deadlineAt);
   return deps.prisma.$transaction(
     async (tx) => {
-      const locked = await tx.$queryRaw<{ id: string }[]>`
-        SELECT id::text FROM appeals WHERE id = ${job.appealId}::uuid FOR UPDATE`;
-      if (locked.length === 0) return 'stale';
-      const a = await tx.appeal.findUniqueOrThrow({
-        where: { id: job.appealId },
-        include: { order: true, assignee: true },
-      });
+      // one statement locks the case and reads what the e-mails need (order, assignee, active leads)
+      const [a] = await tx.$queryRaw<FireRow[]>`
+        SELECT a.id::text, a.status::text, a.target_at AS "targetAt", a.warn_at AS "warnAt",
+               a.breach_at AS "breachAt", o.order_id AS "orderId",
+               a.assignee_id::text AS "assigneeId", s.name AS "assigneeName", s.email AS "assigneeEmail",
+               (SELECT coalesce(json_agg(json_build_object('id', l.id::text, 'email', l.email, 'name', l.name)
+                                         ORDER BY l.email), '[]'::json)
+                FROM staff_users l WHERE 'LEAD' = ANY(l.roles) AND l.active) AS leads
+        FROM appeals a
+        JOIN blocked_orders o ON o.id = a.order_id
+        LEFT JOIN staff_users s ON s.id = a.assignee_id
+        WHERE a.id = ${job.appealId}::uuid
+        FOR UPDATE OF a`;
+      if (!a) return 'stale';
       if (!(CLOCK_STATUSES as readonly string[]).includes(a.status)) return 'stale';
-      const current = a[FIELD[job.kind]];
+      const at = (d: Date | string | null) => (d === null ? null : new Date(d));
+      const current = at(a[FIELD[job.kind]]);
       if (!current || current.getTime() !== deadline.getTime()) return 'stale';
       if (deadline.getTime() > now.getTime()) return 'early';
-      const inserted = await tx.slaEvent.createMany({
-        data: [{ appealId: a.id, kind: job.kind, deadlineAt: deadline, firedAt: now, firedBy }],
-        skipDuplicates: true,
-      });
-      if (inserted.count === 0) return 'duplicate';
+      // the event row (its unique (appeal, kind) key makes a second fire a no-op), the history entry and,
+      // for a breach, the escalation flag: one statement, the last two only if the event was new
+      const history = JSON.stringify({ deadlineAt: deadline.toISOString(), assigneeId: a.assigneeId });
+      const [ins] = await tx.$queryRaw<{ n: number }[]>`
+        WITH ev AS (
+          INSERT INTO sla_events (id, appeal_id, kind, deadline_at, fired_at, fired_by)
+          VALUES (gen_random_uuid(), ${a.id}::uuid, ${job.kind}::"SlaEventKind", ${deadline}, ${now}, ${firedBy})
+          ON CONFLICT DO NOTHING
+          RETURNING appeal_id
+        ), h AS (
+          INSERT INTO case_history (appeal_id, at, actor_type, actor_id, action, data)
+          SELECT appeal_id, ${now}, 'SYSTEM', ${`sla-${firedBy}`}, ${ACTION[job.kind]}, ${history}::jsonb FROM ev
+        ), esc AS (
+          UPDATE appeals SET escalated = true, updated_at = now()
+          WHERE id = ${a.id}::uuid AND ${job.kind === 'BREACH'} AND EXISTS (SELECT 1 FROM ev)
+        )
+        SELECT count(*)::int AS n FROM ev`;
+      if (!ins || ins.n === 0) return 'duplicate';
 
-      await recordHistory(tx, {
-        appealId: a.id,
-        at: now,
-        actor: { type: 'SYSTEM', id: `sla-${firedBy}` },
-        action: ACTION[job.kind],
-        data: { deadlineAt: deadline.toISOString(), assigneeId: a.assigneeId } as Prisma.InputJsonValue,
-      });
-      if (job.kind === 'BREACH') await tx.appeal.update({ where: { id: a.id }, data: { escalated: true } });
-
-      const leads = await tx.$queryRaw<{ id: string; email: string; name: string }[]>`
-        SELECT id::text, email, name FROM staff_users WHERE 'LEAD' = ANY(roles) AND active ORDER BY email`;
+      const leads = a.leads;
+      const assignee = a.assigneeId
+        ? { id: a.assigneeId, name: a.assigneeName!, email: a.assigneeEmail! }
+        : null;
       const consoleUrl = `${deps.config.PUBLIC_BASE_URL}/console/cases/${a.id}`;
-      const base = { caseId: a.id, orderId: a.order.orderId, consoleUrl };
-      const assigneeName = a.assignee?.name ?? null;
+      const base = { caseId: a.id, orderId: a.orderId, consoleUrl };
+      const assigneeName = assignee?.name ?? null;
       if (job.kind === 'REMINDER') {
         // the reminder goes to the assignee; a case still in the pool reminds the leads instead
-        const to = a.assignee ? [a.assignee] : leads;
+        const to = assignee ? [assignee] : leads;
         for (const s of to) {
           await queueEmail(tx, {
             to: s.email,
@@ -150,13 +175,13 @@ export async function fireSlaTimer(
               staffName: s.name,
               ...base,
               assigneeName,
-              breachAt: (a.breachAt ?? deadline).toISOString(),
+              breachAt: (at(a.breachAt) ?? deadline).toISOString(),
             },
           });
         }
       } else {
         const to = [...leads];
-        if (a.assignee && !to.some((l) => l.id === a.assignee!.id)) to.push(a.assignee);
+        if (assignee && !to.some((l) => l.id === assignee.id)) to.push(assignee);
         for (const s of to) {
           await queueEmail(tx, {
             to: s.email,
