@@ -105,7 +105,10 @@ export function workerTimingsFromEnv(env: NodeJS.ProcessEnv): {
     if (!Number.isInteger(n) || n < 100) throw new Error(`${name} must be an integer >= 100 (ms), got ${v}`);
     return n;
   };
-  return { stalledIntervalMs: ms('WORKER_STALLED_INTERVAL_MS'), lockDurationMs: ms('WORKER_LOCK_DURATION_MS') };
+  return {
+    stalledIntervalMs: ms('WORKER_STALLED_INTERVAL_MS'),
+    lockDurationMs: ms('WORKER_LOCK_DURATION_MS'),
+  };
 }
 
 async function main() {
