@@ -92,7 +92,7 @@ export async function relayOutbox(
 
 /**
  * Hands back to the relay every PUBLISHED row whose job no longer exists in Redis (Redis restarted
- * without persistence, a FLUSHALL, a lost AOF tail). A published row normally keeps its job until the
+ * without persistence, a FLUSHALL, a lost AOF tail) or was failed by BullMQ without running to its end. A published row normally keeps its job until the
  * consumer marks the row DONE/FAILED/DEAD (completed jobs are only removed after that), so a missing job
  * means the work was lost; setting the row PENDING re-publishes it under the same job id. Consumers are
  * idempotent, so a row reset just after its job completed does no harm. Returns the rows reset.
@@ -114,6 +114,12 @@ export async function reconcileOutbox(
     if (!def) continue;
     const job = await deps.queues[def.queue].getJob(r.id);
     if (!job) lost.push(r.id);
+    else if (await job.isFailed()) {
+      // failed by BullMQ itself ("stalled more than allowable limit": its worker died twice) without the
+      // handler's bookkeeping, which would have marked the row FAILED or DEAD: run it again
+      await job.remove();
+      lost.push(r.id);
+    }
   }
   if (lost.length === 0) return 0;
   const { count } = await deps.prisma.outboxMessage.updateMany({
