@@ -22,6 +22,10 @@ export function handlers(res: WorkerResources): HandlerMap {
       (await import('../src/modules/refunds/refunds.worker.ts')).pruneIdempotencyHandler,
     'sla.fire': async () => (await import('../src/modules/sla/sla.worker.ts')).slaFireHandler,
     'sla.sweep': async () => (await import('../src/modules/sla/sla.worker.ts')).slaSweepHandler,
+    'storage.sweep-orphans': async () => async () => {
+      const { sweepOrphanBlobs } = await import('../src/modules/documents/documents.orphans.ts');
+      await sweepOrphanBlobs(res.deps);
+    },
     'retention.purge': async () =>
       (await import('../src/modules/security/retention.worker.ts')).retentionPurgeHandler,
     'webhook.deliver': async () =>
@@ -36,4 +40,5 @@ export const SCHEDULES: { id: string; name: string; everyMs: number }[] = [
   { id: 'idempotency-prune', name: 'idempotency.prune', everyMs: 24 * 3600_000 },
   { id: 'sla-sweep', name: 'sla.sweep', everyMs: 60_000 },
   { id: 'retention-purge', name: 'retention.purge', everyMs: 24 * 3600_000 },
+  { id: 'storage-sweep-orphans', name: 'storage.sweep-orphans', everyMs: 3600_000 },
 ];

@@ -55,17 +55,25 @@ const DOWN_CODES = new Set([
 export function isDependencyDown(err: unknown): boolean {
   let cur: unknown = err;
   for (let depth = 0; cur && depth < 5; depth++) {
-    const c = cur as { code?: string; name?: string; message?: string; cause?: unknown };
+    const c = cur as {
+      code?: string;
+      name?: string;
+      message?: string;
+      cause?: unknown;
+      meta?: { driverAdapterError?: unknown };
+    };
     if (c.code && DOWN_CODES.has(c.code)) return true;
     if (c.name === 'DriverAdapterError' && /connect|terminat|closed|timeout/i.test(c.message ?? ''))
       return true;
     if (
-      /Connection is closed|connect ECONNREFUSED|Connection terminated|timeout exceeded when trying to connect|Stream isn't writeable|enableOfflineQueue/i.test(
+      /Connection is closed|connect ECONNREFUSED|Connection terminated|Server has closed the connection|timeout exceeded when trying to connect|Stream isn't writeable|enableOfflineQueue/i.test(
         c.message ?? '',
       )
     )
       return true;
-    cur = c.cause;
+    // Prisma wraps a driver failure in a known request error (P2010 for raw queries) with the adapter's
+    // error under meta rather than as its cause
+    cur = c.cause ?? c.meta?.driverAdapterError;
   }
   return false;
 }
@@ -73,7 +81,7 @@ export function isDependencyDown(err: unknown): boolean {
 export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   const appErr = toAppError(err);
   const status = statusFor(appErr.code);
-  if (status >= 500) req.log?.error({ err }, 'request failed');
+  if (status >= 500) req.log?.error({ err, code: appErr.code }, 'request failed');
   else req.log?.info({ code: appErr.code }, 'request rejected');
   if (res.headersSent) {
     res.destroy();

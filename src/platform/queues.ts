@@ -54,6 +54,8 @@ export type OutboxPayload<T extends OutboxTopic> = z.infer<(typeof OUTBOX_TOPICS
 
 /** Jobs that are not relayed from the outbox (timers and periodic work). */
 export const DIRECT_JOBS = {
+  /** remove stored blobs no document row points at (see documents.orphans.ts) */
+  'storage.sweep-orphans': { queue: 'maintenance', payload: z.object({}).passthrough() },
   /** expire appeals with no buyer action for APPEAL_EXPIRY_DAYS (every 15 minutes) */
   'appeals.expire': { queue: 'maintenance', payload: z.object({}) },
   /** the daily FINANCE_OVERDUE_DIGEST of refunds not settled by dueBy */

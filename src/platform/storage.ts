@@ -17,6 +17,8 @@ export interface BlobStore {
   exists(key: string): Promise<boolean>;
   /** every stored key, in no particular order (for orphan sweeps and retention checks) */
   list?(): AsyncIterable<string>;
+  /** when the blob was written, or null if it does not exist (orphan sweeps spare young blobs) */
+  writtenAt?(key: string): Promise<Date | null>;
 }
 
 /**
@@ -97,6 +99,16 @@ export class FileBlobStore implements BlobStore {
       await fs.unlink(file);
     } catch (e) {
       if (!isErrno(e, 'ENOENT')) throw e;
+    }
+  }
+
+  async writtenAt(key: string): Promise<Date | null> {
+    const { file } = this.pathOf(key);
+    try {
+      return (await fs.stat(file)).mtime;
+    } catch (e) {
+      if (isErrno(e, 'ENOENT', 'ENOTDIR')) return null;
+      throw e;
     }
   }
 

@@ -3,6 +3,7 @@
 // destroyed, new ones refused) and restores. While it is cut the API answers 503 with the error shape;
 // afterwards no blob file exists without a row pointing at it and no row points at a missing file, and
 // uploads work again without anyone repairing anything.
+import { sweepOrphanBlobs } from '../../src/modules/documents/documents.orphans.ts';
 import { readdirSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -165,7 +166,12 @@ describe('PostgreSQL cut during uploads (TCP proxy)', () => {
       expect(r.status, JSON.stringify(r.body)).toBe(201);
     }
 
-    // every file is a blob some row points at, every such row has its file; no temporary writes left
+    // every row has its file right away: an upload whose commit outcome was unknown kept its blob
+    const before = new Set(storedFiles());
+    for (const key of await blobKeysInDb()) expect(before.has(key), `row without its blob ${key}`).toBe(true);
+    // the hourly orphan sweep (run here as the worker runs it, sparing nothing by age) removes blobs no
+    // row claims: every file is then a blob some row points at; no temporary writes left
+    await sweepOrphanBlobs(env.deps, { minAgeMs: 0 });
     const files = storedFiles().sort();
     expect(files.filter((f) => f.startsWith('.'))).toEqual([]);
     expect(files).toEqual(await blobKeysInDb());

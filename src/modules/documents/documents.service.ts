@@ -1,6 +1,7 @@
 // Document intake: an uploaded file goes through the checker (checks.sharp.ts), the duplicate and last-4
 // rules, the OCR card-number guard, and only then is its sanitised copy encrypted and stored. Nothing of a
 // rejected upload is stored; every attempt is counted (override eligibility).
+import { isDependencyDown } from '../../http/error-handler.ts';
 import type { Prisma } from '../../generated/prisma/client.ts';
 import { sha256Hex } from '../../platform/crypto.ts';
 import type { Tx } from '../../platform/db.ts';
@@ -450,7 +451,15 @@ export async function uploadDocument(deps: IntakeDeps, input: UploadInput): Prom
       { maxWait: 10_000, timeout: 20_000 },
     );
   } catch (e) {
-    await deleteBlobQuietly(deps.storage, stored.blobKey, deps.logger);
+    // When the connection to the database dropped, the commit may have happened without our hearing of
+    // it: deleting the blob could leave a row pointing at nothing. Keep it; if no row claims it, the
+    // orphan sweep (storage.sweep-orphans) removes it later.
+    if (isDependencyDown(e))
+      deps.logger.warn(
+        { appealId, slot },
+        'upload outcome unknown (database connection lost); blob kept for the orphan sweep',
+      );
+    else await deleteBlobQuietly(deps.storage, stored.blobKey, deps.logger);
     throw e;
   }
   for (const key of purge) await deleteBlobQuietly(deps.storage, key, deps.logger);
