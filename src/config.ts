@@ -113,5 +113,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return Object.freeze(r.data);
 }
 
+/** For process entry points: the Config, or a clear message and exit code 78 (EX_CONFIG). */
+export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): Config {
+  try {
+    return loadConfig(env);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(e.message);
+      process.exit(78);
+    }
+    throw e;
+  }
+}
+
 /** The variable names the schema knows (used by the docker-compose consistency test). */
 export const CONFIG_KEYS = Object.keys(ConfigSchema.in.shape) as string[];

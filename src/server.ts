@@ -1,7 +1,7 @@
 // The API process: config, deps, createApp, listen, graceful shutdown. It never consumes queues.
 import type { Server } from 'node:http';
 import { createApp } from './app.ts';
-import { ConfigError, loadConfig } from './config.ts';
+import { loadConfigOrExit } from './config.ts';
 import { closeSharedOcrPool } from './modules/documents/documents.ocr-pool.ts';
 import { buildRuntime, type Runtime } from './platform/bootstrap.ts';
 import { seedAll } from './platform/seed.ts';
@@ -25,16 +25,7 @@ export async function startApi(runtime: Runtime, opts: { migrate?: boolean } = {
 }
 
 async function main() {
-  let config: ReturnType<typeof loadConfig>;
-  try {
-    config = loadConfig();
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      console.error(e.message);
-      process.exit(78);
-    }
-    throw e;
-  }
+  const config = loadConfigOrExit();
   const runtime = await buildRuntime(config);
   const server = await startApi(runtime, { migrate: process.env.MIGRATE_ON_START === 'true' });
   runtime.deps.logger.info({ url: config.PUBLIC_BASE_URL }, 'API listening');

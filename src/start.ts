@@ -6,7 +6,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { ConfigError, loadConfig } from './config.ts';
+import { loadConfigOrExit } from './config.ts';
 import { buildRuntime } from './platform/bootstrap.ts';
 import { seedAll } from './platform/seed.ts';
 import { closeSharedOcrPool } from './modules/documents/documents.ocr-pool.ts';
@@ -92,16 +92,7 @@ async function main() {
     console.log(`started a private redis-server on port ${port} (pid ${redis.pid})`);
   }
 
-  let config: ReturnType<typeof loadConfig>;
-  try {
-    config = loadConfig(env);
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      console.error(e.message);
-      process.exit(78);
-    }
-    throw e;
-  }
+  const config = loadConfigOrExit(env);
   const runtime = await buildRuntime(config, { poolSize: 5 });
   const applied = await runtime.database.migrate();
   await seedAll(runtime.deps.prisma, config);

@@ -2,7 +2,7 @@
 // upserts the periodic job schedulers. It never serves HTTP. SIGTERM/SIGINT close workers gracefully:
 // running jobs finish, nothing new is taken.
 import { Worker } from 'bullmq';
-import { ConfigError, loadConfig } from '../src/config.ts';
+import { loadConfigOrExit } from '../src/config.ts';
 import { closeSharedOcrPool } from '../src/modules/documents/documents.ocr-pool.ts';
 import { buildRuntime, type Runtime } from '../src/platform/bootstrap.ts';
 import { runJob } from '../src/platform/jobs.ts';
@@ -112,16 +112,7 @@ export function workerTimingsFromEnv(env: NodeJS.ProcessEnv): {
 }
 
 async function main() {
-  let config: ReturnType<typeof loadConfig>;
-  try {
-    config = loadConfig();
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      console.error(e.message);
-      process.exit(78);
-    }
-    throw e;
-  }
+  const config = loadConfigOrExit();
   const runtime = await buildRuntime(config);
   const only = process.env.WORKER_QUEUES?.split(',').filter(Boolean) as QueueName[] | undefined;
   const set = await startWorkers(runtime, { queues: only, ...workerTimingsFromEnv(process.env) });
