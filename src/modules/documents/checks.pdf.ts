@@ -8,10 +8,29 @@ type PdfJs = typeof import('pdfjs-dist/legacy/build/pdf.mjs');
 let pdfjsPromise: Promise<PdfJs> | undefined;
 
 // Imported lazily: ~100 ms to load, and most uploads are photos.
-function loadPdfJs(): Promise<PdfJs> {
+export function loadPdfJs(): Promise<PdfJs> {
   pdfjsPromise ??= import('pdfjs-dist/legacy/build/pdf.mjs');
   return pdfjsPromise;
 }
+
+/**
+ * pdfjs options shared by every place that opens an uploaded PDF: no eval, no font loading, no XFA, no
+ * fetching or streaming, no wasm or image decoders: structure and drawing only.
+ */
+export const HARDENED_PDF_OPTIONS = {
+  isEvalSupported: false,
+  disableFontFace: true,
+  useSystemFonts: false,
+  useWorkerFetch: false,
+  useWasm: false,
+  enableXfa: false,
+  isOffscreenCanvasSupported: false,
+  isImageDecoderSupported: false,
+  disableAutoFetch: true,
+  disableStream: true,
+  disableRange: true,
+  verbosity: 0,
+} as const;
 
 export type PdfReading =
   | { ok: true; measurements: PdfMeasurements }
@@ -40,19 +59,8 @@ export async function readPdf(bytes: Uint8Array, opts: { maxPages: number }): Pr
   // pdfjs takes ownership of (and may detach) the array it is given: hand it a copy.
   const task = pdfjs.getDocument({
     data: new Uint8Array(bytes),
-    isEvalSupported: false,
-    disableFontFace: true,
-    useSystemFonts: false,
-    useWorkerFetch: false,
-    useWasm: false,
-    enableXfa: false,
-    isOffscreenCanvasSupported: false,
-    isImageDecoderSupported: false,
-    disableAutoFetch: true,
-    disableStream: true,
-    disableRange: true,
+    ...HARDENED_PDF_OPTIONS,
     stopAtErrors: true,
-    verbosity: 0,
   });
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {

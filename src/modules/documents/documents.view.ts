@@ -7,6 +7,7 @@
 // hides nothing of the document). PDF statements: the requested page is drawn with pdfjs on the
 // @napi-rs/canvas that pdfjs-dist brings along, then watermarked like a photo; the PDF itself is never
 // served (a browser's PDF viewer offers "download" and shows no watermark).
+import { HARDENED_PDF_OPTIONS, loadPdfJs } from './checks.pdf.ts';
 import sharp from 'sharp';
 import { AppError } from '../../platform/errors.ts';
 import { type DocumentStorage, readDecrypted } from './documents.storage.ts';
@@ -99,9 +100,6 @@ export async function renderWatermarked(input: Buffer, label: string): Promise<W
   return { jpeg, width, height: imageHeight + footer, imageHeight };
 }
 
-type PdfJs = typeof import('pdfjs-dist/legacy/build/pdf.mjs');
-let pdfjsPromise: Promise<PdfJs> | undefined;
-
 interface NodeCanvas {
   toBuffer(mime: 'image/png'): Buffer;
 }
@@ -115,23 +113,8 @@ interface CanvasFactory {
  * DOCUMENT.NOT_FOUND for a page the PDF does not have, DOCUMENT.PREVIEW_UNAVAILABLE when drawing fails.
  */
 export async function renderPdfPage(pdf: Buffer, page: number): Promise<Buffer> {
-  pdfjsPromise ??= import('pdfjs-dist/legacy/build/pdf.mjs');
-  const pdfjs = await pdfjsPromise;
-  const task = pdfjs.getDocument({
-    data: new Uint8Array(pdf),
-    isEvalSupported: false,
-    disableFontFace: true,
-    useSystemFonts: false,
-    useWorkerFetch: false,
-    useWasm: false,
-    enableXfa: false,
-    isOffscreenCanvasSupported: false,
-    isImageDecoderSupported: false,
-    disableAutoFetch: true,
-    disableStream: true,
-    disableRange: true,
-    verbosity: 0,
-  });
+  const pdfjs = await loadPdfJs();
+  const task = pdfjs.getDocument({ data: new Uint8Array(pdf), ...HARDENED_PDF_OPTIONS });
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error('PDF rendering timed out')), PDF_RENDER_TIMEOUT_MS);

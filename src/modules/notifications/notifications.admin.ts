@@ -1,5 +1,6 @@
 // Admin view of the outbox: the rows that need a person (FAILED: permanently refused; DEAD: out of
 // attempts), and a retry that puts one back through the relay as if it were new.
+import { decodeTimeIdCursor, encodeTimeIdCursor } from '../../platform/cursor.ts';
 import type { Deps } from '../../platform/deps.ts';
 import { AppError } from '../../platform/errors.ts';
 import { OUTBOX_TOPICS, type OutboxTopic } from '../../platform/queues.ts';
@@ -49,7 +50,7 @@ export async function listOutbox(
   deps: Pick<Deps, 'prisma'>,
   q: { status: Status[]; limit: number; cursor?: string },
 ) {
-  const before = q.cursor ? decodeCursor(q.cursor) : null;
+  const before = q.cursor ? decodeTimeIdCursor(q.cursor) : null;
   const rows = await deps.prisma.outboxMessage.findMany({
     where: {
       status: { in: q.status },
@@ -69,7 +70,7 @@ export async function listOutbox(
   const last = page.at(-1);
   return {
     items: page.map((r) => toOutboxItem(r as Row)),
-    nextCursor: rows.length > q.limit && last ? encodeCursor(last) : null,
+    nextCursor: rows.length > q.limit && last ? encodeTimeIdCursor(last) : null,
   };
 }
 
@@ -120,21 +121,4 @@ export async function retryOutbox(
     return tx.outboxMessage.findUniqueOrThrow({ where: { id } });
   });
   return toOutboxItem(updated as Row);
-}
-
-function encodeCursor(r: { createdAt: Date; id: string }): string {
-  return Buffer.from(JSON.stringify([r.createdAt.toISOString(), r.id])).toString('base64url');
-}
-
-function decodeCursor(c: string): { createdAt: Date; id: string } {
-  try {
-    const [at, id] = JSON.parse(Buffer.from(c, 'base64url').toString('utf8')) as [string, string];
-    const createdAt = new Date(at);
-    if (typeof id !== 'string' || Number.isNaN(createdAt.getTime())) throw new Error('bad cursor');
-    return { createdAt, id };
-  } catch {
-    throw new AppError('REQUEST.INVALID', 'The cursor is not valid.', [
-      { path: 'cursor', message: 'invalid' },
-    ]);
-  }
 }

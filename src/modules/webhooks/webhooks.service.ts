@@ -1,6 +1,7 @@
 // Webhook subscriptions of the risk system: register (the secret is returned once), list, remove.
 // The secret is kept as is because every delivery must sign with it; a removed subscription is
 // deactivated rather than deleted so deliveries already queued can see it is gone and stop.
+import { decodeTimeIdCursor, encodeTimeIdCursor } from '../../platform/cursor.ts';
 import { randomBytes } from 'node:crypto';
 import type { Deps } from '../../platform/deps.ts';
 import { AppError } from '../../platform/errors.ts';
@@ -37,7 +38,7 @@ export async function createWebhook(
 }
 
 export async function listWebhooks(deps: Pick<Deps, 'prisma'>, q: { limit: number; cursor?: string }) {
-  const after = q.cursor ? decodeCursor(q.cursor) : null;
+  const after = q.cursor ? decodeTimeIdCursor(q.cursor) : null;
   const rows = await deps.prisma.webhookSubscription.findMany({
     where: {
       active: true,
@@ -58,7 +59,7 @@ export async function listWebhooks(deps: Pick<Deps, 'prisma'>, q: { limit: numbe
   const last = page.at(-1);
   return {
     items: page.map(view),
-    nextCursor: rows.length > q.limit && last ? encodeCursor(last) : null,
+    nextCursor: rows.length > q.limit && last ? encodeTimeIdCursor(last) : null,
   };
 }
 
@@ -80,21 +81,4 @@ export async function deleteWebhook(
       target: { type: 'webhook', id },
     });
   });
-}
-
-function encodeCursor(r: { createdAt: Date; id: string }): string {
-  return Buffer.from(JSON.stringify([r.createdAt.toISOString(), r.id])).toString('base64url');
-}
-
-function decodeCursor(c: string): { createdAt: Date; id: string } {
-  try {
-    const [at, id] = JSON.parse(Buffer.from(c, 'base64url').toString('utf8')) as [string, string];
-    const createdAt = new Date(at);
-    if (typeof id !== 'string' || Number.isNaN(createdAt.getTime())) throw new Error('bad cursor');
-    return { createdAt, id };
-  } catch {
-    throw new AppError('REQUEST.INVALID', 'The cursor is not valid.', [
-      { path: 'cursor', message: 'invalid' },
-    ]);
-  }
 }
