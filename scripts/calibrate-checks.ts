@@ -248,7 +248,7 @@ async function score(s: Sample): Promise<Scored> {
     sharpness: num(r.checks, 'sharpness', 'laplacianVariance'),
     luminance: num(r.checks, 'exposure', 'meanLuminance'),
     contrast: num(r.checks, 'exposure', 'contrast'),
-    blownOut: num(r.checks, 'glare', 'blownOutShare'),
+    blownOut: num(r.checks, 'glare', 'specularShare'),
     colourfulness: num(r.checks, 'colour', 'colourfulness'),
     uncorrected: num(r.checks, 'colour', 'uncorrectedColourfulness'),
     hash: r.perceptualHash ?? '',
