@@ -11,6 +11,7 @@ import type { RowSpans } from './checks.region.ts';
 
 /** Cell size (px at the measuring size) of the blob grid: bridges thin print such as text strokes. */
 export const GLARE_CELL = 8;
+const GLARE_SHIFT = 3; // log2(GLARE_CELL)
 /** A cell is blown out when at least half of its pixels inside the region are. */
 const BLOWN_CELL_SHARE = 0.5;
 /** Blobs larger than this share of the region are the document's own white, not a reflection. */
@@ -53,7 +54,7 @@ export function specularGlare(
     const rowBase = Math.floor(y / GLARE_CELL) * cols;
     let i = y * width + s;
     for (let x = s; x < e; x += 1, i += 1) {
-      const c = rowBase + ((x / GLARE_CELL) | 0);
+      const c = rowBase + (x >> GLARE_SHIFT);
       const l = grey[i]!;
       inside[c] = inside[c]! + 1;
       luma[c] = luma[c]! + l;

@@ -218,6 +218,9 @@ class RegionGrid {
   /** Channel sums of the pixels inside `spans` only (no luma plane, no histogram). */
   addColourSpans(px: Uint8Array, channels: number, spans: RowSpans): void {
     const { r, g, b, count, width } = this;
+    const cellOf = new Uint16Array(width);
+    for (let x = 0; x < width; x += 1)
+      cellOf[x] = Math.min(this.cols - 1, Math.floor((x * this.cols) / width));
     for (let y = 0; y < this.height; y += 1) {
       const s = spans.start[y]!;
       const e = spans.end[y]!;
@@ -225,7 +228,7 @@ class RegionGrid {
       const base = this.rowBase(y);
       let j = (y * width + s) * channels;
       for (let x = s; x < e; x += 1, j += channels) {
-        const c = base + Math.min(this.cols - 1, Math.floor((x * this.cols) / width));
+        const c = base + cellOf[x]!;
         r[c] = r[c]! + px[j]!;
         g[c] = g[c]! + px[j + 1]!;
         b[c] = b[c]! + px[j + 2]!;

@@ -18,7 +18,7 @@ const MAX_TILT_DEG = 30;
 /** Each edge pixel votes for the angle bins within this many degrees of its own gradient direction. */
 const VOTE_SPREAD_DEG = 5;
 /** Strongest lines kept per family (plus the two frame borders). */
-const LINES_PER_FAMILY = 8;
+const LINES_PER_FAMILY = 8; // with the two borders, at most 10 per family: cache keys assume < 16
 /** A side counts as seen when at least this share of its length lies on a matching edge. */
 const MIN_SIDE_COVERAGE = 0.5;
 /** The quadrilateral's mean side coverage must reach this (frame-border sides count as 0). */
@@ -153,7 +153,7 @@ export function findDocumentRegion(grey: Uint8Array, width: number, height: numb
   vertical.push({ c: 0, t: 0, votes: 0, border: true }, { c: w - 1, t: 0, votes: 0, border: true });
   horizontal.push({ c: 0, t: 0, votes: 0, border: true }, { c: h - 1, t: 0, votes: 0, border: true });
 
-  const coverageCache = new Map<string, number>();
+  const coverageCache = new Float64Array(8192).fill(-1);
   let best: { quad: Point[]; score: number; coverage: number; area: number } | null = null;
   for (let a = 0; a < vertical.length; a += 1) {
     for (let b = 0; b < vertical.length; b += 1) {
@@ -178,21 +178,21 @@ export function findDocumentRegion(grey: Uint8Array, width: number, height: numb
           const area = polygonArea(quad) / (w * h);
           if (area < MIN_AREA_SHARE || area > MAX_AREA_SHARE) continue;
           if (aspect(quad) > MAX_ASPECT) continue;
-          const sides: [Line, Point, Point, number][] = [
-            [left, tl, bl, 1],
-            [right, tr, br, 1],
-            [top, tl, tr, 2],
-            [bottom, bl, br, 2],
+          // [line, from, to, edge kind, cache key: the side is fixed by its line and the two crossing ones]
+          const sides: [Line, Point, Point, number, number][] = [
+            [left, tl, bl, 1, (a * 16 + p) * 16 + q],
+            [right, tr, br, 1, (b * 16 + p) * 16 + q],
+            [top, tl, tr, 2, 4096 + (p * 16 + a) * 16 + b],
+            [bottom, bl, br, 2, 4096 + (q * 16 + a) * 16 + b],
           ];
           let total = 0;
           let ok = true;
-          for (const [line, from, to, kind] of sides) {
+          for (const [line, from, to, kind, key] of sides) {
             if (line.border) continue;
-            const key = `${kind}:${line.c}:${line.t}:${from[0].toFixed(0)},${from[1].toFixed(0)}:${to[0].toFixed(0)},${to[1].toFixed(0)}`;
-            let cov = coverageCache.get(key);
-            if (cov === undefined) {
+            let cov = coverageCache[key]!;
+            if (cov < 0) {
               cov = sideCoverage(edge, w, h, from, to, kind);
-              coverageCache.set(key, cov);
+              coverageCache[key] = cov;
             }
             if (cov < MIN_SIDE_COVERAGE) {
               ok = false;
