@@ -18,7 +18,7 @@ import { DEFAULT_THRESHOLDS, hammingDistance, inspectUpload } from '../src/modul
 import { DUPLICATE_MAX_DISTANCE } from '../src/modules/documents/checks.rules.ts';
 import { DOC_TEMPLATE } from './calibrate-checks.doc.ts';
 import { costStudy, loadAtCost } from './calibrate-cost.ts';
-import { realDocumentStudy } from './calibrate-real.ts';
+import { reflection as glare, realDocumentStudy } from './calibrate-real.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const FIXTURE_DIRS = [path.join(ROOT, 'test/fixtures/real-world'), '/work/shared/fixtures/real-world'];
@@ -97,16 +97,6 @@ async function syntheticCard(): Promise<Buffer> {
     .blur(6)
     .toBuffer();
   return jpeg(sharp(desk).composite([{ input: card, left: 400, top: 395 }]));
-}
-
-/** A white, soft-edged glare patch covering about `share` of the image. */
-async function glare(bytes: Buffer, share: number): Promise<Buffer> {
-  const { width = 0, height = 0 } = await sharp(bytes).metadata();
-  const r = Math.sqrt((share * width * height) / Math.PI);
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">
-    <defs><radialGradient id="g"><stop offset="0.85" stop-color="#fff" stop-opacity="1"/><stop offset="1" stop-color="#fff" stop-opacity="0"/></radialGradient></defs>
-    <circle cx="${width * 0.55}" cy="${height * 0.45}" r="${r * 1.08}" fill="url(#g)"/></svg>`;
-  return jpeg(sharp(bytes).composite([{ input: Buffer.from(svg) }]));
 }
 
 /** A black-and-white copy photographed under coloured light: grey pixels times a per-channel cast. */

@@ -66,8 +66,8 @@ async function score(file: string, bytes: Buffer, slot: Slot, expected: string):
   };
 }
 
-/** A soft-edged white reflection covering about `share` of the image (the same as the synthetic study). */
-async function reflection(bytes: Buffer, share: number): Promise<Buffer> {
+/** A soft-edged white reflection covering about `share` of the image (JPEG q92), as drawn by every study. */
+export async function reflection(bytes: Buffer, share: number): Promise<Buffer> {
   const { width = 0, height = 0 } = await sharp(bytes).metadata();
   const r = Math.sqrt((share * width * height) / Math.PI);
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">

@@ -16,6 +16,7 @@ import {
 } from '../../src/modules/documents/checks.sharp.ts';
 import type { Slot } from '../../src/modules/documents/checks.rules.ts';
 import { DEFAULT_THRESHOLDS as T } from '../../src/modules/documents/checks.thresholds.ts';
+import { reflection } from '../../scripts/calibrate-real.ts';
 
 const CANDIDATES = [
   process.env.REAL_CARDS_DIR ?? '',
@@ -99,19 +100,6 @@ describe('real-cards manifest: every expectation that is not about the card numb
     }
   });
 });
-
-/** A soft-edged white reflection covering about `share` of the image, as the calibration draws them. */
-async function reflection(bytes: Buffer, share: number): Promise<Buffer> {
-  const { width = 0, height = 0 } = await sharp(bytes).metadata();
-  const r = Math.sqrt((share * width * height) / Math.PI);
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">
-    <defs><radialGradient id="g"><stop offset="0.85" stop-color="#fff" stop-opacity="1"/><stop offset="1" stop-color="#fff" stop-opacity="0"/></radialGradient></defs>
-    <circle cx="${width * 0.55}" cy="${height * 0.45}" r="${r * 1.08}" fill="url(#g)"/></svg>`;
-  return sharp(bytes)
-    .composite([{ input: Buffer.from(svg) }])
-    .jpeg({ quality: 92 })
-    .toBuffer();
-}
 
 describe('derived from real fixtures: the document is measured, not the background', () => {
   let background: Buffer;
