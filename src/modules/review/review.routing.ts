@@ -15,10 +15,8 @@
 import type { Prisma } from '../../generated/prisma/client.ts';
 import type { Tx } from '../../platform/db.ts';
 import type { Deps } from '../../platform/deps.ts';
-import { AppError } from '../../platform/errors.ts';
 import { writeOutbox } from '../../platform/outbox.ts';
 import { type Actor, recordHistory } from '../appeals/appeals.history.ts';
-import type { AuditSource } from '../audit/audit.request.ts';
 import { AUDIT_LOCK_KEY, type AuditEntry, appendAudit } from '../audit/audit.service.ts';
 import { scheduleSlaTimers } from '../sla/sla.timers.ts';
 
@@ -56,7 +54,7 @@ async function poolHold(
     WHERE h.appeal_id = ${appealId}::uuid AND h.action IN ('ASSIGNED', 'UNASSIGNED')
     ORDER BY h.id DESC LIMIT 1`;
   const h = rows[0];
-  if (!h || h.reason !== 'LEAD_TO_POOL') return null;
+  if (h?.reason !== 'LEAD_TO_POOL') return null;
   return { since: h.at, from: h.from, released: h.released };
 }
 
