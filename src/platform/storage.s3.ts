@@ -54,9 +54,13 @@ const isMissing = (e: unknown) =>
 function outage(op: string, e: unknown): AppError {
   const status = statusOf(e);
   const why = status ? `HTTP ${status}` : ((e as SdkError)?.code ?? (e as SdkError)?.name ?? 'error');
-  return new AppError('DEPENDENCY.UNAVAILABLE', `Document storage is unavailable (${op}: ${why})`, {
+  const err = new AppError('DEPENDENCY.UNAVAILABLE', 'Document storage is unavailable; try again shortly.', {
     dependency: 'storage',
+    operation: op,
   });
+  // for logs only (the response carries code, message and details): what the SDK saw
+  (err as Error & { cause?: unknown }).cause = `${op}: ${why}`;
+  return err;
 }
 
 export class S3BlobStore implements BlobStore {
