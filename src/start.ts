@@ -94,8 +94,7 @@ async function main() {
 
   const config = loadConfigOrExit(env);
   const runtime = await buildRuntime(config, { poolSize: 5 });
-  const applied = await runtime.database.migrate();
-  await seedAll(runtime.deps.prisma, config);
+  const applied = await runtime.database.migrate(() => seedAll(runtime.deps.prisma, config));
   const server = await startApi(runtime);
   const workers = await startWorkers(runtime);
 
