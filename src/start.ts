@@ -8,6 +8,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { loadConfigOrExit } from './config.ts';
 import { buildRuntime } from './platform/bootstrap.ts';
+import { nodeSupport } from './platform/runtime.ts';
 import { seedAll } from './platform/seed.ts';
 import { closeSharedOcrPool } from './modules/documents/documents.ocr-pool.ts';
 import { startApi } from './server.ts';
@@ -46,6 +47,12 @@ async function waitForPort(port: number, ms: number): Promise<void> {
 }
 
 async function main() {
+  const node = nodeSupport();
+  if (!node.ok) {
+    console.error(node.message);
+    process.exit(1);
+  }
+  if (node.warning) console.warn(node.warning);
   const children: ChildProcess[] = [];
   const killChildren = () => {
     for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
