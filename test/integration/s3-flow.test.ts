@@ -8,6 +8,9 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.ts';
+import { sweepOrphanBlobs } from '../../src/modules/documents/documents.orphans.ts';
+import { documentStorage } from '../../src/modules/documents/documents.storage.ts';
+import { newBlobKey } from '../../src/platform/storage.ts';
 import { createTestEnv, type TestEnv } from '../support/env.ts';
 import { client, listen, type TestServer } from '../support/http.ts';
 import { goodImage, statementPdf } from '../support/images.ts';
@@ -178,5 +181,23 @@ describe('STORAGE_URL=s3://flow-bucket/documents', () => {
     const ok = await upload(call, a, { slot: 'ID_FRONT', file });
     expect(ok.status, ok.text).toBe(201);
     expect(objectKeys()).toHaveLength(before.objects.length + 1);
+  });
+
+  it('the orphan sweep lists and heads the bucket: removes a blob no row claims, once old enough', async () => {
+    const blobs = documentStorage(env.config).blobs;
+    const orphan = newBlobKey();
+    await blobs.put(orphan, Buffer.from('written, then its upload transaction failed'));
+    const claimed = (await env.deps.prisma.document.findMany({ where: { blobKey: { not: null } } })).map(
+      (d) => d.blobKey!,
+    );
+    expect(claimed.length).toBeGreaterThan(0);
+    // young: spared (an upload may still be committing its row)
+    expect((await sweepOrphanBlobs(env.deps)).deleted).toBe(0);
+    expect(objectKeys()).toContain(orphan);
+    // an hour later: the orphan goes, every claimed blob stays
+    const later = new Date(Date.now() + 3_600_000);
+    const swept = await sweepOrphanBlobs(env.deps, { now: later });
+    expect(swept).toEqual({ scanned: claimed.length + 1, deleted: 1 });
+    expect(objectKeys()).toEqual([...claimed].sort());
   });
 });
