@@ -7,7 +7,6 @@
 //     worker is SIGKILLed while routing (its jobs come back to the survivor: nothing lost);
 //   - `npm start` (src/start.ts) with DATABASE_URL, REDIS_URL and STORAGE_URL set joins as one more
 //     instance: no embedded database, no private Redis, serves the others' documents, routes a case.
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,7 +23,6 @@ import {
   freePort,
   type NodeProc,
   type PrivateRedis,
-  ROOT,
   spawnNode,
   startPrivateRedis,
   startWorkerProcess,
@@ -277,22 +275,16 @@ describe('two APIs and two workers on one database, one Redis and one bucket', (
   }, async () => {
     const port = await freePort();
     const dataDir = machineDir();
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/start.ts'], {
-      cwd: ROOT,
-      env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const start = spawnNode('src/start.ts', {
+      ...env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
     });
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-    });
-    child.stderr.on('data', (d) => {
-      out += d;
-    });
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    procs.push(start);
     try {
-      for (let i = 0; i < 1500 && !out.includes('Press Ctrl-C to stop.') && child.exitCode === null; i++)
-        await sleep(100);
+      await start.waitForLine(/Press Ctrl-C to stop\./, 150_000);
+      const out = start.lines.join('\n');
       expect(out).toContain('Appeal desk is running.');
       expect(out).toContain('PostgreSQL (DATABASE_URL)');
       expect(out).not.toContain('private redis-server');
@@ -327,8 +319,8 @@ describe('two APIs and two workers on one database, one Redis and one bucket', (
       expect(existsSync(path.join(dataDir, 'documents'))).toBe(false);
       expect(existsSync(path.join(dataDir, 'pglite'))).toBe(false);
     } finally {
-      child.kill('SIGINT');
-      await exited;
+      start.child.kill('SIGINT');
+      await start.exited;
     }
   });
 });
