@@ -39,6 +39,13 @@ export const ConfigSchema = z
     MAIL_FROM: z.string().default('Appeal desk <appeals@localhost>'),
     /** file:///dir or s3://bucket/prefix ; unset = file://DATA_DIR/documents */
     STORAGE_URL: z.string().optional(),
+    /** S3 storage (STORAGE_URL=s3://...): the AWS SDK's own variables; unset keys = the SDK's default chain */
+    AWS_REGION: z.string().optional(),
+    AWS_ENDPOINT_URL_S3: z.url().optional(),
+    AWS_ACCESS_KEY_ID: z.string().optional(),
+    AWS_SECRET_ACCESS_KEY: z.string().optional(),
+    /** path-style bucket addressing (http://host/bucket/key), for servers without virtual-host buckets */
+    S3_FORCE_PATH_STYLE: bool.default(false),
     /** keyId:base64(32 bytes)[,keyId:base64...]; the first key wraps new documents, the rest still unwrap */
     DOCUMENT_MASTER_KEY: z.string().default(DEV_MASTER_KEY),
     /** HMAC key that turns an appeal's random nonce into its link token (>= 32 chars) */

@@ -9,8 +9,7 @@ import { seedAll } from './platform/seed.ts';
 export async function startApi(runtime: Runtime, opts: { migrate?: boolean } = {}): Promise<Server> {
   const { deps } = runtime;
   if (opts.migrate) {
-    await runtime.database.migrate();
-    await seedAll(deps.prisma, deps.config);
+    await runtime.database.migrate(() => seedAll(deps.prisma, deps.config));
   }
   const app = createApp(deps);
   const server = app.listen(deps.config.PORT, deps.config.HOST);

@@ -8,6 +8,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { loadConfigOrExit } from './config.ts';
 import { buildRuntime } from './platform/bootstrap.ts';
+import { nodeSupport } from './platform/runtime.ts';
 import { seedAll } from './platform/seed.ts';
 import { closeSharedOcrPool } from './modules/documents/documents.ocr-pool.ts';
 import { startApi } from './server.ts';
@@ -62,6 +63,12 @@ async function step<T>(what: string, fn: () => Promise<T>): Promise<T> {
 }
 
 async function main() {
+  const node = nodeSupport();
+  if (!node.ok) {
+    console.error(node.message);
+    process.exit(1);
+  }
+  if (node.warning) console.warn(node.warning);
   const children: ChildProcess[] = [];
   const killChildren = () => {
     for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
@@ -115,11 +122,10 @@ async function main() {
   console.log(`opening the database: ${where}`);
   const runtime = await buildRuntime(config, { poolSize: 5 });
   const applied = await step(
-    'checking and applying migrations (the first run on an empty data folder takes about half a minute)',
-    () => runtime.database.migrate(),
+    'checking and applying migrations, then seeding the catalogues and the first admin (the first run on an empty data folder takes about half a minute)',
+    () => runtime.database.migrate(() => seedAll(runtime.deps.prisma, config)),
   );
   console.log(applied.length ? `  applied ${applied.length} migration(s)` : '  the schema is up to date');
-  await step('seeding the catalogues and the first admin', () => seedAll(runtime.deps.prisma, config));
   const server = await step('starting the API', () => startApi(runtime));
   const workers = await step('starting the workers', () => startWorkers(runtime));
 
