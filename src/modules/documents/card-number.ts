@@ -134,12 +134,13 @@ export function findFullCardNumbers(text: string): CardNumberCandidate[] {
   for (const line of lines) {
     for (const match of line.matchAll(GROUP_RUN)) runs.push(match[0].split(/\D+/).filter((g) => g.length > 0));
   }
-  // stacked groups: consecutive lines of one group each, read as one run
+  // stacked groups: consecutive lines of one group each, read as one run (lines without any digit, such
+  // as a word printed beside the stack, do not interrupt it)
   let stack: string[] = [];
-  for (const line of [...lines, '']) {
+  for (const line of [...lines, '0']) {
     const m = STACKED_GROUP_LINE.exec(line.trim());
     if (m) stack.push(m[1]!);
-    else {
+    else if (/\d/.test(line)) {
       if (stack.length >= 3) runs.push(stack);
       stack = [];
     }

@@ -47,6 +47,8 @@ const DET_MEAN = [0.485, 0.456, 0.406];
 const DET_STD = [0.229, 0.224, 0.225];
 /** a page of text has hundreds of lines; a card has under 20. Beyond this, the smallest boxes are skipped */
 const DEFAULT_MAX_LINES = 60;
+/** lines tilted more than this are straightened before recognition */
+const SKEW_STRAIGHTEN_DEGREES = 8;
 
 // Characters the digits-only decoding may choose from: digits, space and what masks are printed with.
 const DIGIT_CHARS = '0123456789 *X•';
@@ -91,10 +93,38 @@ export async function createPaddleReader(opts: { threads?: number; modelDir?: st
   async function recognise(
     grey: { data: Buffer; width: number; height: number },
     box: { x: number; y: number; w: number; h: number },
+    tilt: { degrees: number; length: number; thickness: number } | null,
   ): Promise<Omit<OcrLine, 'x' | 'y' | 'w' | 'h'>> {
-    const width = Math.max(16, Math.min(REC_MAX_WIDTH, Math.round((box.w * REC_HEIGHT) / box.h)));
-    const crop = await sharp(grey.data, { raw: { width: grey.width, height: grey.height, channels: 1 } })
+    const raw = { raw: { width: grey.width, height: grey.height, channels: 1 as const } };
+    let line = await sharp(grey.data, raw)
       .extract({ left: box.x, top: box.y, width: box.w, height: box.h })
+      .extractChannel(0)
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    if (tilt) {
+      // straighten a tilted line and keep the band it occupies (the axis-aligned box holds more)
+      const rotated = await sharp(line.data, { raw: { width: line.info.width, height: line.info.height, channels: 1 } })
+        .rotate(-tilt.degrees, { background: { r: 128, g: 128, b: 128 } })
+        .extractChannel(0)
+        .raw()
+        .toBuffer({ resolveWithObject: true });
+      const bw = Math.min(rotated.info.width, Math.ceil(tilt.length));
+      const bh = Math.min(rotated.info.height, Math.ceil(tilt.thickness));
+      line = await sharp(rotated.data, { raw: { width: rotated.info.width, height: rotated.info.height, channels: 1 } })
+        .extract({
+          left: Math.floor((rotated.info.width - bw) / 2),
+          top: Math.floor((rotated.info.height - bh) / 2),
+          width: bw,
+          height: bh,
+        })
+        .extractChannel(0)
+        .raw()
+        .toBuffer({ resolveWithObject: true });
+    }
+    const lw = line.info.width;
+    const lh = line.info.height;
+    const width = Math.max(16, Math.min(REC_MAX_WIDTH, Math.round((lw * REC_HEIGHT) / lh)));
+    const crop = await sharp(line.data, { raw: { width: lw, height: lh, channels: 1 } })
       .resize(width, REC_HEIGHT, { fit: 'fill' })
       .extractChannel(0)
       .raw()
@@ -141,7 +171,16 @@ export async function createPaddleReader(opts: { threads?: number; modelDir?: st
         const h = Math.min(grey.height - y, Math.ceil(b.h * sy));
         if (w < 4 || h < 4) continue;
         const box = { x, y, w, h };
-        lines.push({ ...(await recognise(grey, box)), ...box });
+        // Straightening tilted lines (band cut along the region's principal axis) lost the ends of long
+        // number lines on the dev set (docs/card-reading.md): PP-OCR's recogniser reads lines tilted up
+        // to ~5 degrees as they are, so the straightening is only used past SKEW_STRAIGHTEN_DEGREES.
+        const g = lineGeometry(b.m);
+        const d = (b.w * b.h * UNCLIP_RATIO) / (2 * (b.w + b.h));
+        const tilt =
+          Math.abs(g.degrees) > SKEW_STRAIGHTEN_DEGREES && Math.abs(g.degrees) < 25 && g.length > 3 * g.thickness
+            ? { degrees: g.degrees, length: (g.length + 4 * d) * sx, thickness: (g.thickness + 2 * d) * sy }
+            : null;
+        lines.push({ ...(await recognise(grey, box, tilt)), ...box });
       }
       // reading order: top to bottom, then left to right
       lines.sort((a, b) => (Math.abs(a.y - b.y) < Math.min(a.h, b.h) / 2 ? a.x - b.x : a.y - b.y));
@@ -202,7 +241,67 @@ interface MapBox {
   y: number;
   w: number;
   h: number;
+  /** pixel moments of the detected region (for the line's angle and thickness) */
+  m: { n: number; sx: number; sy: number; sxx: number; syy: number; sxy: number };
 }
+
+/** Angle (degrees, clockwise) and thickness of a detected region, from its second moments. */
+export function lineGeometry(m: MapBox['m']): { degrees: number; length: number; thickness: number } {
+  const mx = m.sx / m.n;
+  const my = m.sy / m.n;
+  const cxx = m.sxx / m.n - mx * mx;
+  const cyy = m.syy / m.n - my * my;
+  const cxy = m.sxy / m.n - mx * my;
+  const theta = 0.5 * Math.atan2(2 * cxy, cxx - cyy);
+  const common = Math.sqrt(((cxx - cyy) / 2) ** 2 + cxy * cxy);
+  const major = (cxx + cyy) / 2 + common;
+  const minor = Math.max(0, (cxx + cyy) / 2 - common);
+  // a uniform band of thickness t has variance t^2 / 12 across it
+  return { degrees: (theta * 180) / Math.PI, length: Math.sqrt(12 * major), thickness: Math.sqrt(12 * minor) };
+}
+
+/**
+ * Joins boxes that are parts of one text line: the detector splits a card number at wide gaps
+ * between groups ("6542" | "6355 2348" | "6624"), and reading the parts apart loses the run.
+ */
+export function mergeLineBoxes(boxes: MapBox[]): MapBox[] {
+  const out = [...boxes].sort((a, b) => a.x - b.x);
+  let merged = true;
+  while (merged) {
+    merged = false;
+    outer: for (let i = 0; i < out.length; i++) {
+      for (let j = i + 1; j < out.length; j++) {
+        const a = out[i]!;
+        const b = out[j]!;
+        const overlap = Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y);
+        const minH = Math.min(a.h, b.h);
+        const gap = Math.max(a.x, b.x) - Math.min(a.x + a.w, b.x + b.w);
+        if (overlap < 0.6 * minH || Math.max(a.h, b.h) > 1.6 * minH || gap > 1.5 * minH) continue;
+        const x = Math.min(a.x, b.x);
+        const y = Math.min(a.y, b.y);
+        out[i] = {
+          x,
+          y,
+          w: Math.max(a.x + a.w, b.x + b.w) - x,
+          h: Math.max(a.y + a.h, b.y + b.h) - y,
+          m: {
+            n: a.m.n + b.m.n,
+            sx: a.m.sx + b.m.sx,
+            sy: a.m.sy + b.m.sy,
+            sxx: a.m.sxx + b.m.sxx,
+            syy: a.m.syy + b.m.syy,
+            sxy: a.m.sxy + b.m.sxy,
+          },
+        };
+        out.splice(j, 1);
+        merged = true;
+        break outer;
+      }
+    }
+  }
+  return out;
+}
+
 
 /**
  * Text boxes from the detector's probability map (DBNet post-processing, axis-aligned): connected
@@ -224,12 +323,18 @@ export function boxesFromMap(prob: Float32Array, W: number, H: number): MapBox[]
     let y1 = 0;
     let n = 0;
     let score = 0;
+    const m = { n: 0, sx: 0, sy: 0, sxx: 0, syy: 0, sxy: 0 };
     while (sp > 0) {
       const q = stack[--sp]!;
       const x = q % W;
       const y = (q - x) / W;
       n++;
       score += prob[q]!;
+      m.sx += x;
+      m.sy += y;
+      m.sxx += x * x;
+      m.syy += y * y;
+      m.sxy += x * y;
       if (x < x0) x0 = x;
       if (x > x1) x1 = x;
       if (y < y0) y0 = y;
@@ -248,7 +353,8 @@ export function boxesFromMap(prob: Float32Array, W: number, H: number): MapBox[]
     const d = (w * h * UNCLIP_RATIO) / (2 * (w + h));
     const bx = Math.max(0, x0 - d);
     const by = Math.max(0, y0 - d);
-    boxes.push({ x: bx, y: by, w: Math.min(W, x1 + 1 + d) - bx, h: Math.min(H, y1 + 1 + d) - by });
+    m.n = n;
+    boxes.push({ x: bx, y: by, w: Math.min(W, x1 + 1 + d) - bx, h: Math.min(H, y1 + 1 + d) - by, m });
   }
-  return boxes;
+  return mergeLineBoxes(boxes);
 }
