@@ -17,6 +17,7 @@ import { DEFAULT_THRESHOLDS, inspectUpload } from '../src/modules/documents/chec
 import { guardImage, guardPdf } from '../src/modules/documents/documents.guard.ts';
 import { type CardReading, createOcrPool } from '../src/modules/documents/ocr.ts';
 import { lineReaderEngineFactory } from '../src/modules/documents/ocr.engine.ts';
+import { cardBackCases, makeCardBack } from '../test/support/card-backs.ts';
 
 interface Entry {
   file: string;
@@ -127,6 +128,25 @@ async function main() {
       `${o.matches ? 'ok  ' : 'MISS'} ${e.file.padEnd(28)} ${e.slot.padEnd(17)} expected: ${e.expected.padEnd(56)} got: ${o.got}${o.last4Read ? ` (last4 ${o.last4Read === e.last4 ? 'right' : 'WRONG'})` : ''} ${Math.round(o.ms)} ms`,
     );
   }
+  // The CVV rule on generated card backs (no real card backs in the fixtures): test/support/card-backs.ts
+  const backs = { codeVisible: 0, refused: 0, codeHidden: 0, falseRefusals: 0 };
+  if (!args.includes('--no-backs')) {
+    const photos = [1, 2, 3].map((i) => path.join(ROOT, `../shared/fixtures/real-world/Landscape_${i}.jpg`));
+    for (const [name, o, visible] of cardBackCases(photos.filter((p) => existsSync(p)))) {
+      const bytes = await makeCardBack(o);
+      const inspection = await inspectUpload({ buffer: bytes }, 'CARD_BACK', DEFAULT_THRESHOLDS);
+      const g = await guardImage({ logger: silent as never }, pool, 'CARD_BACK', inspection.ocrInput!);
+      const refused = g.reading?.cvvVisible === true;
+      if (visible) {
+        backs.codeVisible++;
+        if (refused) backs.refused++;
+      } else {
+        backs.codeHidden++;
+        if (refused) backs.falseRefusals++;
+      }
+      console.log(`${refused === visible ? 'ok  ' : 'MISS'} card back: ${name.padEnd(40)} code ${visible ? 'visible' : 'hidden '} -> ${refused ? 'REJECT CVV_VISIBLE' : 'ACCEPT'}`);
+    }
+  }
   await pool.close();
   const byFile = new Map(entries.map((e) => [e.file, e]));
   const fullLuhn = outcomes.filter((o) => byFile.get(o.file)!.fullNumber && byFile.get(o.file)!.luhn);
@@ -149,6 +169,8 @@ async function main() {
     msPerFileP50: Math.round(pct(ms, 50)),
     msPerFileP95: Math.round(pct(ms, 95)),
     firstReadMs: Math.round(firstReadMs),
+    cvvRefusedWhenVisible: `${backs.refused}/${backs.codeVisible}`,
+    cvvFalseRefusals: `${backs.falseRefusals}/${backs.codeHidden}`,
     loadAverage: os.loadavg().map((l) => l.toFixed(2)).join(' '),
   };
   console.log(JSON.stringify(totals, null, 2));

@@ -79,9 +79,10 @@ export function fitsCardBrand(digits: string): boolean {
 // letters) end a run too, which keeps dates (12/28) and amounts (1,234.56) out. Linear: each separator
 // is a bounded class and groups are greedy digits, so there is no nested ambiguity to backtrack into.
 const GROUP_RUN = /(?<!\d)\d{3,}(?:(?:[ \t]{1,3}-?[ \t]{0,3}|-[ \t]{0,3})\d{3,})*(?!\d)/g;
-// A line that holds one digit group and nothing else but framing (quick-read cards print the number as
+// A line that holds one 4-digit group and nothing else but framing (quick-read cards print the number as
 // four stacked groups, often with a bracket beside each).
-const STACKED_GROUP_LINE = /^[^\dA-Za-z]{0,3}(\d{3,6})[^\dA-Za-z]{0,3}$/;
+// Only brackets and bars may frame the group: a column of amounts ("$975", "-$100") is not a number.
+const STACKED_GROUP_LINE = /^[[\]|() ]{0,3}(\d{4})[[\]|() ]{0,3}$/;
 
 // What OCR makes of digits in OCR-A, Farrington and embossed faces. Applied only inside a token that
 // already holds a digit and nothing but digits and these letters, so words ("VISA", "SOLO") stay.
