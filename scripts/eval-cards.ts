@@ -49,6 +49,7 @@ const silent = { info() {}, warn() {} };
 /** The intake's decision for one file, as a short code ("REJECT CARD_NUMBER_VISIBLE", "ACCEPT ..."). */
 export async function evaluate(
   pool: ReturnType<typeof createOcrPool>,
+  second: ReturnType<typeof createOcrPool> | null,
   file: string,
   slot: Slot,
   stated: string | null,
@@ -58,7 +59,7 @@ export async function evaluate(
   let reading: CardReading | null = null;
   try {
     const g = inspection.ocrInput
-      ? await guardImage({ logger: silent as never }, pool, slot, inspection.ocrInput)
+      ? await guardImage({ logger: silent as never }, pool, slot, inspection.ocrInput, second)
       : inspection.kind === 'pdf' && inspection.passed && inspection.sanitised
         ? await guardPdf({ logger: silent as never }, pool, slot, inspection.sanitised.bytes, {
             maxPages: DEFAULT_THRESHOLDS.maxPdfPages,
@@ -116,12 +117,14 @@ async function main() {
     logger: silent,
     ...(engine === 'tesseract' ? {} : { engineFactory: lineReaderEngineFactory() }),
   });
+  // the intake's second engine (tesseract), asked when the reader saw a number-like line without a verdict
+  const second = engine === 'reader' && !args.includes('--no-second') ? createOcrPool({ workers: 1, maxQueue: 64, timeoutMs: 60_000, logger: silent }) : null;
   const warm = performance.now();
   await pool.read(readFileSync(path.join(dir, entries[0]!.file))).catch(() => null);
   const firstReadMs = performance.now() - warm;
   const outcomes: Outcome[] = [];
   for (const e of entries) {
-    const r = await evaluate(pool, path.join(dir, e.file), e.slot, e.last4 ?? null);
+    const r = await evaluate(pool, second, path.join(dir, e.file), e.slot, e.last4 ?? null);
     const o = { file: e.file, slot: e.slot, expected: e.expected, ...r, matches: matchesExpectation(e, r.got, r.last4Read) };
     outcomes.push(o);
     console.log(
@@ -135,7 +138,7 @@ async function main() {
     for (const [name, o, visible] of cardBackCases(photos.filter((p) => existsSync(p)))) {
       const bytes = await makeCardBack(o);
       const inspection = await inspectUpload({ buffer: bytes }, 'CARD_BACK', DEFAULT_THRESHOLDS);
-      const g = await guardImage({ logger: silent as never }, pool, 'CARD_BACK', inspection.ocrInput!);
+      const g = await guardImage({ logger: silent as never }, pool, 'CARD_BACK', inspection.ocrInput!, second);
       const refused = g.reading?.cvvVisible === true;
       if (visible) {
         backs.codeVisible++;
@@ -148,6 +151,7 @@ async function main() {
     }
   }
   await pool.close();
+  await second?.close();
   const byFile = new Map(entries.map((e) => [e.file, e]));
   const fullLuhn = outcomes.filter((o) => byFile.get(o.file)!.fullNumber && byFile.get(o.file)!.luhn);
   const fullRefused = fullLuhn.filter((o) => o.got.startsWith('REJECT CARD_NUMBER_VISIBLE')).length;
@@ -158,7 +162,7 @@ async function main() {
   const others = outcomes.filter((o) => !/CARD_NUMBER_VISIBLE|last4 read/.test(o.expected));
   const ms = outcomes.map((o) => o.ms);
   const totals = {
-    engine,
+    engine: second ? 'reader + tesseract second pass' : engine,
     files: outcomes.length,
     fullNumbersRefused: `${fullRefused}/${fullLuhn.length}`,
     maskedFrontsRefusedForNumber: `${maskedRefused}/${maskedFronts.length}`,

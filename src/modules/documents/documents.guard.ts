@@ -73,13 +73,33 @@ export async function guardImage(
   pool: OcrPool,
   slot: Slot,
   ocrInput: Buffer,
+  second: OcrPool | null = null,
 ): Promise<GuardOutcome> {
   const r = await readOrUnavailable(deps, pool, ocrInput, slot);
   if ('unavailable' in r) {
     if (guardRequired(slot)) throw busy(r.unavailable);
     return { reading: null, unavailable: true };
   }
-  return { reading: r, unavailable: false };
+  if (!r.secondOpinion || !second) return { reading: withoutHint(r), unavailable: false };
+  // A number-like line without a verdict: tesseract reads the same image. When it cannot (busy), the
+  // reader's answer stands: the guard did run.
+  const t = await readOrUnavailable(deps, second, ocrInput, slot);
+  if ('unavailable' in t) return { reading: withoutHint(r), unavailable: false };
+  return {
+    reading: {
+      ...withoutHint(r),
+      fullNumberDetected: r.fullNumberDetected || t.fullNumberDetected,
+      suspiciousDigitRun: r.suspiciousDigitRun || t.suspiciousDigitRun,
+      last4: r.last4 ?? t.last4,
+      ms: r.ms + t.ms,
+    },
+    unavailable: false,
+  };
+}
+
+function withoutHint(r: CardReading): CardReading {
+  const { secondOpinion: _hint, ...rest } = r;
+  return rest;
 }
 
 /**

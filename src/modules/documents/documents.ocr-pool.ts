@@ -15,6 +15,18 @@ export const OCR_MAX_QUEUE = 8;
 export const OCR_TIMEOUT_MS = 15_000;
 
 let pool: OcrPool | null = null;
+let secondPool: OcrPool | null = null;
+
+/**
+ * The tesseract.js pool, asked only when the line reader read a number-like line without a verdict
+ * (CardReading.secondOpinion): dark print on light paper at angles the reader does not straighten.
+ * One worker; started on demand.
+ */
+export function sharedSecondOcrPool(deps: { config: Pick<Config, 'OCR_ENABLED'>; logger: Logger }): OcrPool | null {
+  if (!deps.config.OCR_ENABLED) return null;
+  secondPool ??= createOcrPool({ workers: 1, maxQueue: OCR_MAX_QUEUE, timeoutMs: OCR_TIMEOUT_MS, logger: deps.logger });
+  return secondPool;
+}
 
 /** The process's pool, or null when OCR is off (development and tests only: production refuses it). */
 export function sharedOcrPool(deps: {
@@ -60,6 +72,8 @@ export async function warmSharedOcrPool(deps: {
 /** Terminates the OCR workers (server shutdown, test teardown). */
 export async function closeSharedOcrPool(): Promise<void> {
   const p = pool;
+  const q = secondPool;
   pool = null;
-  await p?.close();
+  secondPool = null;
+  await Promise.all([p?.close(), q?.close()]);
 }

@@ -27,6 +27,8 @@ export interface IntakeDeps extends Deps {
   storage: DocumentStorage;
   /** the process's OCR pool (created on first use), or null when OCR is off */
   ocr: () => OcrPool | null;
+  /** the second engine (tesseract), asked when the first read a number-like line without a verdict */
+  secondOcr?: () => OcrPool | null;
 }
 
 /** Failed attempts (heuristic rules only) on a slot after which `override=true` is honoured. */
@@ -263,7 +265,7 @@ export async function uploadDocument(deps: IntakeDeps, input: UploadInput): Prom
   const countRefusal = (c: CheckResult) => recordAttempt(deps, appealId, slot, false, [c]);
   const guard =
     pool && inspection.ocrInput
-      ? await guardImage(deps, pool, slot, inspection.ocrInput)
+      ? await guardImage(deps, pool, slot, inspection.ocrInput, deps.secondOcr?.() ?? null)
       : inspection.kind === 'pdf' && inspection.passed && inspection.sanitised
         ? await guardPdf(deps, pool, slot, inspection.sanitised.bytes, {
             maxPages: t.maxPdfPages,

@@ -17,6 +17,11 @@ export interface LineAnalysis {
   suspicious: boolean;
   /** only computed when asked (CARD_BACK) */
   cvv: boolean;
+  /**
+   * a number-like line (8+ digits, or a mask run with digits) was read but gave no verdict: a second
+   * engine should look (the guard then asks tesseract; docs/card-reading.md)
+   */
+  uncertain: boolean;
   /** 0-100: the recogniser's mean probability on the line the last 4 came from, else over all lines */
   confidence: number;
 }
@@ -55,5 +60,10 @@ export function analyseLines(lines: readonly Pick<OcrLine, 'text' | 'digits' | '
     }
   }
   const cvv = opts.cardBack === true && (containsCvv(asRead) || containsCvv(asDigits));
-  return { last4, full, suspicious, cvv, confidence: Math.round(confidence * 100) };
+  const numberLike = asDigits.some((t) => {
+    const n = normaliseDigits(t);
+    return (n.match(/\d/g)?.length ?? 0) >= 8 || (/[*X•]{3}/.test(n) && /\d/.test(n));
+  });
+  const uncertain = !full && !cvv && (opts.cardFront ? last4 === null : true) && numberLike;
+  return { last4, full, suspicious, cvv, uncertain, confidence: Math.round(confidence * 100) };
 }

@@ -48,7 +48,7 @@ const DET_STD = [0.229, 0.224, 0.225];
 /** a page of text has hundreds of lines; a card has under 20. Beyond this, the smallest boxes are skipped */
 const DEFAULT_MAX_LINES = 60;
 /** lines tilted more than this are straightened before recognition */
-const SKEW_STRAIGHTEN_DEGREES = 8;
+const SKEW_STRAIGHTEN_DEGREES = 2;
 
 // Characters the digits-only decoding may choose from: digits, space and what masks are printed with.
 const DIGIT_CHARS = '0123456789 *X•';
@@ -171,14 +171,18 @@ export async function createPaddleReader(opts: { threads?: number; modelDir?: st
         const h = Math.min(grey.height - y, Math.ceil(b.h * sy));
         if (w < 4 || h < 4) continue;
         const box = { x, y, w, h };
-        // Straightening tilted lines (band cut along the region's principal axis) lost the ends of long
-        // number lines on the dev set (docs/card-reading.md): PP-OCR's recogniser reads lines tilted up
-        // to ~5 degrees as they are, so the straightening is only used past SKEW_STRAIGHTEN_DEGREES.
+        // A tilted line is straightened before reading: its angle from the region's second moments, its
+        // length and thickness solved from the box (w = L cos + t sin, h = L sin + t cos).
         const g = lineGeometry(b.m);
-        const d = (b.w * b.h * UNCLIP_RATIO) / (2 * (b.w + b.h));
+        const rad = (Math.abs(g.degrees) * Math.PI) / 180;
+        const cos2 = Math.cos(2 * rad);
         const tilt =
           Math.abs(g.degrees) > SKEW_STRAIGHTEN_DEGREES && Math.abs(g.degrees) < 25 && g.length > 3 * g.thickness
-            ? { degrees: g.degrees, length: (g.length + 4 * d) * sx, thickness: (g.thickness + 2 * d) * sy }
+            ? {
+                degrees: g.degrees,
+                length: Math.max(8, (w * Math.cos(rad) - h * Math.sin(rad)) / cos2),
+                thickness: Math.max(8, (h * Math.cos(rad) - w * Math.sin(rad)) / cos2),
+              }
             : null;
         lines.push({ ...(await recognise(grey, box, tilt)), ...box });
       }

@@ -43,6 +43,8 @@ export interface CardReading {
   ms: number;
   /** CARD_BACK reads only (ReadOptions.cardBack): a security code is readable beside the signature strip */
   cvvVisible?: boolean;
+  /** line reader only: a number-like line gave no verdict, a second engine should look */
+  secondOpinion?: boolean;
 }
 
 export interface ReadOptions {
@@ -78,6 +80,7 @@ export interface EngineAnalysis {
   full: boolean;
   suspicious: boolean;
   cvv: boolean;
+  uncertain?: boolean;
   confidence: number;
 }
 /** Starts one engine; `onCrash` must be called if the engine dies on its own. */
@@ -314,6 +317,7 @@ export function createOcrPool(opts: OcrPoolOptions): OcrPool {
       confidence: a.confidence,
       ms: Date.now() - job.createdAt,
       ...(job.cardBack ? { cvvVisible: a.cvv } : {}),
+      ...(a.uncertain ? { secondOpinion: true } : {}),
     };
   }
 

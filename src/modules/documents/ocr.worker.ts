@@ -13,7 +13,16 @@ export interface WorkerRequest {
 }
 
 export type WorkerReply =
-  | { id: number; ok: true; last4: string | null; full: boolean; suspicious: boolean; cvv: boolean; confidence: number }
+  | {
+      id: number;
+      ok: true;
+      last4: string | null;
+      full: boolean;
+      suspicious: boolean;
+      cvv: boolean;
+      uncertain: boolean;
+      confidence: number;
+    }
   | { id: number; ok: false; error: 'decode' | 'internal' }
   | { id: -1; ok: true; ready: true };
 
