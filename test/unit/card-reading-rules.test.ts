@@ -95,6 +95,7 @@ describe('last 4 of a covered number', () => {
 describe('CVV on the signature strip', () => {
   it.each([
     ['4242 123', true],
+    ['4242123', true],
     ['123', true],
     ['CVV 581', true],
     ['AUTHORIZED SIGNATURE 737', true],

@@ -7,8 +7,9 @@ import { MAX_LINE_CHARS, MAX_LINES, normaliseDigits } from './card-number.ts';
 const STRIP_WORDS = /^(?:cvv2?|cvc2?|cid|csc|cav2|security|code|authori[sz]ed|signature|sign|here)[:.]?$/i;
 // A phone number, web or mail address, or a sentence: the card back's service text, not the strip.
 const SERVICE_TEXT = /[+()@]|\b(?:tel|phone|call|fax|www|http|com|toll|free|customer|service|hotline)\b/i;
-// What the strip shows: the code alone, or the printed last 4 then the code ("4242 123").
-const CODE_ON_STRIP = /^(?:\d{4}[ \t]{1,3})?\d{3}$/;
+// What the strip shows: the code alone, or the printed last 4 then the code ("4242 123"; OCR often
+// drops the blank: "4242123").
+const CODE_ON_STRIP = /^(?:\d{4}[ \t]{0,3})?\d{3}$/;
 
 /**
  * True when one OCR line reads as a security code on or beside the signature strip: a 3-digit group
