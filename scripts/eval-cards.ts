@@ -40,7 +40,9 @@ export interface Outcome {
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
-const dir = path.resolve(args.find((a) => !a.startsWith('--')) ?? path.join(ROOT, '../shared/fixtures/real-cards'));
+const dir = path.resolve(
+  args.find((a) => !a.startsWith('--')) ?? path.join(ROOT, '../shared/fixtures/real-cards'),
+);
 const engine = args.find((a) => a.startsWith('--engine='))?.slice(9) ?? 'reader';
 const jsonOut = args.find((a) => a.startsWith('--json='))?.slice(7);
 
@@ -68,7 +70,11 @@ export async function evaluate(
         : null;
     reading = g?.reading ?? null;
   } catch (e) {
-    return { got: `ERROR ${(e as { code?: string }).code ?? 'unknown'}`, last4Read: null, ms: performance.now() - t0 };
+    return {
+      got: `ERROR ${(e as { code?: string }).code ?? 'unknown'}`,
+      last4Read: null,
+      ms: performance.now() - t0,
+    };
   }
   const ms = performance.now() - t0;
   if (reading?.fullNumberDetected) return { got: 'REJECT CARD_NUMBER_VISIBLE', last4Read: null, ms };
@@ -118,14 +124,23 @@ async function main() {
     ...(engine === 'tesseract' ? {} : { engineFactory: lineReaderEngineFactory() }),
   });
   // the intake's second engine (tesseract), asked when the reader saw a number-like line without a verdict
-  const second = engine === 'reader' && !args.includes('--no-second') ? createOcrPool({ workers: 1, maxQueue: 64, timeoutMs: 60_000, logger: silent }) : null;
+  const second =
+    engine === 'reader' && !args.includes('--no-second')
+      ? createOcrPool({ workers: 1, maxQueue: 64, timeoutMs: 60_000, logger: silent })
+      : null;
   const warm = performance.now();
   await pool.read(readFileSync(path.join(dir, entries[0]!.file))).catch(() => null);
   const firstReadMs = performance.now() - warm;
   const outcomes: Outcome[] = [];
   for (const e of entries) {
     const r = await evaluate(pool, second, path.join(dir, e.file), e.slot, e.last4 ?? null);
-    const o = { file: e.file, slot: e.slot, expected: e.expected, ...r, matches: matchesExpectation(e, r.got, r.last4Read) };
+    const o = {
+      file: e.file,
+      slot: e.slot,
+      expected: e.expected,
+      ...r,
+      matches: matchesExpectation(e, r.got, r.last4Read),
+    };
     outcomes.push(o);
     console.log(
       `${o.matches ? 'ok  ' : 'MISS'} ${e.file.padEnd(28)} ${e.slot.padEnd(17)} expected: ${e.expected.padEnd(56)} got: ${o.got}${o.last4Read ? ` (last4 ${o.last4Read === e.last4 ? 'right' : 'WRONG'})` : ''} ${Math.round(o.ms)} ms`,
@@ -138,7 +153,13 @@ async function main() {
     for (const [name, o, visible] of cardBackCases(photos.filter((p) => existsSync(p)))) {
       const bytes = await makeCardBack(o);
       const inspection = await inspectUpload({ buffer: bytes }, 'CARD_BACK', DEFAULT_THRESHOLDS);
-      const g = await guardImage({ logger: silent as never }, pool, 'CARD_BACK', inspection.ocrInput!, second);
+      const g = await guardImage(
+        { logger: silent as never },
+        pool,
+        'CARD_BACK',
+        inspection.ocrInput!,
+        second,
+      );
       const refused = g.reading?.cvvVisible === true;
       if (visible) {
         backs.codeVisible++;
@@ -147,7 +168,9 @@ async function main() {
         backs.codeHidden++;
         if (refused) backs.falseRefusals++;
       }
-      console.log(`${refused === visible ? 'ok  ' : 'MISS'} card back: ${name.padEnd(40)} code ${visible ? 'visible' : 'hidden '} -> ${refused ? 'REJECT CVV_VISIBLE' : 'ACCEPT'}`);
+      console.log(
+        `${refused === visible ? 'ok  ' : 'MISS'} card back: ${name.padEnd(40)} code ${visible ? 'visible' : 'hidden '} -> ${refused ? 'REJECT CVV_VISIBLE' : 'ACCEPT'}`,
+      );
     }
   }
   await pool.close();
@@ -155,10 +178,14 @@ async function main() {
   const byFile = new Map(entries.map((e) => [e.file, e]));
   const fullLuhn = outcomes.filter((o) => byFile.get(o.file)!.fullNumber && byFile.get(o.file)!.luhn);
   const fullRefused = fullLuhn.filter((o) => o.got.startsWith('REJECT CARD_NUMBER_VISIBLE')).length;
-  const maskedFronts = outcomes.filter((o) => o.slot === 'CARD_FRONT' && byFile.get(o.file)!.fullNumber === false);
+  const maskedFronts = outcomes.filter(
+    (o) => o.slot === 'CARD_FRONT' && byFile.get(o.file)!.fullNumber === false,
+  );
   const maskedRefused = maskedFronts.filter((o) => o.got.includes('CARD_NUMBER_VISIBLE')).length;
   const last4Right = maskedFronts.filter((o) => o.last4Read === byFile.get(o.file)!.last4).length;
-  const last4Wrong = maskedFronts.filter((o) => o.last4Read && o.last4Read !== byFile.get(o.file)!.last4).length;
+  const last4Wrong = maskedFronts.filter(
+    (o) => o.last4Read && o.last4Read !== byFile.get(o.file)!.last4,
+  ).length;
   const others = outcomes.filter((o) => !/CARD_NUMBER_VISIBLE|last4 read/.test(o.expected));
   const ms = outcomes.map((o) => o.ms);
   const totals = {
@@ -175,7 +202,10 @@ async function main() {
     firstReadMs: Math.round(firstReadMs),
     cvvRefusedWhenVisible: `${backs.refused}/${backs.codeVisible}`,
     cvvFalseRefusals: `${backs.falseRefusals}/${backs.codeHidden}`,
-    loadAverage: os.loadavg().map((l) => l.toFixed(2)).join(' '),
+    loadAverage: os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' '),
   };
   console.log(JSON.stringify(totals, null, 2));
   if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ totals, outcomes }, null, 2));

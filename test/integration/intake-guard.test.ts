@@ -52,7 +52,10 @@ describe('the guard runs regardless of the other rules', () => {
     const r = await upload(call, a, { slot: 'CARD_FRONT', file: small, fields: { cardLast4: '4242' } });
     expect(r.status).toBe(422);
     expect(r.body.error.code).toBe('DOCUMENT.CARD_NUMBER_VISIBLE');
-    const rules = r.body.error.details.checks.map((c: { rule: string; passed: boolean }) => [c.rule, c.passed]);
+    const rules = r.body.error.details.checks.map((c: { rule: string; passed: boolean }) => [
+      c.rule,
+      c.passed,
+    ]);
     expect(rules).toContainEqual(['resolution', false]);
     expect(rules).toContainEqual(['card-number', false]);
     expect(await documents(a.appealId)).toBe(0);
@@ -136,11 +139,18 @@ describe('fail closed', () => {
       const pool = createOcrPool({ workers: 1, maxQueue: 0, engineFactory: broken });
       const err = await uploadDocument(
         { ...env.deps, storage: documentStorage(env.config), ocr: () => pool },
-        { appealId: a.appealId, fields: { slot, ...(slot === 'CARD_FRONT' ? { cardLast4: '4242' } : {}) } as never, filePath: file },
+        {
+          appealId: a.appealId,
+          fields: { slot, ...(slot === 'CARD_FRONT' ? { cardLast4: '4242' } : {}) } as never,
+          filePath: file,
+        },
       ).catch((e: unknown) => e);
       await pool.close();
       expect(isAppError(err) && err.code).toBe('SERVICE.BUSY');
-      expect((err as AppError).details).toMatchObject({ retryAfterSeconds: expect.any(Number), reason: 'worker_crashed' });
+      expect((err as AppError).details).toMatchObject({
+        retryAfterSeconds: expect.any(Number),
+        reason: 'worker_crashed',
+      });
       expect(await documents(a.appealId)).toBe(0);
     },
   );

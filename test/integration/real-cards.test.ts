@@ -26,7 +26,12 @@ let second: OcrPool;
 const got = new Map<string, { got: string; last4Read: string | null }>();
 
 beforeAll(async () => {
-  pool = createOcrPool({ workers: 1, maxQueue: 64, timeoutMs: 120_000, engineFactory: lineReaderEngineFactory() });
+  pool = createOcrPool({
+    workers: 1,
+    maxQueue: 64,
+    timeoutMs: 120_000,
+    engineFactory: lineReaderEngineFactory(),
+  });
   second = createOcrPool({ workers: 1, maxQueue: 64, timeoutMs: 120_000 });
   for (const e of fronts) {
     got.set(e.file, await evaluate(pool, second, path.join(DIR, e.file), e.slot, e.last4 ?? null));
@@ -56,7 +61,9 @@ describe.skipIf(fronts.length === 0)('real card fronts', () => {
     const full = fronts.filter((e) => e.fullNumber && e.luhn);
     const refused = full.filter((e) => got.get(e.file)!.got.startsWith('REJECT CARD_NUMBER_VISIBLE'));
     const missed = full.filter((e) => !refused.includes(e)).map((e) => e.file);
-    console.log(`[real-cards] full numbers refused ${refused.length}/${full.length}; missed: ${missed.join(', ')}`);
+    console.log(
+      `[real-cards] full numbers refused ${refused.length}/${full.length}; missed: ${missed.join(', ')}`,
+    );
     // Issue 12 asks for every one; the reader refuses 12-13 of 15 today (docs/card-reading.md lists the
     // misses). This floor keeps what works from regressing; it is not the goal.
     expect(refused.length / full.length).toBeGreaterThanOrEqual(0.8);

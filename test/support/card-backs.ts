@@ -33,17 +33,18 @@ function svg(o: CardBackOptions): string {
   const colour = o.colour ?? '#1d3557';
   const hatch = Array.from(
     { length: 60 },
-    (_, i) => `<line x1="${120 + i * 20}" y1="330" x2="${80 + i * 20}" y2="470" stroke="#d9d2c0" stroke-width="6"/>`,
+    (_, i) =>
+      `<line x1="${120 + i * 20}" y1="330" x2="${80 + i * 20}" y2="470" stroke="#d9d2c0" stroke-width="6"/>`,
   ).join('');
-  const service = (o.service ?? ['Customer service: call 1-800-432-1000', 'Lost or stolen cards +44 20 7946 0958'])
+  const service = (
+    o.service ?? ['Customer service: call 1-800-432-1000', 'Lost or stolen cards +44 20 7946 0958']
+  )
     .map(
       (line, i) =>
         `<text x="120" y="${720 + i * 70}" font-family="DejaVu Sans" font-size="46" fill="#f1f1f1">${esc(line)}</text>`,
     )
     .join('');
-  const cover = o.coverCode
-    ? `<rect x="1080" y="335" width="420" height="130" fill="#efe9dc"/>`
-    : '';
+  const cover = o.coverCode ? `<rect x="1080" y="335" width="420" height="130" fill="#efe9dc"/>` : '';
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}">
     <rect width="${W}" height="${H}" rx="70" fill="${colour}"/>
     <rect x="0" y="90" width="${W}" height="170" fill="#111"/>
@@ -59,7 +60,9 @@ function svg(o: CardBackOptions): string {
 }
 
 export async function makeCardBack(o: CardBackOptions): Promise<Buffer> {
-  let card = await sharp(Buffer.from(svg(o))).png().toBuffer();
+  let card = await sharp(Buffer.from(svg(o)))
+    .png()
+    .toBuffer();
   if (o.photo && existsSync(o.photo)) {
     const tilted = await sharp(card)
       .rotate(o.rotate ?? 3, { background: { r: 0, g: 0, b: 0, alpha: 0 } })
@@ -91,12 +94,21 @@ export function cardBackCases(photos: string[]): [string, CardBackOptions, boole
     ['code covered', { strip: '4242 123', coverCode: true }, false],
     ['last4 only', { strip: '4242' }, false],
     ['empty strip', { strip: '' }, false],
-    ['phone numbers only', { strip: '', service: ['Call 800 555 0100 or 1-877-300-2000', 'www.bank.example'] }, false],
-    ['code covered, phones', { strip: '6064 552', coverCode: true, service: ['Help 0800 123 456', 'Tel +1 212 555 0199'] }, false],
+    [
+      'phone numbers only',
+      { strip: '', service: ['Call 800 555 0100 or 1-877-300-2000', 'www.bank.example'] },
+      false,
+    ],
+    [
+      'code covered, phones',
+      { strip: '6064 552', coverCode: true, service: ['Help 0800 123 456', 'Tel +1 212 555 0199'] },
+      false,
+    ],
   ];
   const out = [...base];
   photos.forEach((photo, i) => {
-    for (const [name, o, visible] of base) out.push([`${name} on photo ${i + 1}`, { ...o, photo, rotate: i % 2 ? -4 : 3 }, visible]);
+    for (const [name, o, visible] of base)
+      out.push([`${name} on photo ${i + 1}`, { ...o, photo, rotate: i % 2 ? -4 : 3 }, visible]);
   });
   return out;
 }

@@ -112,7 +112,9 @@ const MISREAD_TOKEN = /[0-9OoDQUIl|!iZzSsBGbTqg]+/g;
 
 /** Misread letters inside digit tokens turned into the digits they stand for ("41I1" -> 4111, "b064" -> 6064). */
 export function normaliseDigits(text: string): string {
-  return text.replace(MISREAD_TOKEN, (t) => (/\d/.test(t) ? t.replace(/[^0-9]/g, (c) => MISREADS[c] ?? c) : t));
+  return text.replace(MISREAD_TOKEN, (t) =>
+    /\d/.test(t) ? t.replace(/[^0-9]/g, (c) => MISREADS[c] ?? c) : t,
+  );
 }
 
 /** OCR text cut into at most MAX_LINES lines of at most MAX_LINE_CHARS characters. */
@@ -133,7 +135,8 @@ export function findFullCardNumbers(text: string): CardNumberCandidate[] {
   const lines = boundedLines(normaliseDigits(text));
   const runs: string[][] = [];
   for (const line of lines) {
-    for (const match of line.matchAll(GROUP_RUN)) runs.push(match[0].split(/\D+/).filter((g) => g.length > 0));
+    for (const match of line.matchAll(GROUP_RUN))
+      runs.push(match[0].split(/\D+/).filter((g) => g.length > 0));
   }
   // stacked groups: consecutive lines of one group each, read as one run (lines without any digit, such
   // as a word printed beside the stack, do not interrupt it)

@@ -184,8 +184,11 @@ export async function refuseCardData(
     { now: deps.clock.now(), publicBaseUrl: deps.config.PUBLIC_BASE_URL },
   );
   await countAttempt(guard);
-  throw new AppError(what === 'full' ? 'DOCUMENT.CARD_NUMBER_VISIBLE' : 'DOCUMENT.CVV_VISIBLE', guard.message, {
-    checks: [...checks, guard],
-  });
+  throw new AppError(
+    what === 'full' ? 'DOCUMENT.CARD_NUMBER_VISIBLE' : 'DOCUMENT.CVV_VISIBLE',
+    guard.message,
+    {
+      checks: [...checks, guard],
+    },
+  );
 }
-

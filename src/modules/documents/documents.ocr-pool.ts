@@ -22,9 +22,17 @@ let secondPool: OcrPool | null = null;
  * (CardReading.secondOpinion): dark print on light paper at angles the reader does not straighten.
  * One worker; started on demand.
  */
-export function sharedSecondOcrPool(deps: { config: Pick<Config, 'OCR_ENABLED'>; logger: Logger }): OcrPool | null {
+export function sharedSecondOcrPool(deps: {
+  config: Pick<Config, 'OCR_ENABLED'>;
+  logger: Logger;
+}): OcrPool | null {
   if (!deps.config.OCR_ENABLED) return null;
-  secondPool ??= createOcrPool({ workers: 1, maxQueue: OCR_MAX_QUEUE, timeoutMs: OCR_TIMEOUT_MS, logger: deps.logger });
+  secondPool ??= createOcrPool({
+    workers: 1,
+    maxQueue: OCR_MAX_QUEUE,
+    timeoutMs: OCR_TIMEOUT_MS,
+    logger: deps.logger,
+  });
   return secondPool;
 }
 
@@ -64,7 +72,10 @@ export async function warmSharedOcrPool(deps: {
     deps.logger.info({ ms: Date.now() - started }, 'OCR warmed');
     return true;
   } catch (e) {
-    deps.logger.warn({ reason: (e as { details?: { reason?: string } }).details?.reason }, 'OCR warm-up failed');
+    deps.logger.warn(
+      { reason: (e as { details?: { reason?: string } }).details?.reason },
+      'OCR warm-up failed',
+    );
     return false;
   }
 }

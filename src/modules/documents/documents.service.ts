@@ -6,7 +6,7 @@ import type { Prisma } from '../../generated/prisma/client.ts';
 import { sha256Hex } from '../../platform/crypto.ts';
 import type { Tx } from '../../platform/db.ts';
 import type { Deps } from '../../platform/deps.ts';
-import { AppError, type ErrorCode, isAppError } from '../../platform/errors.ts';
+import { AppError, type ErrorCode } from '../../platform/errors.ts';
 import { recordHistory } from '../appeals/appeals.history.ts';
 import { type AppealStatus, canUpload, MAX_STATEMENT_PAGES, type Slot } from '../appeals/appeals.rules.ts';
 import {
@@ -276,8 +276,10 @@ export async function uploadDocument(deps: IntakeDeps, input: UploadInput): Prom
   const reading = guard?.reading ?? null;
   if (reading) {
     deps.logger.info({ slot, ocrMs: reading.ms }, 'card digits read');
-    if (reading.fullNumberDetected) await refuseCardData(deps, { appealId, slot, checks, reading }, 'full', countRefusal);
-    if (reading.cvvVisible) await refuseCardData(deps, { appealId, slot, checks, reading }, 'cvv', countRefusal);
+    if (reading.fullNumberDetected)
+      await refuseCardData(deps, { appealId, slot, checks, reading }, 'full', countRefusal);
+    if (reading.cvvVisible)
+      await refuseCardData(deps, { appealId, slot, checks, reading }, 'cvv', countRefusal);
     if (reading.suspiciousDigitRun) flags.push(FLAGS.SUSPICIOUS_DIGIT_RUN);
     if (slot === 'CARD_FRONT') {
       cardLast4Read = reading.last4;

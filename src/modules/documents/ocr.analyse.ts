@@ -37,10 +37,13 @@ export function digitLike(text: string): boolean {
   return digits >= 3 && digits >= 0.6 * t.length;
 }
 
-export function analyseLines(lines: readonly Pick<OcrLine, 'text' | 'digits' | 'conf'>[], opts: {
-  cardFront?: boolean;
-  cardBack?: boolean;
-}): LineAnalysis {
+export function analyseLines(
+  lines: readonly Pick<OcrLine, 'text' | 'digits' | 'conf'>[],
+  opts: {
+    cardFront?: boolean;
+    cardBack?: boolean;
+  },
+): LineAnalysis {
   const asRead = lines.map((l) => l.text);
   // number lines decoded with digits only ("3l82 8224b3" is read as the digits it stands for)
   const asDigits = lines.map((l) => (digitLike(l.text) ? l.digits : l.text));

@@ -53,7 +53,9 @@ const SKEW_STRAIGHTEN_DEGREES = 2;
 // Characters the digits-only decoding may choose from: digits, space and what masks are printed with.
 const DIGIT_CHARS = '0123456789 *X•';
 
-export async function createPaddleReader(opts: { threads?: number; modelDir?: string } = {}): Promise<PaddleReader> {
+export async function createPaddleReader(
+  opts: { threads?: number; modelDir?: string } = {},
+): Promise<PaddleReader> {
   const dir = opts.modelDir ?? paddleModelDir();
   const sessionOptions: ort.InferenceSession.SessionOptions = {
     intraOpNumThreads: opts.threads ?? 1,
@@ -86,7 +88,15 @@ export async function createPaddleReader(opts: { threads?: number; modelDir?: st
     }
     const out = await det.run({ [det.inputNames[0]!]: new ort.Tensor('float32', input, [1, 3, H, W]) });
     const prob = out[det.outputNames[0]!]!.data as Float32Array;
-    if (process.env.OCR_DEBUG) { let c = 0; let mx = 0; for (const v of prob) { if (v > 0.3) c++; if (v > mx) mx = v; } console.log('det', W, H, small.length, prob.length, c, mx); }
+    if (process.env.OCR_DEBUG) {
+      let c = 0;
+      let mx = 0;
+      for (const v of prob) {
+        if (v > 0.3) c++;
+        if (v > mx) mx = v;
+      }
+      console.log('det', W, H, small.length, prob.length, c, mx);
+    }
     return { boxes: boxesFromMap(prob, W, H), sx: grey.width / W, sy: grey.height / H };
   }
 
@@ -103,14 +113,18 @@ export async function createPaddleReader(opts: { threads?: number; modelDir?: st
       .toBuffer({ resolveWithObject: true });
     if (tilt) {
       // straighten a tilted line and keep the band it occupies (the axis-aligned box holds more)
-      const rotated = await sharp(line.data, { raw: { width: line.info.width, height: line.info.height, channels: 1 } })
+      const rotated = await sharp(line.data, {
+        raw: { width: line.info.width, height: line.info.height, channels: 1 },
+      })
         .rotate(-tilt.degrees, { background: { r: 128, g: 128, b: 128 } })
         .extractChannel(0)
         .raw()
         .toBuffer({ resolveWithObject: true });
       const bw = Math.min(rotated.info.width, Math.ceil(tilt.length));
       const bh = Math.min(rotated.info.height, Math.ceil(tilt.thickness));
-      line = await sharp(rotated.data, { raw: { width: rotated.info.width, height: rotated.info.height, channels: 1 } })
+      line = await sharp(rotated.data, {
+        raw: { width: rotated.info.width, height: rotated.info.height, channels: 1 },
+      })
         .extract({
           left: Math.floor((rotated.info.width - bw) / 2),
           top: Math.floor((rotated.info.height - bh) / 2),
@@ -162,7 +176,8 @@ export async function createPaddleReader(opts: { threads?: number; modelDir?: st
       const { boxes, sx, sy } = await detect(grey);
       if (process.env.OCR_DEBUG) console.log(grey.width, grey.height, grey.data.length, boxes.length);
       const maxLines = readOpts.maxLines ?? DEFAULT_MAX_LINES;
-      const chosen = boxes.length > maxLines ? [...boxes].sort((a, b) => b.h - a.h).slice(0, maxLines) : boxes;
+      const chosen =
+        boxes.length > maxLines ? [...boxes].sort((a, b) => b.h - a.h).slice(0, maxLines) : boxes;
       const lines: OcrLine[] = [];
       for (const b of chosen) {
         const x = Math.max(0, Math.floor(b.x * sx));
@@ -177,7 +192,9 @@ export async function createPaddleReader(opts: { threads?: number; modelDir?: st
         const rad = (Math.abs(g.degrees) * Math.PI) / 180;
         const cos2 = Math.cos(2 * rad);
         const tilt =
-          Math.abs(g.degrees) > SKEW_STRAIGHTEN_DEGREES && Math.abs(g.degrees) < 25 && g.length > 3 * g.thickness
+          Math.abs(g.degrees) > SKEW_STRAIGHTEN_DEGREES &&
+          Math.abs(g.degrees) < 25 &&
+          g.length > 3 * g.thickness
             ? {
                 degrees: g.degrees,
                 length: Math.max(8, (w * Math.cos(rad) - h * Math.sin(rad)) / cos2),
@@ -261,7 +278,11 @@ export function lineGeometry(m: MapBox['m']): { degrees: number; length: number;
   const major = (cxx + cyy) / 2 + common;
   const minor = Math.max(0, (cxx + cyy) / 2 - common);
   // a uniform band of thickness t has variance t^2 / 12 across it
-  return { degrees: (theta * 180) / Math.PI, length: Math.sqrt(12 * major), thickness: Math.sqrt(12 * minor) };
+  return {
+    degrees: (theta * 180) / Math.PI,
+    length: Math.sqrt(12 * major),
+    thickness: Math.sqrt(12 * minor),
+  };
 }
 
 /**
@@ -305,7 +326,6 @@ export function mergeLineBoxes(boxes: MapBox[]): MapBox[] {
   }
   return out;
 }
-
 
 /**
  * Text boxes from the detector's probability map (DBNet post-processing, axis-aligned): connected

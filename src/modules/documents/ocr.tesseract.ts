@@ -103,4 +103,3 @@ export function tesseractEngineFactory(langPath: string): OcrEngineFactory {
     };
   };
 }
-
