@@ -6,6 +6,7 @@
 //   npm run eval:cards                               (the line reader, as the intake runs it)
 //   npm run eval:cards -- --engine=tesseract         (the tesseract.js legacy engine instead)
 //   npm run eval:cards -- path/to/folder --json=out.json
+//   npm run eval:cards -- --backs-only            (only the CVV rule on generated card backs)
 //
 // The digits read never leave the pool; this script sees what the intake sees (booleans, last 4).
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -132,7 +133,7 @@ async function main() {
   await pool.read(readFileSync(path.join(dir, entries[0]!.file))).catch(() => null);
   const firstReadMs = performance.now() - warm;
   const outcomes: Outcome[] = [];
-  for (const e of entries) {
+  for (const e of args.includes('--backs-only') ? [] : entries) {
     const r = await evaluate(pool, second, path.join(dir, e.file), e.slot, e.last4 ?? null);
     const o = {
       file: e.file,

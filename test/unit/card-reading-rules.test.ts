@@ -98,6 +98,7 @@ describe('CVV on the signature strip', () => {
     ['4242123', true],
     ['123', true],
     ['CVV 581', true],
+    ['CVV581', true],
     ['AUTHORIZED SIGNATURE 737', true],
     ['4242', false], // printed last 4 only
     ['Call 1-800-432-1000', false],

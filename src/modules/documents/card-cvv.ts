@@ -23,7 +23,9 @@ export function lineShowsCvv(raw: string): boolean {
   if (line.length === 0 || SERVICE_TEXT.test(line)) return false;
   const digits = line.replace(/\D/g, '');
   if (digits.length < 3 || digits.length > 7) return false;
+  // a label glued to the code ("CVV581") is read as the label and the code
   const kept = line
+    .replace(/([A-Za-z])(\d)/g, '$1 $2')
     .split(/[ \t]+/)
     .filter((t) => t.length > 0 && !STRIP_WORDS.test(t))
     .join(' ');
