@@ -2,7 +2,7 @@
 // image comes in, booleans and the last 4 go out; the text read never leaves this thread. A read that
 // outlives its deadline is ended by terminating the whole thread (ocr.engine.ts).
 import { parentPort, workerData } from 'node:worker_threads';
-import { analyseLines } from './ocr.analyse.ts';
+import { analyseLines, type LineAnalysis } from './ocr.analyse.ts';
 import { createPaddleReader } from './ocr.paddle.ts';
 
 export interface WorkerRequest {
@@ -13,16 +13,7 @@ export interface WorkerRequest {
 }
 
 export type WorkerReply =
-  | {
-      id: number;
-      ok: true;
-      last4: string | null;
-      full: boolean;
-      suspicious: boolean;
-      cvv: boolean;
-      uncertain: boolean;
-      confidence: number;
-    }
+  | ({ id: number; ok: true } & LineAnalysis)
   | { id: number; ok: false; error: 'decode' | 'internal' }
   | { id: -1; ok: true; ready: true };
 
