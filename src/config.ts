@@ -93,6 +93,7 @@ export const ConfigSchema = z
       'APPEAL_TOKEN_SECRET',
       'set a real token secret in production',
     );
+    need(c.OCR_ENABLED, 'OCR_ENABLED', 'the card-number guard cannot be switched off in production');
     need(Boolean(c.DATABASE_URL), 'DATABASE_URL', 'production needs PostgreSQL');
     need(Boolean(c.REDIS_URL), 'REDIS_URL', 'production needs Redis');
     need(Boolean(c.PUBLIC_BASE_URL), 'PUBLIC_BASE_URL', 'production needs the public URL for appeal links');

@@ -2,7 +2,7 @@
 import type { Server } from 'node:http';
 import { createApp } from './app.ts';
 import { loadConfigOrExit } from './config.ts';
-import { closeSharedOcrPool } from './modules/documents/documents.ocr-pool.ts';
+import { closeSharedOcrPool, warmSharedOcrPool } from './modules/documents/documents.ocr-pool.ts';
 import { buildRuntime, type Runtime } from './platform/bootstrap.ts';
 import { seedAll } from './platform/seed.ts';
 
@@ -12,6 +12,8 @@ export async function startApi(runtime: Runtime, opts: { migrate?: boolean } = {
     await runtime.database.migrate(() => seedAll(deps.prisma, deps.config));
   }
   const app = createApp(deps);
+  // the OCR models load while the server starts listening: the first upload finds a warm reader
+  void warmSharedOcrPool(deps);
   const server = app.listen(deps.config.PORT, deps.config.HOST);
   server.headersTimeout = 20_000;
   server.requestTimeout = 120_000;

@@ -160,12 +160,14 @@ export const ERRORS_ZH: Record<ErrorCode, Text> = {
   'DOCUMENT.LAST4_MISMATCH': '您输入的卡号后四位与订单所用的银行卡不符。',
   'DOCUMENT.CARD_NUMBER_VISIBLE':
     '照片中可以看到完整的卡号。请遮住除后四位以外的所有数字（例如用一张纸），然后重新拍照。此照片未被保存。',
+  'DOCUMENT.CVV_VISIBLE': '照片中可以看到卡背面的安全码（签名条旁的三位数字）。请遮住它后重新拍照。此照片未被保存。',
   'DOCUMENT.TOO_MANY_PAGES': '此账单的页数已达上限。',
   RATE_LIMITED: (d) => {
     const s = waitFrom(d);
     return s === null ? '请求过多，请稍后再试。' : `请求过多，请等待 ${durationWords(s, 'zh')} 后再试。`;
   },
   'DEPENDENCY.UNAVAILABLE': '服务暂时不可用，请稍后再试。',
+  'SERVICE.BUSY': '我们暂时无法检查此文件中的卡号，因此未保存。请稍后再试。',
   INTERNAL: '我们这边出了问题，请稍后再试。',
 };
 

@@ -1,6 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { CONFIG_KEYS, ConfigError, loadConfig } from '../../src/config.ts';
 
+const COMPLETE_PRODUCTION = {
+  NODE_ENV: 'production',
+  DOCUMENT_MASTER_KEY: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
+  RISK_API_KEYS: 'real-key',
+  REFUND_PROVIDER_KEYS: 'real-provider',
+  APPEAL_TOKEN_SECRET: 'x'.repeat(40),
+  DATABASE_URL: 'postgresql://db/appeal',
+  REDIS_URL: 'redis://r:6379',
+  PUBLIC_BASE_URL: 'https://appeals.example.com',
+  SMTP_URL: 'smtp://mail:25',
+  ADMIN_PASSWORD: 'a-real-long-password',
+};
+
 describe('config', () => {
   it('has development defaults for everything', () => {
     const c = loadConfig({});
@@ -40,19 +53,13 @@ describe('config', () => {
   });
 
   it('accepts a complete production configuration', () => {
-    const c = loadConfig({
-      NODE_ENV: 'production',
-      DOCUMENT_MASTER_KEY: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
-      RISK_API_KEYS: 'real-key',
-      REFUND_PROVIDER_KEYS: 'real-provider',
-      APPEAL_TOKEN_SECRET: 'x'.repeat(40),
-      DATABASE_URL: 'postgresql://db/appeal',
-      REDIS_URL: 'redis://r:6379',
-      PUBLIC_BASE_URL: 'https://appeals.example.com',
-      SMTP_URL: 'smtp://mail:25',
-      ADMIN_PASSWORD: 'a-real-long-password',
-    });
+    const c = loadConfig(COMPLETE_PRODUCTION);
     expect(c.NODE_ENV).toBe('production');
+  });
+
+  it('refuses production with the card-number guard switched off (issue 15.6)', () => {
+    expect(() => loadConfig({ ...COMPLETE_PRODUCTION, OCR_ENABLED: 'false' })).toThrow(/OCR_ENABLED/);
+    expect(loadConfig({ ...COMPLETE_PRODUCTION, OCR_ENABLED: 'true' }).OCR_ENABLED).toBe(true);
   });
 
   it('rejects malformed values', () => {

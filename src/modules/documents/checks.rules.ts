@@ -61,7 +61,7 @@ export interface Inspection {
   perceptualHash?: string;
   /** the bytes to store; present only when every HARD rule passed */
   sanitised?: { bytes: Buffer; mimeType: string };
-  /** auto-oriented greyscale JPEG about 1600 px wide for the OCR step (images only, hard rules passed) */
+  /** auto-oriented greyscale JPEG about 1600 px wide for the OCR step (every image that decodes) */
   ocrInput?: Buffer;
   /** where the time went, for metrics and the benchmark report */
   timings?: InspectionTimings;

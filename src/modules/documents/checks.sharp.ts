@@ -95,7 +95,7 @@ export type UploadInput = { path: string } | { buffer: Buffer };
 export interface InspectOptions {
   /** produce `sanitised` when every hard rule passed (default true) */
   sanitise?: boolean;
-  /** produce `ocrInput` for images when every hard rule passed (default true) */
+  /** produce `ocrInput` for every image that decodes, whatever the other rules say (default true) */
   ocrInput?: boolean;
 }
 
@@ -236,7 +236,9 @@ async function decodeAndMeasure(
   const height = meta.autoOrient?.height ?? meta.height ?? 0;
   const resolution = checkResolution(width, height, slot, t);
   const wantSanitised = resolution.passed && opts.sanitise !== false;
-  const wantOcr = resolution.passed && opts.ocrInput !== false;
+  // The card-number guard reads every decodable image, whatever the other rules say: a small photo with
+  // a legible number gets the card-number answer (and an incident), not only "too small".
+  const wantOcr = opts.ocrInput !== false;
   const srgbProfile = isSrgbProfile(meta.icc);
   const decoder = (): Sharp => decodePipeline(bytes, meta, srgbProfile, t);
 

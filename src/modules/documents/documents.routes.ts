@@ -7,7 +7,7 @@ import { parseRequest } from '../../http/validate.ts';
 import type { Deps } from '../../platform/deps.ts';
 import { AppError } from '../../platform/errors.ts';
 import { uploadAllowance } from './documents.allowance.ts';
-import { sharedOcrPool } from './documents.ocr-pool.ts';
+import { sharedOcrPool, sharedSecondOcrPool } from './documents.ocr-pool.ts';
 import { ZDocument, ZDocumentParams, ZUploadFields, ZUploadMultipart } from './documents.schemas.ts';
 import { type IntakeDeps, removeDocument, uploadDocument } from './documents.service.ts';
 import { documentStorage } from './documents.storage.ts';
@@ -52,6 +52,7 @@ export function documentsRoutes(deps: Deps): Router {
     ...deps,
     storage: documentStorage(deps.config),
     ocr: () => sharedOcrPool(deps),
+    secondOcr: () => sharedSecondOcrPool(deps),
   };
   const r = Router();
   r.post(
