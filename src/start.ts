@@ -97,7 +97,8 @@ async function main() {
   const applied = await runtime.database.migrate();
   await seedAll(runtime.deps.prisma, config);
   const server = await startApi(runtime);
-  const workers = await startWorkers(runtime);
+  // the e-mail channel listens under `npm start` even without INBOUND_SMTP_PORT, on a free port
+  const workers = await startWorkers(runtime, { inboundPort: config.INBOUND_SMTP_PORT ?? 0 });
 
   const db = runtime.database.embedded
     ? `embedded PGlite in ${path.join(config.DATA_DIR, 'pglite')}`
@@ -113,6 +114,7 @@ async function main() {
       `  database:        ${db}${applied.length ? ` (applied ${applied.length} migration(s))` : ''}`,
       `  redis:           ${config.REDIS_URL}`,
       `  e-mail:          ${config.SMTP_URL ? 'SMTP_URL' : `.eml files in ${path.join(config.DATA_DIR, 'mail')}`}`,
+      `  inbound mail:    ${config.INBOUND_LMTP ? 'lmtp' : 'smtp'}://${workers.inbound?.host}:${workers.inbound?.port} for ${config.SECURITY_MAILBOX}`,
       ...(config.NODE_ENV === 'production'
         ? []
         : [

@@ -26,6 +26,7 @@ import {
   type Slot,
 } from './appeals.rules.ts';
 import { appealToken, appealUrl } from './appeals.token.ts';
+import { listUnsorted } from '../inbound/inbound.unsorted.ts';
 
 export async function loadAppealOr404(deps: Pick<Deps, 'prisma'>, id: string) {
   if (!/^[0-9a-f-]{36}$/i.test(id)) throw new AppError('APPEAL.NOT_FOUND', 'No such appeal.');
@@ -120,6 +121,8 @@ export async function getAppealView(
       blockedAt: a.order.blockedAt.toISOString(),
     },
     slots: slotStates(a),
+    /** documents that came by e-mail and wait for the buyer to put them in a slot (src/modules/inbound) */
+    unsorted: await listUnsorted(deps, a.id),
     requestedSlots: a.requestedSlots,
     round: a.round,
     submittedAt: iso(a.submittedAt),
