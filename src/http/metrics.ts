@@ -40,7 +40,7 @@ export async function renderMetrics(deps: Pick<Deps, 'prisma'>): Promise<string>
     const [mail] = await deps.prisma.$queryRaw<
       { received: bigint; matched: bigint; quarantined: bigint; answered: bigint }[]
     >`SELECT count(*) AS received, count(appeal_id) AS matched,
-        count(*) FILTER (WHERE status IN ('QUARANTINED', 'RELEASED', 'DISCARDED')) AS quarantined,
+        count(*) FILTER (WHERE sender_check = 'FAIL') AS quarantined,
         count(*) FILTER (WHERE answered) AS answered FROM inbound_mails`;
     lines.push('# HELP inbound_mails_total Mails received by the e-mail channel, by outcome.');
     lines.push('# TYPE inbound_mails_total counter');
