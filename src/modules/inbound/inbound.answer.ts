@@ -11,6 +11,7 @@ import { appendAudit } from '../audit/audit.service.ts';
 import { APPEAL_LINK_PLACEHOLDER, queueEmail } from '../notifications/notifications.outbox.ts';
 import type { Match } from './inbound.match.ts';
 import type { ParsedMail } from './inbound.parse.ts';
+import { readyForReview, submitLink } from './inbound.submit-link.ts';
 import type { InboundMessage } from './inbound.templates.ts';
 
 export interface FileOutcome {
@@ -121,6 +122,7 @@ export async function finishMatched(
       where: { id: m.appealId },
       include: { order: true, documents: { where: { status: 'ACTIVE' }, select: { slot: true, cardLast4Read: true } } },
     });
+    const ready = readyForReview(appeal);
     const filled = new Set(appeal.documents.map((d) => d.slot as Slot));
     const missing = requiredSlots(appeal.idType as IdType | null).filter((s) => !filled.has(s));
     let answered = false;
@@ -138,7 +140,9 @@ export async function finishMatched(
         })),
         missing,
         appealUrl: APPEAL_LINK_PLACEHOLDER,
-        submitUrl: null,
+        submitUrl: ready
+          ? submitLink(deps.config.PUBLIC_BASE_URL, appeal, now, deps.config.APPEAL_TOKEN_SECRET)
+          : null,
         tnef: parsed.tnef,
       };
       // answers go to the buyer's address on the order, never to whatever address the mail came from

@@ -1,6 +1,7 @@
 // The e-mail channel's HTTP side: the buyer places an unsorted document; SECURITY and ADMIN staff see the
 // quarantine and release or discard a mail. Thin routes: parse, one service call.
 import { Router } from 'express';
+import { z } from 'zod';
 import { requireBuyerOf, requireStaff } from '../../http/auth.ts';
 import { describeRoute } from '../../http/openapi.ts';
 import { parseRequest } from '../../http/validate.ts';
@@ -18,7 +19,37 @@ import {
   ZQuarantineQuery,
   ZQuarantineResult,
 } from './inbound.schemas.ts';
+import { confirmPage, INVALID_LINK_PAGE, submitByLink, verifySubmitLink } from './inbound.submit-link.ts';
 import { placeUnsorted } from './inbound.unsorted.ts';
+
+const ZSig = z.object({ sig: z.string().max(200) });
+
+const submitGet = describeRoute({
+  method: 'get',
+  path: '/m/submit/:sig',
+  summary: 'The one-click "send for review" link of an e-mail answer: a page with one button (scanners do not submit)',
+  tags: ['appeals'],
+  security: ['none'],
+  params: ZSig,
+  responses: {
+    200: { description: 'The confirmation page', contentType: 'text/html' },
+    404: { description: 'Expired, altered or revoked link', contentType: 'text/html' },
+  },
+});
+
+const submitPost = describeRoute({
+  method: 'post',
+  path: '/m/submit/:sig',
+  summary: 'Submit the appeal the signed link names (the same use case as POST /api/v1/appeals/:id/submit)',
+  tags: ['appeals'],
+  security: ['none'],
+  params: ZSig,
+  responses: {
+    200: { description: 'Submitted', contentType: 'text/html' },
+    404: { description: 'Expired, altered or revoked link', contentType: 'text/html' },
+    409: { description: 'Cannot be submitted now (status, missing documents)', contentType: 'text/html' },
+  },
+});
 
 const place = describeRoute({
   method: 'post',
@@ -86,6 +117,16 @@ export function inboundRoutes(deps: Deps): Router {
   r.post(place.path, requireBuyerOf('id'), async (req, res) => {
     const { params, body } = parseRequest(place, req);
     res.status(201).json(await placeUnsorted(intake, params.id, params.docId, body));
+  });
+  r.get(submitGet.path, async (req, res) => {
+    const { params } = parseRequest(submitGet, req);
+    const ok = await verifySubmitLink(deps, params.sig);
+    res.set('Cache-Control', 'no-store').status(ok ? 200 : 404).type('html').send(ok ? confirmPage(params.sig) : INVALID_LINK_PAGE);
+  });
+  r.post(submitPost.path, async (req, res) => {
+    const { params } = parseRequest(submitPost, req);
+    const out = await submitByLink(deps, params.sig);
+    res.set('Cache-Control', 'no-store').status(out.status).type('html').send(out.html);
   });
   r.get(quarantine.path, requireStaff('SECURITY', 'ADMIN'), async (req, res) => {
     const { query } = parseRequest(quarantine, req);
