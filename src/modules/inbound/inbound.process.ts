@@ -21,6 +21,9 @@ import { placeUnsorted } from './inbound.unsorted.ts';
 
 type MailRow = Prisma.InboundMailGetPayload<object>;
 
+/** How long a processing run holds a mail before another run may take it over (a run dies with its worker). */
+export const CLAIM_LEASE_MS = 2 * 60_000;
+
 async function rawOf(deps: IntakeDeps, mail: MailRow): Promise<Buffer> {
   return readDecrypted(deps.storage, {
     blobKey: mail.rawBlobKey!,
@@ -56,6 +59,17 @@ export async function processInboundMail(deps: IntakeDeps, id: string): Promise<
   // RELEASED: a quarantined mail staff let through (its sender check is not run again)
   if (mail.status !== 'RECEIVED' && mail.status !== 'RELEASED') return;
   const opts = { released: mail.status === 'RELEASED' };
+  // one run at a time: a redelivered job (a stalled lock, a restarted worker) waits for the lease
+  const now0 = deps.clock.now();
+  const claimed = await deps.prisma.inboundMail.updateMany({
+    where: {
+      id,
+      status: mail.status,
+      OR: [{ claimedAt: null }, { claimedAt: { lt: new Date(now0.getTime() - CLAIM_LEASE_MS) } }],
+    },
+    data: { claimedAt: now0 },
+  });
+  if (claimed.count === 0) throw new Error('inbound mail is being processed by another run; retrying later');
   const raw = await rawOf(deps, mail);
   const parsed = await parseMail(raw, { totalBytes: deps.config.INBOUND_MAX_BYTES });
   const silent = mustNotAnswer(parsed, mail.envelopeFrom);

@@ -28,6 +28,7 @@ CREATE TABLE "inbound_mails" (
     "matched_by" TEXT,
     "attachments" JSONB,
     "answered" BOOLEAN NOT NULL DEFAULT false,
+    "claimed_at" TIMESTAMPTZ(3),
     "received_at" TIMESTAMPTZ(3) NOT NULL,
     "processed_at" TIMESTAMPTZ(3),
 
