@@ -87,7 +87,10 @@ describe('a worker killed after the 250', () => {
     const start = Date.now();
     for (;;) {
       const r = await env.deps.prisma.inboundMail.findUniqueOrThrow({ where: { id: row.id } });
-      if (r.status === 'PROCESSED' && smtp.received.some((m) => m.parsed.headers.get('auto-submitted') === 'auto-replied'))
+      if (
+        r.status === 'PROCESSED' &&
+        smtp.received.some((m) => m.parsed.headers.get('auto-submitted') === 'auto-replied')
+      )
         break;
       if (Date.now() - start > 60_000) throw new Error(`mail still ${r.status} after 60 s`);
       await new Promise((res) => setTimeout(res, 200));
@@ -97,7 +100,10 @@ describe('a worker killed after the 250', () => {
       { cmd: 'EHLO client.test' },
       { cmd: 'MAIL FROM:<kill@example.com>' },
       { cmd: `RCPT TO:<${MAILBOX}>` },
-      { cmd: 'DATA', data: `From: kill@example.com\r\nMessage-ID: ${messageId}\r\nSubject: again\r\n\r\nagain\r\n` },
+      {
+        cmd: 'DATA',
+        data: `From: kill@example.com\r\nMessage-ID: ${messageId}\r\nSubject: again\r\n\r\nagain\r\n`,
+      },
       { cmd: 'QUIT' },
     ]);
     expect(again[5]).toMatch(/^250 /);

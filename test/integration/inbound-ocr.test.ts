@@ -36,7 +36,12 @@ beforeAll(async () => {
   call = client(server.url);
   smtp = await startSmtpServer();
   mailer = createMailer({ ...env.config, SMTP_URL: smtp.url }, env.deps.logger);
-  workers = await startWorkers(env.runtime, { mailer, schedules: false, queues: ['inbound', 'email'], inboundPort: 0 });
+  workers = await startWorkers(env.runtime, {
+    mailer,
+    schedules: false,
+    queues: ['inbound', 'email'],
+    inboundPort: 0,
+  });
 }, 60_000);
 afterAll(async () => {
   await workers?.close();
@@ -48,7 +53,11 @@ afterAll(async () => {
   setMailAuthResolver(null);
 });
 
-async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, ms = 90_000): Promise<T> {
+async function until<T>(
+  what: string,
+  fn: () => Promise<T | null | undefined | false>,
+  ms = 90_000,
+): Promise<T> {
   const start = Date.now();
   for (;;) {
     const v = await fn();
@@ -59,24 +68,43 @@ async function until<T>(what: string, fn: () => Promise<T | null | undefined | f
 }
 
 const answersTo = (address: string): ReceivedMail[] =>
-  smtp.received.filter((m) => m.envelopeTo.includes(address) && m.parsed.headers.get('auto-submitted') === 'auto-replied');
+  smtp.received.filter(
+    (m) => m.envelopeTo.includes(address) && m.parsed.headers.get('auto-submitted') === 'auto-replied',
+  );
 
 async function cardPhoto(number: string): Promise<Buffer> {
-  return sharp(await makeCardImage({ number, noisy: true, details: true })).linear(1.3, -40).jpeg({ quality: 90 }).toBuffer();
+  return sharp(await makeCardImage({ number, noisy: true, details: true }))
+    .linear(1.3, -40)
+    .jpeg({ quality: 90 })
+    .toBuffer();
 }
 
 async function send(from: string, messageId: string, attachments: { filename: string; content: Buffer }[]) {
-  await sender(workers.inbound!.port).sendMail({ from, to: MAILBOX, subject: 'Verification for Your Order on Alibaba', text: 'documents', messageId, attachments });
-  return until('processed', () => env.deps.prisma.inboundMail.findFirst({ where: { messageId, status: 'PROCESSED' } }));
+  await sender(workers.inbound!.port).sendMail({
+    from,
+    to: MAILBOX,
+    subject: 'Verification for Your Order on Alibaba',
+    text: 'documents',
+    messageId,
+    attachments,
+  });
+  return until('processed', () =>
+    env.deps.prisma.inboundMail.findFirst({ where: { messageId, status: 'PROCESSED' } }),
+  );
 }
 
 describe('e-mail with OCR', () => {
   it('a photo showing a full card number: refused, nothing stored, an incident; the answer says why', async () => {
-    const a = await openAppeal(call, { buyer: { id: 'full', email: 'full@example.com', name: 'Bea', locale: 'en-GB' } });
+    const a = await openAppeal(call, {
+      buyer: { id: 'full', email: 'full@example.com', name: 'Bea', locale: 'en-GB' },
+    });
     const row = await send('full@example.com', '<full-1@client.test>', [
       { filename: 'card_front.jpg', content: await cardPhoto(TEST_NUMBERS.visa) },
     ]);
-    expect((row.attachments as { outcome: string; code: string }[])[0]).toMatchObject({ outcome: 'REFUSED', code: 'DOCUMENT.CARD_NUMBER_VISIBLE' });
+    expect((row.attachments as { outcome: string; code: string }[])[0]).toMatchObject({
+      outcome: 'REFUSED',
+      code: 'DOCUMENT.CARD_NUMBER_VISIBLE',
+    });
     expect(await env.deps.prisma.document.count({ where: { appealId: a.appealId } })).toBe(0);
     const incidents = await env.deps.prisma.securityIncident.findMany({ where: { appealId: a.appealId } });
     expect(incidents).toHaveLength(1);
@@ -87,7 +115,9 @@ describe('e-mail with OCR', () => {
   });
 
   it('a complete mail: every slot filled, the card front placed by its OCR-read last 4, and the send-for-review link', async () => {
-    const a = await openAppeal(call, { buyer: { id: 'done', email: 'done@example.com', name: 'Bea', locale: 'en-GB' } });
+    const a = await openAppeal(call, {
+      buyer: { id: 'done', email: 'done@example.com', name: 'Bea', locale: 'en-GB' },
+    });
     const session = await call('GET', `/api/v1/appeals/${a.appealId}/session`, { token: a.token });
     const idType = await call('PUT', `/api/v1/appeals/${a.appealId}/id-type`, {
       token: a.token,
@@ -119,25 +149,33 @@ describe('e-mail with OCR', () => {
     const confirm = await call('GET', link!);
     expect(confirm.status).toBe(200);
     expect(confirm.text).toContain('<form method="post"');
-    expect((await call('GET', `/api/v1/appeals/${a.appealId}`, { token: a.token })).body.status).toBe('AWAITING_DOCUMENTS');
+    expect((await call('GET', `/api/v1/appeals/${a.appealId}`, { token: a.token })).body.status).toBe(
+      'AWAITING_DOCUMENTS',
+    );
     const altered = await call('POST', `${link!.slice(0, -2)}xx`);
     expect(altered.status).toBe(404);
     const submitted = await call('POST', link!);
     expect(submitted.status).toBe(200);
-    expect((await call('GET', `/api/v1/appeals/${a.appealId}`, { token: a.token })).body.status).toMatch(/SUBMITTED|IN_REVIEW/);
+    expect((await call('GET', `/api/v1/appeals/${a.appealId}`, { token: a.token })).body.status).toMatch(
+      /SUBMITTED|IN_REVIEW/,
+    );
     const twice = await call('POST', link!);
     expect(twice.status).toBe(409);
   });
 
   it('an HEIC photo is taken exactly as the upload path takes HEIC on this build', async () => {
-    const a = await openAppeal(call, { buyer: { id: 'heic', email: 'heic@example.com', name: 'Bea', locale: 'en-GB' } });
+    const a = await openAppeal(call, {
+      buyer: { id: 'heic', email: 'heic@example.com', name: 'Bea', locale: 'en-GB' },
+    });
     const dir = mkdtempSync(path.join(os.tmpdir(), 'heic-'));
     try {
       const jpg = path.join(dir, 'in.jpg');
       await sharp(await goodImage('OTHER')).toFile(jpg);
       execFileSync('convert', [jpg, path.join(dir, 'IMG_0001.HEIC')]);
       const heic = readFileSync(path.join(dir, 'IMG_0001.HEIC'));
-      const row = await send('heic@example.com', '<heic-1@client.test>', [{ filename: 'IMG_0001.HEIC', content: heic }]);
+      const row = await send('heic@example.com', '<heic-1@client.test>', [
+        { filename: 'IMG_0001.HEIC', content: heic },
+      ]);
       const o = (row.attachments as { outcome: string; code?: string }[])[0]!;
       if (HEIC_DECODABLE) expect(o.outcome).toBe('UNSORTED');
       else expect([o.outcome, o.code]).toEqual(['REFUSED', 'UPLOAD.UNSUPPORTED_TYPE']);

@@ -58,7 +58,11 @@ afterAll(async () => {
   setMailAuthResolver(null);
 });
 
-async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, ms = 60_000): Promise<T> {
+async function until<T>(
+  what: string,
+  fn: () => Promise<T | null | undefined | false>,
+  ms = 60_000,
+): Promise<T> {
   const start = Date.now();
   for (;;) {
     const v = await fn();
@@ -102,7 +106,11 @@ describe('the done-when mail: five camera photos from the buyer', () => {
     a = await buyer('five@signed.test');
     const variants = ['ID_FRONT', 'ID_BACK', 'CARD_FRONT', 'CARD_BACK', 'OTHER'] as const;
     const files = await Promise.all(variants.map((v) => goodImage(v)));
-    await sender(port, { domainName: 'signed.test', keySelector: 'mail', privateKey: key.privateKey }).sendMail({
+    await sender(port, {
+      domainName: 'signed.test',
+      keySelector: 'mail',
+      privateKey: key.privateKey,
+    }).sendMail({
       from: 'Bea Buyer <five@signed.test>',
       to: MAILBOX,
       subject: 'Verification for Your Order on Alibaba',
@@ -120,7 +128,11 @@ describe('the done-when mail: five camera photos from the buyer', () => {
     expect(row.senderCheck).toBe('PASS');
     const view = await call('GET', `/api/v1/appeals/${a.appealId}`, { token: a.token });
     expect(view.status).toBe(200);
-    const unsorted = view.body.unsorted as { filename: string; checks: { passed: boolean }[]; source: { channel: string; senderCheck: string } }[];
+    const unsorted = view.body.unsorted as {
+      filename: string;
+      checks: { passed: boolean }[];
+      source: { channel: string; senderCheck: string };
+    }[];
     expect(unsorted.map((u) => u.filename).sort()).toEqual(names);
     for (const u of unsorted) {
       expect(u.checks.length).toBeGreaterThan(0);
@@ -154,7 +166,9 @@ describe('the done-when mail: five camera photos from the buyer', () => {
 
   it('the buyer places an unsorted photo with one tap; it goes through the checks of that slot', async () => {
     const view = await call('GET', `/api/v1/appeals/${a.appealId}`, { token: a.token });
-    const first = (view.body.unsorted as { id: string; filename: string }[]).find((u) => u.filename === 'IMG_4100.JPG')!;
+    const first = (view.body.unsorted as { id: string; filename: string }[]).find(
+      (u) => u.filename === 'IMG_4100.JPG',
+    )!;
     const placed = await call('POST', `/api/v1/appeals/${a.appealId}/unsorted/${first.id}/place`, {
       token: a.token,
       body: { slot: 'ID_FRONT' },
@@ -168,7 +182,9 @@ describe('the done-when mail: five camera photos from the buyer', () => {
     const doc = await env.deps.prisma.document.findUniqueOrThrow({ where: { id: placed.body.id } });
     expect([doc.source, doc.senderCheck, doc.filename]).toEqual(['EMAIL', 'PASS', 'IMG_4100.JPG']);
     // the card front needs the last 4: wrong digits are refused like on the page
-    const card = (after.body.unsorted as { id: string; filename: string }[]).find((u) => u.filename === 'IMG_4102.JPG')!;
+    const card = (after.body.unsorted as { id: string; filename: string }[]).find(
+      (u) => u.filename === 'IMG_4102.JPG',
+    )!;
     const wrong = await call('POST', `/api/v1/appeals/${a.appealId}/unsorted/${card.id}/place`, {
       token: a.token,
       body: { slot: 'CARD_FRONT', cardLast4: '0000' },
@@ -240,14 +256,26 @@ describe('which appeal, and who gets an answer', () => {
   it('an unknown sender: nothing stored, one short answer a day on how to appeal', async () => {
     const s = sender(port);
     const first = mid('stranger');
-    await s.sendMail({ from: 'stranger@nowhere.test', to: MAILBOX, subject: 'hello', text: 'hi', messageId: first,
-      attachments: [{ filename: 'IMG_1.JPG', content: await goodImage('SPARE') }] });
+    await s.sendMail({
+      from: 'stranger@nowhere.test',
+      to: MAILBOX,
+      subject: 'hello',
+      text: 'hi',
+      messageId: first,
+      attachments: [{ filename: 'IMG_1.JPG', content: await goodImage('SPARE') }],
+    });
     const row = await mailRow(first);
     expect(row.status).toBe('UNMATCHED');
     expect(row.rawBlobKey).toBeNull();
     expect(await env.deps.prisma.document.count({ where: { inboundMailId: row.id } })).toBe(0);
     const second = mid('stranger');
-    await s.sendMail({ from: 'stranger@nowhere.test', to: MAILBOX, subject: 'hello again', text: 'hi', messageId: second });
+    await s.sendMail({
+      from: 'stranger@nowhere.test',
+      to: MAILBOX,
+      subject: 'hello again',
+      text: 'hi',
+      messageId: second,
+    });
     await mailRow(second);
     await until('answer', async () => answersTo('stranger@nowhere.test').length >= 1);
     await new Promise((r) => setTimeout(r, 800));
@@ -261,7 +289,13 @@ describe('which appeal, and who gets an answer', () => {
     const x = await buyer('two@example.com', { amount: { value: 5000, currency: 'EUR' } });
     const y = await buyer('two@example.com', { amount: { value: 7000, currency: 'EUR' } });
     const id = mid('two');
-    await sender(port).sendMail({ from: 'two@example.com', to: MAILBOX, subject: 'docs', text: 'see attached', messageId: id });
+    await sender(port).sendMail({
+      from: 'two@example.com',
+      to: MAILBOX,
+      subject: 'docs',
+      text: 'see attached',
+      messageId: id,
+    });
     const row = await mailRow(id);
     expect(row.matchedBy).toBe('AMBIGUOUS');
     await until('answer', async () => answersTo('two@example.com').length >= 1);
@@ -293,7 +327,9 @@ describe('which appeal, and who gets an answer', () => {
         'Content-Disposition: attachment; filename="March.pdf"',
         'Content-Transfer-Encoding: base64',
         '',
-        statementPdf(1).toString('base64').replace(/(.{76})/g, '$1\r\n'),
+        statementPdf(1)
+          .toString('base64')
+          .replace(/(.{76})/g, '$1\r\n'),
         '--b1--',
         '',
       ].join('\r\n'),
@@ -339,7 +375,10 @@ describe('which appeal, and who gets an answer', () => {
 
   it('a TNEF winmail.dat is answered with how to resend; a small inline signature logo is skipped', async () => {
     await buyer('outlook@example.com');
-    const logo = await (await import('sharp')).default({ create: { width: 120, height: 40, channels: 3, background: '#123456' } }).png().toBuffer();
+    const logo = await (await import('sharp'))
+      .default({ create: { width: 120, height: 40, channels: 3, background: '#123456' } })
+      .png()
+      .toBuffer();
     const id = mid('tnef');
     await sender(port).sendMail({
       from: 'outlook@example.com',
@@ -348,7 +387,11 @@ describe('which appeal, and who gets an answer', () => {
       html: '<p>see attached</p><p><img src="cid:logo@corp"></p>',
       messageId: id,
       attachments: [
-        { filename: 'winmail.dat', content: Buffer.from('\x78\x9f\x3e\x22tnef'), contentType: 'application/ms-tnef' },
+        {
+          filename: 'winmail.dat',
+          content: Buffer.from('\x78\x9f\x3e\x22tnef'),
+          contentType: 'application/ms-tnef',
+        },
         { filename: 'logo.png', content: logo, cid: 'logo@corp' },
       ],
     });
@@ -402,7 +445,8 @@ describe('which appeal, and who gets an answer', () => {
     const history = await env.deps.prisma.caseHistory.findMany({ where: { action: 'EMAIL_RECEIVED' } });
     expect(history.length).toBeGreaterThanOrEqual(3);
     const m = await call('GET', '/metrics');
-    const count = (k: string) => Number(new RegExp(`inbound_mails_total\\{outcome="${k}"\\} (\\d+)`).exec(m.text)?.[1]);
+    const count = (k: string) =>
+      Number(new RegExp(`inbound_mails_total\\{outcome="${k}"\\} (\\d+)`).exec(m.text)?.[1]);
     expect(count('received')).toBe(await env.deps.prisma.inboundMail.count());
     expect(count('quarantined')).toBeGreaterThanOrEqual(1);
     expect(count('matched')).toBeGreaterThanOrEqual(4);

@@ -19,7 +19,10 @@ export function sender(port: number, dkim?: { domainName: string; keySelector: s
 export function dkimKey(): { privateKey: string; record: string } {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const spki = publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
-  return { privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), record: `v=DKIM1; k=rsa; p=${spki}` };
+  return {
+    privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    record: `v=DKIM1; k=rsa; p=${spki}`,
+  };
 }
 
 /**

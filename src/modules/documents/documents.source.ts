@@ -22,7 +22,11 @@ export function sourceColumns(src: IntakeSource) {
     filename: src.filename.slice(0, 255),
     inboundMailId: src.inboundMailId,
     ...(src.unsorted
-      ? { status: 'UNSORTED' as const, slotGuess: src.unsorted.slotGuess, slotConfidence: src.unsorted.confidence }
+      ? {
+          status: 'UNSORTED' as const,
+          slotGuess: src.unsorted.slotGuess,
+          slotConfidence: src.unsorted.confidence,
+        }
       : {}),
   };
 }

@@ -31,7 +31,8 @@ export const UNMATCHED_ANSWERS_PER_DAY = 1;
 type MailRow = Prisma.InboundMailGetPayload<object>;
 
 const SKIP_TEXT: Record<string, string> = {
-  TOO_MANY: 'Too many files in one e-mail: send the rest in another e-mail or upload them on your appeal page.',
+  TOO_MANY:
+    'Too many files in one e-mail: send the rest in another e-mail or upload them on your appeal page.',
   TOTAL_TOO_LARGE: 'The files of this e-mail are too large together: send this one in another e-mail.',
 };
 
@@ -71,7 +72,9 @@ export async function finishUnmatched(
       if (match.kind === 'ambiguous') {
         const appeals = await tx.appeal.findMany({
           where: { id: { in: match.appealIds } },
-          select: { order: { select: { orderId: true, amountMinor: true, currency: true, blockedAt: true } } },
+          select: {
+            order: { select: { orderId: true, amountMinor: true, currency: true, blockedAt: true } },
+          },
         });
         message = {
           template: 'INBOUND_WHICH_ORDER',
@@ -120,7 +123,10 @@ export async function finishMatched(
   await deps.prisma.$transaction(async (tx) => {
     const appeal = await tx.appeal.findUniqueOrThrow({
       where: { id: m.appealId },
-      include: { order: true, documents: { where: { status: 'ACTIVE' }, select: { slot: true, cardLast4Read: true } } },
+      include: {
+        order: true,
+        documents: { where: { status: 'ACTIVE' }, select: { slot: true, cardLast4Read: true } },
+      },
     });
     const ready = readyForReview(appeal);
     const filled = new Set(appeal.documents.map((d) => d.slot as Slot));
@@ -172,11 +178,23 @@ export async function finishMatched(
       matchedBy: m.by,
       senderCheck: m.senderCheck,
       auth: ((fresh?.auth as { results?: unknown } | null)?.results ?? null) as Prisma.InputJsonValue,
-      files: outcomes.map((o) => ({ filename: o.filename, outcome: o.outcome, slot: o.slot, documentId: o.documentId, code: o.code ?? null })),
+      files: outcomes.map((o) => ({
+        filename: o.filename,
+        outcome: o.outcome,
+        slot: o.slot,
+        documentId: o.documentId,
+        code: o.code ?? null,
+      })),
       tnef: parsed.tnef,
       answered,
     };
-    await recordHistory(tx, { appealId: appeal.id, at: now, actor: { type: 'BUYER' }, action: 'EMAIL_RECEIVED', data: summary });
+    await recordHistory(tx, {
+      appealId: appeal.id,
+      at: now,
+      actor: { type: 'BUYER' },
+      action: 'EMAIL_RECEIVED',
+      data: summary,
+    });
     await appendAudit(tx, {
       at: now,
       actor: { type: 'SYSTEM', id: 'inbound' },

@@ -29,13 +29,25 @@ function side(list: string[], all: string): 'front' | 'back' | null {
 
 export function classifyByName(filename: string): Classification | null {
   const { list, all } = words(filename);
-  const has = (...ws: string[]) => list.some((w) => ws.includes(w)) || ws.some((w) => /[\u4e00-\u9fff]/.test(w) && all.includes(w));
+  const has = (...ws: string[]) =>
+    list.some((w) => ws.includes(w)) || ws.some((w) => /[\u4e00-\u9fff]/.test(w) && all.includes(w));
   const s = side(list, all);
   if (has('statement', 'bank', 'bill', 'billing', 'invoice', '账单', '对账单', '流水', '银行'))
     return { slot: 'BILLING_STATEMENT', confidence: 0.9, cue: 'name:statement' };
   if (has('passport', '护照')) return { slot: 'ID_FRONT', confidence: 0.9, cue: 'name:passport' };
   const card = has('card', 'visa', 'mastercard', 'amex', 'creditcard', 'debitcard', '信用卡', '银行卡', '卡');
-  const id = has('id', 'idcard', 'identity', 'licence', 'license', 'driving', '身份证', '驾照', '驾驶证', '证件');
+  const id = has(
+    'id',
+    'idcard',
+    'identity',
+    'licence',
+    'license',
+    'driving',
+    '身份证',
+    '驾照',
+    '驾驶证',
+    '证件',
+  );
   if (has('idcard', 'identity', '身份证') || (id && !card)) {
     if (s === 'back') return { slot: 'ID_BACK', confidence: 0.85, cue: 'name:id-back' };
     return { slot: 'ID_FRONT', confidence: s ? 0.85 : 0.6, cue: 'name:id' };

@@ -67,7 +67,10 @@ export async function startInboundListener(
           helo: session.hostNameAppearsAs ?? '',
         })
           .then((r) => {
-            log.info({ inboundMailId: r.id, duplicate: r.kind === 'duplicate', bytes: raw.length }, 'inbound mail accepted');
+            log.info(
+              { inboundMailId: r.id, duplicate: r.kind === 'duplicate', bytes: raw.length },
+              'inbound mail accepted',
+            );
             callback(null, r.kind === 'duplicate' ? 'Already received, thank you' : `Queued as ${r.id}`);
           })
           .catch((err: Error) => {

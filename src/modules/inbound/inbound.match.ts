@@ -26,7 +26,10 @@ export async function matchAppeal(
   const secret = deps.config.APPEAL_TOKEN_SECRET;
   for (const ref of findRefs(mail.subject, mail.recipients, deps.config.SECURITY_MAILBOX)) {
     const prefix = refPrefix(ref)!;
-    const candidates = await deps.prisma.appeal.findMany({ where: { id: idRange(prefix) }, select: { id: true } });
+    const candidates = await deps.prisma.appeal.findMany({
+      where: { id: idRange(prefix) },
+      select: { id: true },
+    });
     const hit = candidates.find((a) => verifyRef(ref, a.id, secret));
     if (hit) return { kind: 'appeal', appealId: hit.id, by: 'REFERENCE' };
   }
@@ -55,7 +58,8 @@ export async function matchAppeal(
       select: { appeal: { select: { id: true } } },
       take: 2,
     });
-    if (orders.length === 1 && orders[0]!.appeal) return { kind: 'appeal', appealId: orders[0]!.appeal.id, by: 'ORDER_ID' };
+    if (orders.length === 1 && orders[0]!.appeal)
+      return { kind: 'appeal', appealId: orders[0]!.appeal.id, by: 'ORDER_ID' };
   }
   if (mail.fromAddress) {
     const open = await deps.prisma.appeal.findMany({

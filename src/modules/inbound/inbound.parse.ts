@@ -34,20 +34,20 @@ export interface ParsedMail {
   tnef: boolean;
 }
 
-const QUIET = /^(text\/|application\/(pgp-signature|pkcs7-signature|x-pkcs7-signature)|message\/delivery-status)/i;
+const QUIET =
+  /^(text\/|application\/(pgp-signature|pkcs7-signature|x-pkcs7-signature)|message\/delivery-status)/i;
 
 function ids(v: string | undefined): string[] {
   return (v ?? '').match(/<[^<>\s]{1,900}>/g) ?? [];
 }
 
 function isTnef(a: { filename?: string | null; mimeType: string }): boolean {
-  return /^application\/(ms-tnef|vnd\.ms-tnef)$/i.test(a.mimeType) || /^winmail\.dat$/i.test(a.filename ?? '');
+  return (
+    /^application\/(ms-tnef|vnd\.ms-tnef)$/i.test(a.mimeType) || /^winmail\.dat$/i.test(a.filename ?? '')
+  );
 }
 
-export async function parseMail(
-  raw: Buffer,
-  limits: { totalBytes: number },
-): Promise<ParsedMail> {
+export async function parseMail(raw: Buffer, limits: { totalBytes: number }): Promise<ParsedMail> {
   const email = await PostalMime.parse(raw, {
     forceRfc822Attachments: true,
     maxNestingDepth: 50,

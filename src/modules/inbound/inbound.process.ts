@@ -86,7 +86,10 @@ export async function processInboundMail(deps: IntakeDeps, id: string): Promise<
     };
     if (verdict.senderCheck === 'FAIL') {
       await deps.prisma.$transaction(async (tx) => {
-        await tx.inboundMail.update({ where: { id }, data: { ...data, status: 'QUARANTINED', processedAt: now } });
+        await tx.inboundMail.update({
+          where: { id },
+          data: { ...data, status: 'QUARANTINED', processedAt: now },
+        });
         await appendAudit(tx, {
           at: now,
           actor: { type: 'SYSTEM', id: 'inbound' },
@@ -102,7 +105,8 @@ export async function processInboundMail(deps: IntakeDeps, id: string): Promise<
     senderCheck = verdict.senderCheck;
   }
 
-  const recipients = ((mail.auth as { received?: { rcptTo?: string[] } } | null)?.received?.rcptTo ?? []) as string[];
+  const recipients = ((mail.auth as { received?: { rcptTo?: string[] } } | null)?.received?.rcptTo ??
+    []) as string[];
   const match = await matchAppeal(deps, {
     subject: parsed.subject,
     text: parsed.text,
@@ -117,7 +121,14 @@ export async function processInboundMail(deps: IntakeDeps, id: string): Promise<
     return;
   }
   const outcomes = await fileAll(deps, mail, parsed, match.appealId, senderCheck);
-  await finishMatched(deps, mail, parsed, { appealId: match.appealId, by: match.by, senderCheck }, outcomes, silent);
+  await finishMatched(
+    deps,
+    mail,
+    parsed,
+    { appealId: match.appealId, by: match.by, senderCheck },
+    outcomes,
+    silent,
+  );
 }
 
 async function dimensions(buf: Buffer): Promise<{ width: number | null; height: number | null }> {
@@ -200,7 +211,13 @@ async function fileOne(
   const slot: Slot = place ? c.slot! : checkingSlot(c, isPdf);
   const file = path.join(dir, randomUUID());
   await writeFile(file, f.content);
-  const source = { channel: 'EMAIL' as const, senderCheck, filename: f.filename, inboundMailId, forwarded: f.forwarded };
+  const source = {
+    channel: 'EMAIL' as const,
+    senderCheck,
+    filename: f.filename,
+    inboundMailId,
+    forwarded: f.forwarded,
+  };
   try {
     const doc = await uploadDocument(deps, {
       appealId,
@@ -210,11 +227,23 @@ async function fileOne(
     });
     if (!place && c.slot === 'CARD_FRONT') {
       // the card front is placed by itself only when OCR read the order's last 4 on it
-      const row = await deps.prisma.document.findUniqueOrThrow({ where: { id: doc.id }, select: { cardLast4Read: true } });
+      const row = await deps.prisma.document.findUniqueOrThrow({
+        where: { id: doc.id },
+        select: { cardLast4Read: true },
+      });
       if (row.cardLast4Read && row.cardLast4Read === orderLast4) {
         try {
-          const placed = await placeUnsorted(deps, appealId, doc.id, { slot: 'CARD_FRONT', cardLast4: orderLast4 });
-          return { filename: f.filename, outcome: 'PLACED', slot: 'CARD_FRONT', documentId: placed.id, reason: null };
+          const placed = await placeUnsorted(deps, appealId, doc.id, {
+            slot: 'CARD_FRONT',
+            cardLast4: orderLast4,
+          });
+          return {
+            filename: f.filename,
+            outcome: 'PLACED',
+            slot: 'CARD_FRONT',
+            documentId: placed.id,
+            reason: null,
+          };
         } catch {
           // stays unsorted; the buyer places it
         }
@@ -230,7 +259,14 @@ async function fileOne(
     };
   } catch (err) {
     if (!isAppError(err) || err.code === 'INTERNAL' || err.code === 'DEPENDENCY.UNAVAILABLE') throw err;
-    return { filename: f.filename, outcome: 'REFUSED', slot: place ? slot : null, documentId: null, reason: err.message, code: err.code };
+    return {
+      filename: f.filename,
+      outcome: 'REFUSED',
+      slot: place ? slot : null,
+      documentId: null,
+      reason: err.message,
+      code: err.code,
+    };
   } finally {
     await rm(file, { force: true });
   }

@@ -3,11 +3,14 @@
 import type { Deps } from '../../platform/deps.ts';
 import { AppError } from '../../platform/errors.ts';
 import { writeOutbox } from '../../platform/outbox.ts';
-import { type AuditSource } from '../audit/audit.request.ts';
+import type { AuditSource } from '../audit/audit.request.ts';
 import { appendAudit } from '../audit/audit.service.ts';
 import { deleteBlobQuietly, type DocumentStorage } from '../documents/documents.storage.ts';
 
-export async function listQuarantine(deps: Pick<Deps, 'prisma'>, q: { status: 'QUARANTINED' | 'RELEASED' | 'DISCARDED' }) {
+export async function listQuarantine(
+  deps: Pick<Deps, 'prisma'>,
+  q: { status: 'QUARANTINED' | 'RELEASED' | 'DISCARDED' },
+) {
   const rows = await deps.prisma.inboundMail.findMany({
     where: { status: q.status },
     orderBy: { receivedAt: 'desc' },
@@ -41,7 +44,9 @@ async function transition(
     const row = rows[0];
     if (!row) throw new AppError('INBOUND.NOT_FOUND', 'No such quarantined mail.');
     if (row.status !== 'QUARANTINED')
-      throw new AppError('INBOUND.INVALID_TRANSITION', `The mail is ${row.status}, not QUARANTINED.`, { status: row.status });
+      throw new AppError('INBOUND.INVALID_TRANSITION', `The mail is ${row.status}, not QUARANTINED.`, {
+        status: row.status,
+      });
     const now = deps.clock.now();
     await tx.inboundMail.update({
       where: { id },
@@ -61,7 +66,11 @@ async function transition(
   });
 }
 
-export async function releaseQuarantined(deps: Pick<Deps, 'prisma' | 'clock'>, id: string, audit: AuditSource) {
+export async function releaseQuarantined(
+  deps: Pick<Deps, 'prisma' | 'clock'>,
+  id: string,
+  audit: AuditSource,
+) {
   await transition(deps, id, 'RELEASED', audit);
   return { id, status: 'RELEASED' as const };
 }

@@ -27,7 +27,8 @@ const ZSig = z.object({ sig: z.string().max(200) });
 const submitGet = describeRoute({
   method: 'get',
   path: '/m/submit/:sig',
-  summary: 'The one-click "send for review" link of an e-mail answer: a page with one button (scanners do not submit)',
+  summary:
+    'The one-click "send for review" link of an e-mail answer: a page with one button (scanners do not submit)',
   tags: ['appeals'],
   security: ['none'],
   params: ZSig,
@@ -77,7 +78,9 @@ const quarantine = describeRoute({
   security: ['staff'],
   roles: ['SECURITY', 'ADMIN'],
   query: ZQuarantineQuery,
-  responses: { 200: { description: 'Quarantined mails (sender checks, no content)', schema: ZQuarantinePage } },
+  responses: {
+    200: { description: 'Quarantined mails (sender checks, no content)', schema: ZQuarantinePage },
+  },
 });
 
 const release = describeRoute({
@@ -121,7 +124,11 @@ export function inboundRoutes(deps: Deps): Router {
   r.get(submitGet.path, async (req, res) => {
     const { params } = parseRequest(submitGet, req);
     const ok = await verifySubmitLink(deps, params.sig);
-    res.set('Cache-Control', 'no-store').status(ok ? 200 : 404).type('html').send(ok ? confirmPage(params.sig) : INVALID_LINK_PAGE);
+    res
+      .set('Cache-Control', 'no-store')
+      .status(ok ? 200 : 404)
+      .type('html')
+      .send(ok ? confirmPage(params.sig) : INVALID_LINK_PAGE);
   });
   r.post(submitPost.path, async (req, res) => {
     const { params } = parseRequest(submitPost, req);

@@ -18,7 +18,10 @@ export function rawHeader(raw: Buffer, name: string): string | null {
   const end = raw.indexOf('\r\n\r\n');
   const endLf = raw.indexOf('\n\n');
   const stop = [end, endLf].filter((i) => i >= 0).sort((a, b) => a - b)[0] ?? Math.min(raw.length, 65_536);
-  const head = raw.subarray(0, Math.min(stop, 65_536)).toString('latin1').replace(/\r?\n[ \t]+/g, ' ');
+  const head = raw
+    .subarray(0, Math.min(stop, 65_536))
+    .toString('latin1')
+    .replace(/\r?\n[ \t]+/g, ' ');
   const re = new RegExp(`^${name}:[ \\t]*(.*)$`, 'im');
   const m = re.exec(head);
   return m ? m[1]!.trim() : null;
@@ -27,7 +30,9 @@ export function rawHeader(raw: Buffer, name: string): string | null {
 export function dedupeKey(raw: Buffer): { key: string; messageId: string | null } {
   const mid = rawHeader(raw, 'Message-ID');
   const id = mid && /<[^<>\s]{1,900}>/.exec(mid)?.[0];
-  return id ? { key: `mid:${id.toLowerCase()}`, messageId: id } : { key: `sha:${sha256Hex(raw)}`, messageId: null };
+  return id
+    ? { key: `mid:${id.toLowerCase()}`, messageId: id }
+    : { key: `sha:${sha256Hex(raw)}`, messageId: null };
 }
 
 export type StoreOutcome = { kind: 'stored'; id: string } | { kind: 'duplicate'; id: string };
@@ -71,7 +76,10 @@ export async function storeReceivedMail(
   } catch (e) {
     await deleteBlobQuietly(storage, stored.blobKey, deps.logger);
     // a concurrent delivery of the same mail won the unique key
-    const again = await deps.prisma.inboundMail.findUnique({ where: { dedupeKey: key }, select: { id: true } });
+    const again = await deps.prisma.inboundMail.findUnique({
+      where: { dedupeKey: key },
+      select: { id: true },
+    });
     if (again) return { kind: 'duplicate', id: again.id };
     throw e;
   }

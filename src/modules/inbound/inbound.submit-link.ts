@@ -83,7 +83,10 @@ export async function submitByLink(
     await submitAppeal(deps, id);
   } catch (e) {
     if (isAppError(e))
-      return { status: 409, html: page('Not sent', `<p>${escapeHtml(e.message)} Open your appeal page to finish.</p>`) };
+      return {
+        status: 409,
+        html: page('Not sent', `<p>${escapeHtml(e.message)} Open your appeal page to finish.</p>`),
+      };
     throw e;
   }
   return { status: 200, html: page('Sent for review', '<p>Thank you. We will answer by e-mail.</p>') };

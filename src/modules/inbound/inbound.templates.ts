@@ -17,7 +17,12 @@ const oneLine = (max: number) =>
   z
     .string()
     .max(max * 4)
-    .transform((s) => s.replace(/[\p{Cc}\u2028\u2029\u202a-\u202e\u2066-\u2069]+/gu, ' ').trim().slice(0, max));
+    .transform((s) =>
+      s
+        .replace(/[\p{Cc}\u2028\u2029\u202a-\u202e\u2066-\u2069]+/gu, ' ')
+        .trim()
+        .slice(0, max),
+    );
 const Url = z.url({ protocol: /^https?$/ }).max(2000);
 
 const FileLine = z.strictObject({
@@ -114,7 +119,8 @@ const T = {
       '使用 HTML 格式撰写邮件），或在申诉页面上传。',
     never: '仅凭邮件不会提交申诉：需要您在申诉页面确认。',
     whichHello: '您好：',
-    which: '您有多个被拦截的订单。请回复并告诉我们这些文件属于哪个订单（在主题中写上订单号），或在该订单的页面上传：',
+    which:
+      '您有多个被拦截的订单。请回复并告诉我们这些文件属于哪个订单（在主题中写上订单号），或在该订单的页面上传：',
     howTo:
       '我们没有找到与此邮箱地址对应的被拦截订单。如果您的订单被拦截，请打开我们就该订单发给您的邮件中的链接并在那里上传文件，' +
       '或直接回复那封邮件并附上文件。此邮箱每天对同一发件人只回复一次。',
@@ -142,7 +148,8 @@ export function renderInboundEmail(message: unknown, locale: Locale): RenderedEm
   if (!parsed.success) throw new AppError('REQUEST.INVALID', 'invalid inbound answer message');
   const m = parsed.data;
   const t = T[locale];
-  if (m.template === 'INBOUND_HOW_TO_APPEAL') return render(m.subject, [t.whichHello, t.howTo, t.sign], locale);
+  if (m.template === 'INBOUND_HOW_TO_APPEAL')
+    return render(m.subject, [t.whichHello, t.howTo, t.sign], locale);
   if (m.template === 'INBOUND_WHICH_ORDER') {
     const list = m.orders
       .map((o) => `- ${o.orderId}: ${formatMoney(o.amount, locale)}, ${formatDate(o.date, locale)}`)

@@ -53,14 +53,22 @@ export async function placeUnsorted(
   const doc = await deps.prisma.document.findFirst({ where: { id: docId, appealId, status: 'UNSORTED' } });
   if (!doc || !doc.blobKey || !doc.wrappedKey || !doc.keyId)
     throw new AppError('DOCUMENT.NOT_FOUND', 'No such document.');
-  const bytes = await readDecrypted(deps.storage, { blobKey: doc.blobKey, wrappedKey: doc.wrappedKey, keyId: doc.keyId });
+  const bytes = await readDecrypted(deps.storage, {
+    blobKey: doc.blobKey,
+    wrappedKey: doc.wrappedKey,
+    keyId: doc.keyId,
+  });
   const dir = await mkdtemp(path.join(os.tmpdir(), 'unsorted-'));
   const file = path.join(dir, randomUUID());
   try {
     await writeFile(file, bytes);
     const placed = await uploadDocument(deps, {
       appealId,
-      fields: { slot: choice.slot, override: false, ...(choice.cardLast4 ? { cardLast4: choice.cardLast4 } : {}) },
+      fields: {
+        slot: choice.slot,
+        override: false,
+        ...(choice.cardLast4 ? { cardLast4: choice.cardLast4 } : {}),
+      },
       filePath: file,
       source: {
         channel: 'EMAIL',

@@ -69,7 +69,9 @@ export function emailHandler(mailer: Mailer): OutboxHandler<'email.send'> {
   return async (payload, ctx) => {
     const message = await withAppealLink(ctx.deps, payload.message, payload.appealId);
     const inbound = isInboundTemplate(payload.message.template);
-    const parsed = inbound ? { success: true as const, data: message } : EmailMessageSchema.safeParse(message);
+    const parsed = inbound
+      ? { success: true as const, data: message }
+      : EmailMessageSchema.safeParse(message);
     if (!parsed.success) {
       // which fields and why, never their values: the admin view shows this
       const why = parsed.error.issues.map((i) => `${i.path.join('.') || 'message'}: ${i.message}`).join('; ');
