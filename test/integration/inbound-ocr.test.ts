@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../../src/app.ts';
 import { HEIC_DECODABLE } from '../../src/modules/documents/checks.sharp.ts';
 import { closeSharedOcrPool } from '../../src/modules/documents/documents.ocr-pool.ts';
@@ -21,6 +21,8 @@ import { sender } from '../support/inbound.ts';
 import { type Call, openAppeal } from '../support/intake.ts';
 import { type ReceivedMail, startSmtpServer, type TestSmtpServer } from '../support/smtp.ts';
 
+// real SMTP round trips, image checks and (here) OCR on a shared 2-core machine: generous per-test limits
+vi.setConfig({ testTimeout: 120_000 });
 const MAILBOX = 'security@appeal.test';
 let env: TestEnv;
 let server: TestServer;

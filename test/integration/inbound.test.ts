@@ -1,7 +1,7 @@
 // The e-mail channel over real SMTP on loopback: nodemailer and a raw SMTP client send to the inbound
 // listener; the workers process the mail through the upload use case; answers go through the outbox to
 // a real SMTP test server. DNS for mail authentication is the only fake (a fixture resolver).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../../src/app.ts';
 import { fixtureResolver, setMailAuthResolver } from '../../src/modules/inbound/inbound.auth.ts';
 import { mailRef } from '../../src/modules/inbound/inbound.ref.ts';
@@ -15,6 +15,8 @@ import { dkimKey, rawSmtp, sender } from '../support/inbound.ts';
 import { makeStaff } from '../support/review.ts';
 import { type ReceivedMail, startSmtpServer, type TestSmtpServer } from '../support/smtp.ts';
 
+// real SMTP round trips, image checks and (here) OCR on a shared 2-core machine: generous per-test limits
+vi.setConfig({ testTimeout: 120_000 });
 const MAILBOX = 'security@appeal.test';
 let env: TestEnv;
 let server: TestServer;
@@ -179,6 +181,13 @@ describe('the done-when mail: five camera photos from the buyer', () => {
     expect(after.body.unsorted).toHaveLength(4);
     const slot = after.body.slots.find((s: { slot: string }) => s.slot === 'ID_FRONT');
     expect(slot.state).toBe('ACCEPTED');
+    // reviewers see where each document came from (the case view is the appeal view)
+    expect(slot.document.source).toEqual({ channel: 'EMAIL', senderCheck: 'PASS', filename: 'IMG_4100.JPG' });
+    const reviewer = await makeStaff(env.deps, ['REVIEWER']);
+    const staffView = await call('GET', `/api/v1/appeals/${a.appealId}`, { token: reviewer.token });
+    expect(
+      staffView.body.slots.find((s: { slot: string }) => s.slot === 'ID_FRONT').document.source.channel,
+    ).toBe('EMAIL');
     const doc = await env.deps.prisma.document.findUniqueOrThrow({ where: { id: placed.body.id } });
     expect([doc.source, doc.senderCheck, doc.filename]).toEqual(['EMAIL', 'PASS', 'IMG_4100.JPG']);
     // the card front needs the last 4: wrong digits are refused like on the page

@@ -68,6 +68,8 @@ export function slotStates(appeal: LoadedAppeal) {
       checks: d.checks,
       flags: d.flags,
       override: d.override,
+      /** WEB, or EMAIL with its sender check (PASS, UNVERIFIED, RELEASED) for the reviewer */
+      source: { channel: d.source, senderCheck: d.senderCheck, filename: d.filename },
       createdAt: d.createdAt.toISOString(),
     });
     return {
