@@ -17,7 +17,7 @@ import { makeCardImage, TEST_NUMBERS } from '../support/card-images.ts';
 import { createTestEnv, type TestEnv } from '../support/env.ts';
 import { client, listen, type TestServer } from '../support/http.ts';
 import { goodImage, statementPdf } from '../support/images.ts';
-import { sender } from '../support/inbound.ts';
+import { answersTo as answersToOf, sender, until } from '../support/inbound.ts';
 import { type Call, openAppeal } from '../support/intake.ts';
 import { type ReceivedMail, startSmtpServer, type TestSmtpServer } from '../support/smtp.ts';
 
@@ -55,24 +55,7 @@ afterAll(async () => {
   setMailAuthResolver(null);
 });
 
-async function until<T>(
-  what: string,
-  fn: () => Promise<T | null | undefined | false>,
-  ms = 90_000,
-): Promise<T> {
-  const start = Date.now();
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() - start > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}
-
-const answersTo = (address: string): ReceivedMail[] =>
-  smtp.received.filter(
-    (m) => m.envelopeTo.includes(address) && m.parsed.headers.get('auto-submitted') === 'auto-replied',
-  );
+const answersTo = (address: string): ReceivedMail[] => answersToOf(smtp, address);
 
 async function cardPhoto(number: string): Promise<Buffer> {
   return sharp(await makeCardImage({ number, noisy: true, details: true }))

@@ -11,7 +11,7 @@ import { createTestEnv, type TestEnv } from '../support/env.ts';
 import { client, listen, type TestServer } from '../support/http.ts';
 import { goodImage, statementPdf } from '../support/images.ts';
 import { type Call, openAppeal, type OpenedAppeal } from '../support/intake.ts';
-import { dkimKey, rawSmtp, sender } from '../support/inbound.ts';
+import { dkimKey, rawSmtp, answersTo as answersToOf, sender, until } from '../support/inbound.ts';
 import { makeStaff } from '../support/review.ts';
 import { type ReceivedMail, startSmtpServer, type TestSmtpServer } from '../support/smtp.ts';
 
@@ -60,26 +60,7 @@ afterAll(async () => {
   setMailAuthResolver(null);
 });
 
-async function until<T>(
-  what: string,
-  fn: () => Promise<T | null | undefined | false>,
-  ms = 60_000,
-): Promise<T> {
-  const start = Date.now();
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() - start > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-function answersTo(address: string): ReceivedMail[] {
-  // the channel's answers (registration also sends the buyer an APPEAL_OPENED mail, auto-generated)
-  return smtp.received.filter(
-    (m) => m.envelopeTo.includes(address) && m.parsed.headers.get('auto-submitted') === 'auto-replied',
-  );
-}
+const answersTo = (address: string): ReceivedMail[] => answersToOf(smtp, address);
 
 async function mailRow(messageId: string) {
   return until(`mail ${messageId} processed`, () =>

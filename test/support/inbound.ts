@@ -3,6 +3,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import net from 'node:net';
 import nodemailer from 'nodemailer';
+import type { ReceivedMail, TestSmtpServer } from './smtp.ts';
 
 export function sender(port: number, dkim?: { domainName: string; keySelector: string; privateKey: string }) {
   return nodemailer.createTransport({
@@ -72,4 +73,26 @@ export async function rawSmtp(
   }
   sock.end();
   return answers;
+}
+
+/** Polls until `fn` gives a value or `ms` pass; the caller asserts the final state, not the time. */
+export async function until<T>(
+  what: string,
+  fn: () => Promise<T | null | undefined | false>,
+  ms = 90_000,
+): Promise<T> {
+  const start = Date.now();
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() - start > ms) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+/** The channel's answers to `address` (Auto-Submitted: auto-replied; other product mail is auto-generated). */
+export function answersTo(smtp: TestSmtpServer, address: string): ReceivedMail[] {
+  return smtp.received.filter(
+    (m) => m.envelopeTo.includes(address) && m.parsed.headers.get('auto-submitted') === 'auto-replied',
+  );
 }
