@@ -88,7 +88,7 @@ export async function processInboundMail(deps: IntakeDeps, id: string): Promise<
       await deps.prisma.$transaction(async (tx) => {
         await tx.inboundMail.update({
           where: { id },
-          data: { ...data, status: 'QUARANTINED', processedAt: now },
+          data: { ...data, status: 'QUARANTINED', processedAt: now, claimedAt: null },
         });
         await appendAudit(tx, {
           at: now,

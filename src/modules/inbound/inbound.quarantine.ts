@@ -52,7 +52,7 @@ async function transition(
       where: { id },
       data:
         to === 'RELEASED'
-          ? { status: 'RELEASED' }
+          ? { status: 'RELEASED', claimedAt: null }
           : { status: 'DISCARDED', rawBlobKey: null, rawWrappedKey: null, rawKeyId: null },
     });
     if (to === 'RELEASED') await writeOutbox(tx, 'inbound.process', { inboundMailId: id });
