@@ -18,6 +18,7 @@ import { securityRoutes } from './modules/security/security.routes.ts';
 import { appealLifecycleRoutes } from './modules/appeals/appeals.lifecycle.ts';
 import { appealLinkReissueRoutes } from './modules/appeals/appeals.reissue.ts';
 import { documentsRoutes } from './modules/documents/documents.routes.ts';
+import { inboundRoutes } from './modules/inbound/inbound.routes.ts';
 import { notificationsRoutes } from './modules/notifications/notifications.routes.ts';
 import { ordersRoutes } from './modules/orders/orders.routes.ts';
 import { refundsRoutes } from './modules/refunds/refunds.routes.ts';
@@ -48,6 +49,7 @@ export function apiRouters(deps: Deps): Router[] {
     slaRoutes(deps),
     notificationsRoutes(deps),
     webhooksRoutes(deps),
+    inboundRoutes(deps),
   ];
 }
 

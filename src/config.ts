@@ -71,6 +71,21 @@ export const ConfigSchema = z
     OCR_ENABLED: bool.default(true),
     OCR_WORKERS: z.coerce.number().int().min(1).max(8).default(1),
     TRUST_PROXY: bool.default(false),
+    // the e-mail channel (src/modules/inbound): unset INBOUND_SMTP_PORT = no listener (npm start picks a port)
+    INBOUND_SMTP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+    INBOUND_SMTP_HOST: z.string().default('127.0.0.1'),
+    /** true: speak LMTP (behind a real MTA) instead of SMTP */
+    INBOUND_LMTP: bool.default(false),
+    /** the one address accepted at RCPT TO (plus its +<ref> sub-addresses); any other gets 550 */
+    SECURITY_MAILBOX: z.email().default('security@appeal.local'),
+    INBOUND_MAX_BYTES: z.coerce
+      .number()
+      .int()
+      .positive()
+      .default(25 * 1024 * 1024),
+    /** PEM files; both set = STARTTLS offered */
+    INBOUND_TLS_KEY: z.string().optional(),
+    INBOUND_TLS_CERT: z.string().optional(),
   })
   .superRefine((c, ctx) => {
     if (c.NODE_ENV !== 'production') return;

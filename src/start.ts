@@ -127,7 +127,10 @@ async function main() {
   );
   console.log(applied.length ? `  applied ${applied.length} migration(s)` : '  the schema is up to date');
   const server = await step('starting the API', () => startApi(runtime));
-  const workers = await step('starting the workers', () => startWorkers(runtime));
+  // the e-mail channel listens under `npm start` even without INBOUND_SMTP_PORT, on a free port
+  const workers = await step('starting the workers', () =>
+    startWorkers(runtime, { inboundPort: config.INBOUND_SMTP_PORT ?? 0 }),
+  );
 
   const db = runtime.database.embedded
     ? `embedded PGlite in ${path.join(config.DATA_DIR, 'pglite')}`
@@ -143,6 +146,7 @@ async function main() {
       `  database:        ${db}${applied.length ? ` (applied ${applied.length} migration(s))` : ''}`,
       `  redis:           ${config.REDIS_URL}`,
       `  e-mail:          ${config.SMTP_URL ? 'SMTP_URL' : `.eml files in ${path.join(config.DATA_DIR, 'mail')}`}`,
+      `  inbound mail:    ${config.INBOUND_LMTP ? 'lmtp' : 'smtp'}://${workers.inbound?.host}:${workers.inbound?.port} for ${config.SECURITY_MAILBOX}`,
       ...(config.NODE_ENV === 'production'
         ? []
         : [

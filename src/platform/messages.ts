@@ -121,6 +121,8 @@ export const ERRORS_ZH: Record<ErrorCode, Text> = {
   'APPEAL.NOT_FOUND': '未找到此申诉。',
   'CASE.NOT_FOUND': '未找到此案件。',
   'DOCUMENT.NOT_FOUND': '未找到此文件。',
+  'INBOUND.NOT_FOUND': '未找到此邮件。',
+  'INBOUND.INVALID_TRANSITION': '此邮件已不在隔离区。',
   'DOCUMENT.PURGED': '此文件已按保留期限删除。',
   'DOCUMENT.PREVIEW_UNAVAILABLE': '此文件无法预览。',
   'REFUND.NOT_FOUND': '未找到此退款。',
@@ -160,7 +162,8 @@ export const ERRORS_ZH: Record<ErrorCode, Text> = {
   'DOCUMENT.LAST4_MISMATCH': '您输入的卡号后四位与订单所用的银行卡不符。',
   'DOCUMENT.CARD_NUMBER_VISIBLE':
     '照片中可以看到完整的卡号。请遮住除后四位以外的所有数字（例如用一张纸），然后重新拍照。此照片未被保存。',
-  'DOCUMENT.CVV_VISIBLE': '照片中可以看到卡背面的安全码（签名条旁的三位数字）。请遮住它后重新拍照。此照片未被保存。',
+  'DOCUMENT.CVV_VISIBLE':
+    '照片中可以看到卡背面的安全码（签名条旁的三位数字）。请遮住它后重新拍照。此照片未被保存。',
   'DOCUMENT.TOO_MANY_PAGES': '此账单的页数已达上限。',
   RATE_LIMITED: (d) => {
     const s = waitFrom(d);

@@ -22,6 +22,9 @@ import type { TDocument, TUploadFields } from './documents.schemas.ts';
 import { type DocumentStorage, deleteBlobQuietly, putEncrypted } from './documents.storage.ts';
 import { guardImage, guardPdf, refuseCardData } from './documents.guard.ts';
 import type { OcrPool } from './ocr.ts';
+import { type IntakeSource, sourceColumns } from './documents.source.ts';
+
+export type { IntakeSource };
 
 export interface IntakeDeps extends Deps {
   storage: DocumentStorage;
@@ -43,6 +46,8 @@ export const FLAGS = {
   LAST4_NOT_READ: 'LAST4_NOT_READ',
   SUSPICIOUS_DIGIT_RUN: 'SUSPICIOUS_DIGIT_RUN',
   OCR_UNAVAILABLE: 'OCR_UNAVAILABLE',
+  SENDER_UNVERIFIED: 'SENDER_UNVERIFIED',
+  FORWARDED: 'FORWARDED',
 } as const;
 
 type DocumentRow = Prisma.DocumentGetPayload<object>;
@@ -146,6 +151,8 @@ export interface UploadInput {
   fields: TUploadFields;
   /** the temporary file multer wrote; the caller removes it */
   filePath: string;
+  /** where the file came from; absent = the web page (src/modules/inbound passes EMAIL) */
+  source?: IntakeSource;
 }
 
 function assertUploadAllowed(status: AppealStatus, slot: Slot, requested: readonly Slot[]): void {
@@ -215,7 +222,8 @@ export async function uploadDocument(deps: IntakeDeps, input: UploadInput): Prom
   const appeal = await deps.prisma.appeal.findUnique({ where: { id: appealId }, include: { order: true } });
   if (!appeal) throw new AppError('APPEAL.NOT_FOUND', 'No such appeal.');
   assertUploadAllowed(appeal.status, slot, appeal.requestedSlots as Slot[]);
-  if (slot === 'CARD_FRONT' && !fields.cardLast4) {
+  const unsorted = input.source?.unsorted;
+  if (slot === 'CARD_FRONT' && !fields.cardLast4 && !unsorted) {
     throw new AppError('REQUEST.INVALID', 'Enter the last 4 digits you can see on the card.', [
       { path: 'cardLast4', message: 'required for CARD_FRONT: exactly 4 digits' },
     ]);
@@ -255,7 +263,8 @@ export async function uploadDocument(deps: IntakeDeps, input: UploadInput): Prom
       ),
     );
   }
-  if (slot === 'CARD_FRONT') checks.push(checkStatedLast4(fields.cardLast4!, appeal.order.cardLast4));
+  if (slot === 'CARD_FRONT' && fields.cardLast4)
+    checks.push(checkStatedLast4(fields.cardLast4, appeal.order.cardLast4));
 
   // The card-data guard runs on every image that decodes and every PDF the pdf rule let through,
   // whatever the other rules said: a buyer who must retake a small or blurred photo also learns at once
@@ -284,11 +293,16 @@ export async function uploadDocument(deps: IntakeDeps, input: UploadInput): Prom
     if (slot === 'CARD_FRONT') {
       cardLast4Read = reading.last4;
       if (reading.last4 === null) flags.push(FLAGS.LAST4_NOT_READ);
-      else if (reading.last4 !== fields.cardLast4 || reading.last4 !== appeal.order.cardLast4)
+      else if (
+        (fields.cardLast4 && reading.last4 !== fields.cardLast4) ||
+        reading.last4 !== appeal.order.cardLast4
+      )
         flags.push(FLAGS.LAST4_MISMATCH_OCR);
     }
   }
 
+  if (input.source?.senderCheck === 'UNVERIFIED') flags.push(FLAGS.SENDER_UNVERIFIED);
+  if (input.source?.forwarded) flags.push(FLAGS.FORWARDED);
   const failed = checks.filter((c) => !c.passed);
   let overridden = false;
   if (failed.length > 0) {
@@ -343,7 +357,7 @@ export async function uploadDocument(deps: IntakeDeps, input: UploadInput): Prom
         assertUploadAllowed(current.status, slot, current.requestedSlots as Slot[]);
         const now = deps.clock.now();
         let page = 0;
-        if (slot === 'BILLING_STATEMENT') {
+        if (slot === 'BILLING_STATEMENT' && !unsorted) {
           if (fields.page !== undefined) page = fields.page;
           else {
             const taken = await tx.document.findMany({
@@ -361,7 +375,10 @@ export async function uploadDocument(deps: IntakeDeps, input: UploadInput): Prom
             page = free;
           }
         }
-        const previous = await tx.document.findMany({ where: { appealId, slot, page, status: 'ACTIVE' } });
+        // an UNSORTED document stands beside the slots and replaces nothing
+        const previous = unsorted
+          ? []
+          : await tx.document.findMany({ where: { appealId, slot, page, status: 'ACTIVE' } });
         for (const p of previous) {
           // A replaced document no reviewer has seen (uploaded after the last submission) is not kept.
           const unseen = !current.submittedAt || p.createdAt > current.submittedAt;
@@ -393,8 +410,9 @@ export async function uploadDocument(deps: IntakeDeps, input: UploadInput): Prom
             checks: checks as unknown as Prisma.InputJsonValue,
             flags,
             override: overridden,
-            cardLast4Stated: slot === 'CARD_FRONT' ? fields.cardLast4! : null,
+            cardLast4Stated: slot === 'CARD_FRONT' ? (fields.cardLast4 ?? null) : null,
             cardLast4Read,
+            ...(input.source ? sourceColumns(input.source) : {}),
             createdAt: now,
           },
         });
@@ -414,7 +432,14 @@ export async function uploadDocument(deps: IntakeDeps, input: UploadInput): Prom
           at: now,
           actor: { type: 'BUYER' },
           action: 'DOCUMENT_UPLOADED',
-          data: { documentId: created.id, slot, page, flags, replaced: previous.map((p) => p.id) },
+          data: {
+            documentId: created.id,
+            slot,
+            page,
+            flags,
+            replaced: previous.map((p) => p.id),
+            ...(input.source ? { source: 'EMAIL', unsorted: Boolean(unsorted) } : {}),
+          },
         });
         return created;
       },
