@@ -12,7 +12,9 @@ import {
   FOOTER_RGB,
   footerHeight,
   watermarkLabel,
-  watermarkSvg,
+  footerSvg,
+  labelSize,
+  watermarkTileSvg,
 } from '../../src/modules/documents/documents.view.ts';
 import { createTestEnv, type TestEnv } from '../support/env.ts';
 import { client, listen, type TestServer } from '../support/http.ts';
@@ -122,11 +124,20 @@ describe('the watermark overlay (pure)', () => {
       new Date('2026-03-04T10:11:12.345Z'),
     );
     expect(label).toBe('Zoë <O’Hara> & co <z@staff.test> · 2026-03-04T10:11:12.345Z');
-    const svg = watermarkSvg(1600, 1035, footerHeight(1600, 1035), label);
-    expect(svg).toContain('Zoë &lt;O’Hara&gt; &amp; co &lt;z@staff.test&gt; · 2026-03-04T10:11:12.345Z');
-    expect(svg).not.toContain('<O’Hara>');
-    // tiled text once in the pattern, once in the footer
-    expect(svg.match(/<text /g)).toHaveLength(2);
+    const escaped = 'Zoë &lt;O’Hara&gt; &amp; co &lt;z@staff.test&gt; · 2026-03-04T10:11:12.345Z';
+    const size = labelSize(1600, 1035, label);
+    const tile = watermarkTileSvg(label, size);
+    const strip = footerSvg(1600, footerHeight(1600, 1035), label);
+    for (const svg of [tile, strip]) {
+      expect(svg).toContain(escaped);
+      expect(svg).not.toContain('<O’Hara>');
+    }
+    // the tile holds the label at its centre and its four corners (a seamless pattern); the strip once
+    expect(tile.match(/<text /g)).toHaveLength(5);
+    expect(strip.match(/<text /g)).toHaveLength(1);
+    // one rotated tile fits inside the picture, so libvips can repeat it
+    const [, w, h] = /width="(\d+)" height="(\d+)"/.exec(tile)!.map(Number);
+    expect([w! <= 1600, h! <= 1035, size >= 14]).toEqual([true, true, true]);
     expect(footerHeight(1600, 1035)).toBe(47);
     expect(footerHeight(300, 200)).toBe(28);
   });
@@ -269,6 +280,25 @@ describe('GET /api/v1/cases/:id/documents/:docId/image', () => {
     expect(rows.map((r) => r.actorId).slice(before)).toEqual([lead.id, lead.id]);
     expect(rows[before + 1]!.at.getTime() - rows[before]!.at.getTime()).toBe(61_000);
     expect((await verifyAuditChain(env.deps.prisma)).ok).toBe(true);
+  });
+
+  it('a second view within a minute is the same rendition from memory, and still audited', async () => {
+    env.clock.advance(120_000);
+    const before = (await views(docs.ID_FRONT!)).length;
+    const one = await getBytes(kase.appealId, docs.ID_FRONT!, lead.token);
+    env.clock.advance(20_000);
+    const two = await getBytes(kase.appealId, docs.ID_FRONT!, lead.token);
+    // another viewer never gets this viewer's rendition
+    const other = await getBytes(kase.appealId, docs.ID_FRONT!, rA.token);
+    expect([one.res.status, two.res.status, other.res.status]).toEqual([200, 200, 200]);
+    expect(one.bytes.equals(two.bytes)).toBe(true);
+    expect(one.bytes.equals(other.bytes)).toBe(false);
+    const rows = (await views(docs.ID_FRONT!)).slice(before);
+    expect(rows.map((r) => [r.actorId, (r.data as { cached: boolean }).cached])).toEqual([
+      [lead.id, false],
+      [lead.id, true],
+      [rA.id, false],
+    ]);
   });
 
   it('a PDF statement is served page by page as a watermarked JPEG, never as the PDF', async () => {

@@ -12,7 +12,8 @@ import { AppError } from '../../platform/errors.ts';
 import { auditFromRequest } from '../audit/audit.request.ts';
 import { appendAudit } from '../audit/audit.service.ts';
 import { documentStorage } from '../documents/documents.storage.ts';
-import { watermarkedView, watermarkLabel } from '../documents/documents.view.ts';
+import { sharedViewCache, viewCacheKey } from '../documents/documents.view-cache.ts';
+import { VIEW_MAX_SIDE, watermarkedView, watermarkLabel } from '../documents/documents.view.ts';
 import { caseIdOr404, type Viewer } from './review.cases.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -81,10 +82,19 @@ export async function viewCaseDocument(
   if (!doc) throw new AppError('DOCUMENT.NOT_FOUND', 'No such document.');
 
   const at = deps.clock.now();
-  const view = await watermarkedView(documentStorage(deps.config), doc, {
-    page: input.page,
-    label: watermarkLabel(viewer, at),
-  });
+  // a rendition served to this viewer in the last VIEW_CACHE_TTL_MS is served again (documents.view-cache.ts);
+  // only while the blob is there (a purged document answers 410 at once) and keyed by the blob itself
+  const key = doc.blobKey
+    ? viewCacheKey(viewer.id, `${doc.id}:${doc.blobKey}`, input.page, VIEW_MAX_SIDE)
+    : null;
+  const cached = key ? sharedViewCache.get(key, at.getTime()) : null;
+  const view =
+    cached ??
+    (await watermarkedView(documentStorage(deps.config), doc, {
+      page: input.page,
+      label: watermarkLabel(viewer, at),
+    }));
+  if (key && !cached) sharedViewCache.set(key, view, at.getTime());
   try {
     await appendAudit(deps.prisma, {
       at,
@@ -101,6 +111,7 @@ export async function viewCaseDocument(
         status: doc.status,
         mimeType: doc.mimeType,
         watermarked: true,
+        cached: Boolean(cached),
       },
     });
   } catch (err) {
