@@ -132,8 +132,8 @@ describe('the watermark overlay (pure)', () => {
       expect(svg).toContain(escaped);
       expect(svg).not.toContain('<O’Hara>');
     }
-    // the tile holds the label at its centre and its four corners (a seamless pattern); the strip once
-    expect(tile.match(/<text /g)).toHaveLength(5);
+    // the tile holds parallel copies of the label (and their parts from neighbouring tiles); the strip once
+    expect(tile.match(/<text /g)!.length).toBeGreaterThanOrEqual(5);
     expect(strip.match(/<text /g)).toHaveLength(1);
     // one rotated tile fits inside the picture, so libvips can repeat it
     const [, w, h] = /width="(\d+)" height="(\d+)"/.exec(tile)!.map(Number);

@@ -152,7 +152,10 @@ export async function getCase(deps: Pick<Deps, 'prisma' | 'config'>, viewer: Vie
       order: true,
       assignee: { select: { id: true, name: true, email: true } },
       history: { orderBy: { id: 'asc' } },
-      decisions: { orderBy: { createdAt: 'asc' } },
+      decisions: {
+        orderBy: { createdAt: 'asc' },
+        include: { reviewer: { select: { id: true, name: true } } },
+      },
       slaEvents: { orderBy: { firedAt: 'asc' } },
     },
   });
@@ -172,6 +175,7 @@ export async function getCase(deps: Pick<Deps, 'prisma' | 'config'>, viewer: Vie
     escalated: a.escalated,
     needsLead: a.needsLead,
     decidedAt: iso(a.decidedAt),
+    secondApproval: secondApprovalState(a.decisions),
     order: {
       ...view.order,
       buyerName: a.order.buyerName,
@@ -212,6 +216,24 @@ export async function getCase(deps: Pick<Deps, 'prisma' | 'config'>, viewer: Vie
       firedBy: e.firedBy,
     })),
   };
+}
+
+/**
+ * WAITING while an approval above the threshold waits for a second lead (who made the first approval and
+ * since when), null otherwise.
+ */
+function secondApprovalState(
+  decisions: { id: string; state: string; createdAt: Date; reviewer: { id: string; name: string } }[],
+) {
+  const d = decisions.find((x) => x.state === 'AWAITING_SECOND_APPROVAL');
+  return d
+    ? {
+        state: 'WAITING' as const,
+        decisionId: d.id,
+        firstApprover: d.reviewer,
+        since: d.createdAt.toISOString(),
+      }
+    : null;
 }
 
 export async function listReasonCodes(deps: Pick<Deps, 'prisma'>) {
