@@ -14,13 +14,20 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const STATIC_DIR = path.join(HERE, 'static');
 const PAGES_DIR = path.join(HERE, 'pages');
 
-/** A short hash over every static file: changes whenever any asset changes. */
+/** A short hash over every static file (sub-folders included): changes whenever any asset changes. */
 export function assetVersion(dir = STATIC_DIR): string {
   const h = createHash('sha256');
-  for (const name of readdirSync(dir).sort()) {
-    h.update(name);
-    h.update(readFileSync(path.join(dir, name)));
-  }
+  const walk = (d: string, prefix: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const full = path.join(d, e.name);
+      if (e.isDirectory()) walk(full, `${prefix}${e.name}/`);
+      else {
+        h.update(`${prefix}${e.name}`);
+        h.update(readFileSync(full));
+      }
+    }
+  };
+  walk(dir, '');
   return h.digest('hex').slice(0, 12);
 }
 
@@ -44,6 +51,12 @@ export function webRoutes(_deps: Pick<Deps, 'config'>): Router {
   const appealHtml = readFileSync(path.join(PAGES_DIR, 'appeal.html'), 'utf8');
   const consoleHtml = readFileSync(path.join(PAGES_DIR, 'console.html'), 'utf8');
 
+  // the pages ask for /static/x?v=<content hash>: a new deploy means a new URL, so those are immutable.
+  // Modules imported by other modules (console/*.js) are asked for without ?v=: they revalidate (ETag).
+  r.use('/static', (req, res, next) => {
+    res.locals.versioned = typeof req.query.v === 'string';
+    next();
+  });
   r.use(
     '/static',
     express.static(STATIC_DIR, {
@@ -52,8 +65,12 @@ export function webRoutes(_deps: Pick<Deps, 'config'>): Router {
       fallthrough: true,
       etag: true,
       setHeaders: (res) => {
-        // the pages ask for /static/x?v=<content hash>: a new deploy means a new URL
-        res.setHeader('Cache-Control', 'public, max-age=604800, immutable');
+        res.setHeader(
+          'Cache-Control',
+          (res as unknown as { locals: { versioned?: boolean } }).locals.versioned
+            ? 'public, max-age=604800, immutable'
+            : 'no-cache',
+        );
       },
     }),
   );

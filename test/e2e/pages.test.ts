@@ -250,7 +250,7 @@ describe('pages', () => {
     await firstDoc.getByRole('button', { name: 'Zoom in' }).click();
     await firstDoc.getByRole('button', { name: /Rotate/ }).click();
     expect(await firstDoc.locator('img').evaluate((i) => (i as HTMLImageElement).style.transform)).toBe(
-      'rotate(90deg) scale(1.25)',
+      'translate(0px, 0px) rotate(90deg) scale(1.25)',
     );
     await reviewer.check('input[value=REQUEST_MORE_INFO]');
     await reviewer.locator('input[name=reason]').first().check();
@@ -355,6 +355,10 @@ describe('pages', () => {
     await reviewer.check('input[value=REJECT]');
     await reviewer.locator('input[name=reason]').first().check();
     await reviewer.click('#h-decision ~ p button[type=submit]');
+    // a rejection cancels the order: the form asks first
+    await reviewer.waitForSelector('#reject-confirm:not([hidden])');
+    expect(await reviewer.textContent('#reject-confirm')).toContain('£450.00');
+    await reviewer.click('#reject-yes');
     const refund = await waitFor('refund', () =>
       env.deps.prisma.refund.findFirst({ where: { appealId: second.appealId } }),
     );

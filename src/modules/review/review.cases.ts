@@ -7,6 +7,7 @@ import type { Deps } from '../../platform/deps.ts';
 import { AppError } from '../../platform/errors.ts';
 import { money } from '../../platform/money.ts';
 import { getAppealView } from '../appeals/appeals.service.ts';
+import { otherBuyersCases } from './review.duplicates.ts';
 
 export interface Viewer {
   id: string;
@@ -161,8 +162,25 @@ export async function getCase(deps: Pick<Deps, 'prisma' | 'config'>, viewer: Vie
   });
   if (!a) throw new AppError('CASE.NOT_FOUND', 'No such case.');
   const view = await getAppealView(deps, id);
+  // documents flagged DUPLICATE_OTHER_BUYER link to the other buyers' cases
+  const flagged = view.slots.flatMap((s) =>
+    [...(s.documents ?? []), ...(s.document ? [s.document] : [])]
+      .filter((d) => d.flags.includes('DUPLICATE_OTHER_BUYER'))
+      .map((d) => d.id),
+  );
+  const dupes = await otherBuyersCases(deps, id, [...new Set(flagged)]);
+  const slots = view.slots.map((s) => {
+    const withDupes = <T extends { id: string }>(d: T) =>
+      dupes.has(d.id) ? { ...d, duplicateOf: dupes.get(d.id) } : d;
+    return {
+      ...s,
+      document: s.document ? withDupes(s.document) : null,
+      ...(s.documents ? { documents: s.documents.map(withDupes) } : {}),
+    };
+  });
   return {
     ...view,
+    slots,
     assignee: a.assignee,
     lastReviewerId: a.lastReviewerId,
     submittedAt: iso(a.submittedAt),
