@@ -29,6 +29,7 @@ export async function otherBuyersCases(
       AND o.buyer_id <> mo.buyer_id
       AND bit_count(('x' || d.perceptual_hash)::bit(64) # ('x' || me.perceptual_hash)::bit(64)) <= ${DUPLICATE_MAX_DISTANCE}
     LIMIT 50`;
-  for (const r of rows) out.set(r.docId, [...(out.get(r.docId) ?? []), { caseId: r.caseId, orderId: r.orderId }]);
+  for (const r of rows)
+    out.set(r.docId, [...(out.get(r.docId) ?? []), { caseId: r.caseId, orderId: r.orderId }]);
   return out;
 }

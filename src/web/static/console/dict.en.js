@@ -150,7 +150,7 @@ export const EN = {
   appealId: 'Appeal id',
   search: 'Search',
   more: 'More',
-  target: 'Target',
+  auditTarget: 'Target',
   ip: 'IP',
   details: 'Details',
   // second approval

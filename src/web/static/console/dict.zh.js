@@ -149,7 +149,7 @@ export const ZH = {
   appealId: '申诉 id',
   search: '搜索',
   more: '更多',
-  target: '对象',
+  auditTarget: '对象',
   ip: 'IP',
   details: '详情',
   waitingSecond: '等待第二次审批',

@@ -159,7 +159,9 @@ export async function auditView() {
       'section',
       { class: 'card' },
       rows.length
-        ? table([t('at'), t('actor'), t('action'), t('target'), t('ip'), t('details')], rows, { id: 'audit' })
+        ? table([t('at'), t('actor'), t('action'), t('auditTarget'), t('ip'), t('details')], rows, {
+            id: 'audit',
+          })
         : el('p', { class: 'muted', text: t('empty') }),
       more(list.nextCursor, '/console/admin/audit'),
     ),
