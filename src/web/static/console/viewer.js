@@ -225,7 +225,7 @@ export function docFigure(caseId, slot, d, { onCompare, comparing = false } = {}
   const title = pdf
     ? `${slot} · ${t('pdfPages', { n: pages })}`
     : `${slot}${slot === 'BILLING_STATEMENT' ? ` · ${d.page + 1}` : ''} · ${d.width ?? '?'}×${d.height ?? '?'}`;
-  card.append(
+  const parts = [
     el('h4', { text: title }),
     el('figure', {}, frame, note),
     pdf && pages > 1 ? el('div', { class: 'row pager' }, prev, pageLabel, next) : null,
@@ -244,6 +244,8 @@ export function docFigure(caseId, slot, d, { onCompare, comparing = false } = {}
       el('summary', { text: t('checks') }),
       el('div', { class: 'scroll' }, checks),
     ),
-  );
+  ];
+  // append() would print a null as "null"
+  card.append(...parts.filter(Boolean));
   return card;
 }
