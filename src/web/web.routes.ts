@@ -9,6 +9,10 @@ import { fileURLToPath } from 'node:url';
 import express, { type Request, Router } from 'express';
 import { buyerCsrfToken, BUYER_COOKIE } from '../http/auth.ts';
 import type { Deps } from '../platform/deps.ts';
+import { ALL_SLOTS } from '../modules/appeals/appeals.rules.ts';
+
+/** MIME types the page lets through its own pre-check (the server decides from the bytes anyway). */
+const IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'image/avif', 'image/heic', 'image/heif'];
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const STATIC_DIR = path.join(HERE, 'static');
@@ -45,11 +49,17 @@ function lang(req: Request): string {
   return /^zh\b/i.test(header) ? 'zh' : 'en';
 }
 
-export function webRoutes(_deps: Pick<Deps, 'config'>): Router {
+export function webRoutes(deps: Pick<Deps, 'config'>): Router {
   const r = Router();
   const version = assetVersion();
   const appealHtml = readFileSync(path.join(PAGES_DIR, 'appeal.html'), 'utf8');
   const consoleHtml = readFileSync(path.join(PAGES_DIR, 'console.html'), 'utf8');
+  // what My Appeal checks before an upload, from the server's own settings (no copies in the page)
+  const limits = JSON.stringify({
+    maxUploadBytes: deps.config.MAX_UPLOAD_BYTES,
+    imageTypes: IMAGE_TYPES,
+    slots: ALL_SLOTS,
+  });
 
   // the pages ask for /static/x?v=<content hash>: a new deploy means a new URL, so those are immutable.
   // Modules imported by other modules (console/*.js) are asked for without ?v=: they revalidate (ETag).
@@ -89,6 +99,7 @@ export function webRoutes(_deps: Pick<Deps, 'config'>): Router {
           v: version,
           lang: lang(req),
           appealId: buyer?.appealId ?? '',
+          limits,
           csrf: buyer && buyer.via === 'cookie' && cookie ? buyerCsrfToken(cookie) : '',
         }),
       );

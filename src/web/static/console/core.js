@@ -107,12 +107,18 @@ export function slaCell(c, now = Date.now()) {
 }
 
 export function table(headers, rows, attrs = {}) {
+  // each cell carries its column's name: phones show it as a label (console.css table.stack)
+  const names = headers.filter((h) => h !== null && h !== undefined && h !== false);
+  for (const r of rows)
+    [...r.children].forEach((td, i) => {
+      if (names[i] && !td.hasAttribute('data-label')) td.setAttribute('data-label', names[i]);
+    });
   return el(
     'div',
     { class: 'scroll' },
     el(
       'table',
-      attrs,
+      { class: 'stack', ...attrs },
       el(
         'thead',
         {},
