@@ -90,7 +90,7 @@ export function docFigure(caseId, slot, d, { onCompare, comparing = false } = {}
   frame.addEventListener('dblclick', () => setZoom(zoom > 1 ? 1 : fullRes()));
 
   const note = el('p', { class: 'notice error', hidden: true });
-  const card = el('div', { class: 'card doc', 'data-doc': d.id });
+  const card = el('div', { class: 'card doc', 'data-doc': d.id, 'data-slot': slot });
   const pageLabel = el('span', { class: 'page-no', 'aria-live': 'polite' });
   const prev = el('button', { type: 'button', class: 'prev', 'aria-label': t('prevPage'), text: '‹' });
   const next = el('button', { type: 'button', class: 'next', 'aria-label': t('nextPage'), text: '›' });
