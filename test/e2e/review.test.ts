@@ -203,13 +203,17 @@ describe('review desk', () => {
     await fin.click(`${row} button[type=submit]`);
     await fin.waitForFunction((sel) => document.querySelector(sel)?.textContent?.includes('PSP-77'), row);
     expect(await options()).toEqual(['SETTLED', 'FAILED']);
-    await fin.selectOption(`${row} select`, 'SETTLED');
-    await fin.fill(`${row} input[name=arn]`, '7461234567890123456789');
-    await fin.click(`${row} button[type=submit]`);
-    await fin.waitForSelector(`${row} .field-error`);
-    expect(await fin.textContent(`${row} .field-error`)).toContain('23-digit');
-    expect(await fin.getAttribute(`${row} input[name=arn]`, 'aria-invalid')).toBe('true');
-    await shots(fin, '37-refunds-arn-error', `${row}`);
+    // a 22-digit ARN: the server's field error shows next to the field, in each language's page
+    for (const l of ['zh', 'en'] as const) {
+      await lang(fin, l);
+      await fin.selectOption(`${row} select`, 'SETTLED');
+      await fin.fill(`${row} input[name=arn]`, '7461234567890123456789');
+      await fin.click(`${row} button[type=submit]`);
+      await fin.waitForSelector(`${row} .field-error`);
+      expect(await fin.textContent(`${row} .field-error`)).toContain('23-digit');
+      expect(await fin.getAttribute(`${row} input[name=arn]`, 'aria-invalid')).toBe('true');
+      await shoot(fin, `37-refunds-arn-error-${l}`);
+    }
     await fin.selectOption(`${row} select`, 'SETTLED');
     const arn = '74612345678901234567890';
     await fin.fill(`${row} input[name=arn]`, arn);

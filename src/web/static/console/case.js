@@ -35,7 +35,8 @@ export async function caseView(id) {
     comparePanel.hidden = compared.length === 0;
     comparePanel.replaceChildren(
       el('h3', { text: t('compareTitle') }),
-      compared.length < 2 ? el('p', { class: 'muted', text: t('compareHint') }) : null,
+      // replaceChildren() would print a null as "null"
+      el('p', { class: 'muted', hidden: compared.length >= 2, text: t('compareHint') }),
       el(
         'div',
         { class: 'side-by-side' },

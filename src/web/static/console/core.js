@@ -56,7 +56,8 @@ export function setView(title, ...nodes) {
   state.cleanup();
   state.cleanup = () => {};
   document.title = `${title} · ${t('appName')}`;
-  $('#view').replaceChildren(el('h2', { id: 'view-title', tabindex: '-1', text: title }), ...nodes);
+  const heading = el('h2', { id: 'view-title', tabindex: '-1', text: title });
+  $('#view').replaceChildren(heading, ...nodes.filter(Boolean));
 }
 
 export function facts(pairs) {
