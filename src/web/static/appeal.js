@@ -156,7 +156,7 @@ function renderPages(card, s, editable) {
         d.mimeType === 'application/pdf' ? t('pdfPagesKind', { n: d.pageCount ?? 1 }) : t('imageKind');
       return el(
         'li',
-        { class: 'row', 'data-doc': d.id },
+        { 'data-doc': d.id },
         el('span', { text: t('pageItem', { n: i + 1, kind, size: bytes ? fmtSize(bytes) : '' }) }),
         editable
           ? el('button', {
@@ -187,13 +187,15 @@ function renderVerdict(card, s, st) {
   v.replaceChildren();
   if (st.verdict) {
     v.className = `verdict ${st.verdict.ok ? 'ok' : 'bad'}`;
-    v.append(el('p', { class: 'strong', text: st.verdict.head }));
-    if (st.verdict.lines.length)
+    const { head, note } = st.verdict;
+    v.append(el('p', { class: 'strong', text: typeof head === 'function' ? head() : head }));
+    const lines = [...st.verdict.lines, note ? note() : ''].filter(Boolean);
+    if (lines.length)
       v.append(
         el(
           'ul',
           {},
-          st.verdict.lines.map((l) => el('li', { text: l })),
+          lines.map((l) => el('li', { text: l })),
         ),
       );
     if (st.overrideAvailable && !st.verdict.ok) v.append(el('p', { text: t('anywayHint') }));
@@ -333,7 +335,7 @@ async function send(slot, override) {
   if (slot === 'CARD_FRONT') {
     const l4 = card.root.querySelector('.l4');
     if (!/^\d{4}$/.test(l4.value)) {
-      st.verdict = { ok: false, head: t('last4Needed'), lines: [] };
+      st.verdict = { ok: false, head: () => t('last4Needed'), lines: [] };
       st.retryable = true;
       rerenderSlot(slot);
       l4.focus();
@@ -349,7 +351,7 @@ async function send(slot, override) {
   bar.setAttribute('aria-label', t('uploading'));
   st.busy = true;
   st.retryable = false;
-  st.verdict = { ok: true, head: t('uploading'), lines: [] };
+  st.verdict = { ok: true, head: () => t('uploading'), lines: [] };
   rerenderSlot(slot);
   try {
     const { status, body } = await xhrUpload(form, (p) => {
@@ -360,7 +362,7 @@ async function send(slot, override) {
       const lines = (body?.checks ?? [])
         .filter((c) => c.rule === 'resolution' && c.passed)
         .map((c) => c.message);
-      st.verdict = { ok: true, head: t('accepted'), lines };
+      st.verdict = { ok: true, head: () => t('accepted'), lines };
       st.file = null;
       st.overrideAvailable = false;
       await load();
@@ -372,15 +374,14 @@ async function send(slot, override) {
       const kind = sentKind(st.file);
       st.verdict = {
         ok: false,
-        head: t(kind === 'pdf' ? 'failedPdf' : kind === 'image' ? 'failed' : 'failedFile'),
-        lines: [
-          ...(failed.length ? failed : [body?.error?.message ?? `HTTP ${status}`]),
-          earlierNote(slot),
-        ].filter(Boolean),
+        // worded when drawn, so a language change re-words it
+        head: () => t(kind === 'pdf' ? 'failedPdf' : kind === 'image' ? 'failed' : 'failedFile'),
+        lines: failed.length ? failed : [body?.error?.message ?? `HTTP ${status}`],
+        note: earlierNote.bind(null, slot),
       };
     }
   } catch {
-    st.verdict = { ok: false, head: t('network'), lines: [] };
+    st.verdict = { ok: false, head: () => t('network'), lines: [] };
     st.retryable = true;
   } finally {
     st.busy = false;
