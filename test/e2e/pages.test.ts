@@ -17,6 +17,7 @@ import { blockedOrder, RISK_KEY, tokenFromUrl } from '../support/factories.ts';
 import { client, listen, type TestServer } from '../support/http.ts';
 import { goodImage, type GoodVariant } from '../support/images.ts';
 import { DESKTOP, launch, PHONE, shoot } from './browser.ts';
+import { waitFor } from './console-env.ts';
 
 const PASSWORD = 'e2e-password-long-enough';
 let env: TestEnv;
@@ -25,20 +26,6 @@ let workers: WorkerSet;
 let browser: Browser;
 let call: ReturnType<typeof client>;
 const staff: Record<'reviewer' | 'lead' | 'finance', { id: string; email: string }> = {} as never;
-
-async function waitFor<T>(
-  what: string,
-  fn: () => Promise<T | null | undefined | false>,
-  ms = 20_000,
-): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}
 
 async function register(over: Record<string, unknown> = {}) {
   const body = blockedOrder(over);
