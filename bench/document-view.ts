@@ -1,10 +1,10 @@
 // Benchmark 7: the watermarked document view a reviewer's browser loads (GET .../documents/:docId/image
 // without the HTTP and audit layers): read the encrypted blob, decrypt, decode, watermark, encode, on real
-// photos sanitised the way intake stores them (3-12 MP JPEGs) and a 2-page PDF statement. A case page
-// session is simulated as a reviewer works: open the case (every document once: cold), then zoom, full
-// screen, side by side and paging (each document asked for again: from the per-viewer cache,
-// documents.view-cache.ts), and a second reviewer opening the same case (cold again: the cache is per
-// viewer). Target (issue 13 point 4): median image under 500 ms.
+// photos sanitised the way intake stores them (3-12 MP JPEGs) and a 2-page PDF statement. A case session
+// as the console does it: open the case (every document at the size the frame shows, ?w=800: cold), zoom
+// into two documents (full resolution: cold), then side by side, paging and full screen ask for the same
+// renditions again (the per-viewer cache, documents.view-cache.ts); a second reviewer does the same (cold
+// again: the cache is per viewer). Target (issue 13 point 4): median image under 500 ms.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,6 +17,8 @@ import { testImages } from './image-check.ts';
 import { isMain, median, percentile, printResult, round, row, runBench } from './lib.ts';
 
 const PDF = path.resolve('test/fixtures/pdf/statement-2-pages.pdf');
+/** what the console asks for first on a 1366 px desktop (viewer.js displayWidth) */
+const DISPLAY = 800;
 
 export async function run() {
   return runBench('document-view', '7. Watermarked document view', async () => {
@@ -57,44 +59,47 @@ export async function run() {
         viewer: { email: string; name: string; id: string },
         d: (typeof docs)[number],
         page: number,
+        maxSide: number,
       ) => {
         const t = performance.now();
-        const key = viewCacheKey(viewer.id, d.id, page, VIEW_MAX_SIDE);
+        const key = viewCacheKey(viewer.id, d.id, page, maxSide);
         let hit = cache.get(key, Date.now());
         if (!hit) {
           hit = await watermarkedView(
             storage,
             { ...d.ref, mimeType: d.mimeType, purgedAt: null },
-            {
-              page,
-              label: watermarkLabel(viewer, new Date()),
-            },
+            { page, label: watermarkLabel(viewer, new Date()), maxSide },
           );
           cache.set(key, hit, Date.now());
         }
-        const ms = performance.now() - t;
-        return { ms, cached: hit !== null && ms < 50 };
+        return performance.now() - t;
       };
       const rounds = Number(process.env.BENCH_VIEW_ROUNDS ?? 3);
+      const fullCold: number[] = [];
       for (let r = 0; r < rounds; r++) {
         cache.clear();
         for (const who of ['a', 'b']) {
           const viewer = { id: `${who}-${r}`, email: `${who}@bench.test`, name: `Reviewer ${who}` };
-          // open the case: every document, every page once
+          // open the case: every document and page at the size the desktop frame shows (w=800)
           for (const d of docs)
             for (let p = 1; p <= d.pages; p++) {
-              const x = await view(viewer, d, p);
-              cold.push(x.ms);
-              all.push(x.ms);
+              const ms = await view(viewer, d, p, DISPLAY);
+              cold.push(ms);
+              all.push(ms);
             }
-          // work on it: each document twice more (zoom / full screen, side by side, paging back)
-          for (let k = 0; k < 2; k++)
-            for (const d of docs)
-              for (let p = 1; p <= d.pages; p++) {
-                const x = await view(viewer, d, p);
-                warm.push(x.ms);
-                all.push(x.ms);
-              }
+          // zoom into two documents: the full resolution, once each
+          for (const d of docs.slice(0, 2)) {
+            const ms = await view(viewer, d, 1, VIEW_MAX_SIDE);
+            fullCold.push(ms);
+            all.push(ms);
+          }
+          // work on it: side by side, paging back, full screen again (from the cache)
+          for (const d of docs)
+            for (let p = 1; p <= d.pages; p++) {
+              const ms = await view(viewer, d, p, p === 1 && docs.indexOf(d) < 2 ? VIEW_MAX_SIDE : DISPLAY);
+              warm.push(ms);
+              all.push(ms);
+            }
         }
       }
       const med = median(all);
@@ -125,7 +130,7 @@ export async function run() {
           cacheBytes: cache.bytes,
         },
         notes: [
-          `a session: ${docs.length} documents (${photos.map((p) => p.name).join(', ')}, a 2-page PDF) opened once (cold), then each asked for twice more (cached), by two reviewers`,
+          `a session per reviewer (two reviewers, ${rounds} rounds): ${docs.length} documents (${photos.map((p) => p.name).join(', ')}, a 2-page PDF) opened at w=${DISPLAY} (cold), two of them zoomed to full resolution (cold), then every one asked for again (cached)`,
           `1-minute load average ${round(load, 1)} at the end`,
         ],
       };

@@ -50,7 +50,7 @@ describe('review desk', () => {
     expect(await pdfDoc.locator('.page-no').textContent()).toBe('Page 1 of 3');
     await pdfDoc.getByRole('button', { name: 'Next page' }).click();
     expect(await pdfDoc.locator('.page-no').textContent()).toBe('Page 2 of 3');
-    expect(await pdfDoc.locator('img').getAttribute('src')).toMatch(/\?page=2$/);
+    expect(await pdfDoc.locator('img').getAttribute('src')).toMatch(/\?page=2&w=\d+$/);
     await rev.waitForFunction(() =>
       [...document.querySelectorAll('.doc img')].every(
         (i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 0,
@@ -58,7 +58,15 @@ describe('review desk', () => {
     );
     // ---- zoom to the served image's full resolution, then pan by dragging
     const idDoc = rev.locator('.docs .doc[data-slot=ID_FRONT]');
+    // first shown at the frame's size (?w=); full resolution asks for the full image, then zooms to it
+    expect(await idDoc.locator('img').getAttribute('src')).toMatch(/\?w=\d+$/);
     await idDoc.getByRole('button', { name: 'Full resolution' }).click();
+    await rev.waitForFunction(() =>
+      /scale\((?!1\))/.test(
+        (document.querySelector('.docs .doc[data-slot=ID_FRONT] img') as HTMLImageElement).style.transform,
+      ),
+    );
+    expect(await idDoc.locator('img').getAttribute('src')).not.toContain('w=');
     const zoomed = await transform(rev, '.docs .doc[data-slot=ID_FRONT] img');
     const [natural, shown] = await idDoc
       .locator('img')

@@ -301,6 +301,18 @@ describe('GET /api/v1/cases/:id/documents/:docId/image', () => {
     ]);
   });
 
+  it('?w= renders at the size shown (images and PDF pages), each size its own audited view', async () => {
+    const small = await getBytes(kase.appealId, docs.CARD_FRONT!, rA.token, '?w=800');
+    const m = await sharp(small.bytes).metadata();
+    expect(m.width).toBe(800);
+    const pdf = await getBytes(kase.appealId, docs.BILLING_STATEMENT!, rA.token, '?page=2&w=600');
+    const pm = await sharp(pdf.bytes).metadata();
+    expect(pm.height! - footerHeight(pm.width!, 600)).toBe(600);
+    expect((await get(kase.appealId, docs.CARD_FRONT!, rA.token, '?w=5000')).status).toBe(400);
+    const last = (await views(docs.CARD_FRONT!)).at(-1)!;
+    expect(last.data).toMatchObject({ width: 800 });
+  });
+
   it('a PDF statement is served page by page as a watermarked JPEG, never as the PDF', async () => {
     const p1 = await getBytes(kase.appealId, docs.BILLING_STATEMENT!, rA.token);
     const p2 = await getBytes(kase.appealId, docs.BILLING_STATEMENT!, rA.token, '?page=2');
@@ -318,7 +330,8 @@ describe('GET /api/v1/cases/:id/documents/:docId/image', () => {
       { pageCount: 2 },
     ]);
     const rows = await views(docs.BILLING_STATEMENT!);
-    expect(rows.map((r) => (r.data as { page: number }).page)).toEqual([1, 2]);
+    // the last two views are this test's (the ?w= test viewed page 2 before)
+    expect(rows.slice(-2).map((r) => (r.data as { page: number }).page)).toEqual([1, 2]);
     // an image has one page
     expect((await get(kase.appealId, docs.CARD_FRONT!, rA.token, '?page=2')).status).toBe(404);
   });

@@ -107,11 +107,15 @@ export interface WatermarkedImage {
   imageHeight: number;
 }
 
-/** Any image sharp decodes -> a JPEG no larger than VIEW_MAX_SIDE, watermarked with `label`. */
-export async function renderWatermarked(input: Buffer, label: string): Promise<WatermarkedImage> {
+/** Any image sharp decodes -> a JPEG no larger than `maxSide` (VIEW_MAX_SIDE), watermarked with `label`. */
+export async function renderWatermarked(
+  input: Buffer,
+  label: string,
+  maxSide = VIEW_MAX_SIDE,
+): Promise<WatermarkedImage> {
   // step 1 fixes the picture's size, which the overlay must match exactly
   const base = await sharp(input, { failOn: 'error' })
-    .resize({ width: VIEW_MAX_SIDE, height: VIEW_MAX_SIDE, fit: 'inside', withoutEnlargement: true })
+    .resize({ width: maxSide, height: maxSide, fit: 'inside', withoutEnlargement: true })
     .removeAlpha()
     .toColourspace('srgb')
     .raw()
@@ -164,7 +168,7 @@ interface RenderAnswer {
 export async function renderPdfPage(
   pdf: Buffer,
   page: number,
-  limits: { maxPixels?: number; timeoutMs?: number } = {},
+  limits: { maxPixels?: number; timeoutMs?: number; maxSide?: number } = {},
 ): Promise<Buffer> {
   const { Worker } = await import('node:worker_threads');
   const data = new Uint8Array(pdf);
@@ -173,7 +177,7 @@ export async function renderPdfPage(
       pdf: data,
       page,
       maxPixels: limits.maxPixels ?? PDF_MAX_PIXELS,
-      maxSide: PDF_PAGE_SIDE,
+      maxSide: Math.min(PDF_PAGE_SIDE, limits.maxSide ?? PDF_PAGE_SIDE),
       options: HARDENED_PDF_OPTIONS,
     },
     transferList: [data.buffer],
@@ -225,7 +229,7 @@ export interface StoredDocumentRef {
 export async function watermarkedView(
   storage: DocumentStorage,
   doc: StoredDocumentRef,
-  opts: { page: number; label: string },
+  opts: { page: number; label: string; maxSide?: number },
 ): Promise<WatermarkedImage> {
   if (!doc.blobKey || !doc.wrappedKey || !doc.keyId)
     throw new AppError('DOCUMENT.PURGED', 'This document was deleted under the retention policy.', {
@@ -237,7 +241,11 @@ export async function watermarkedView(
     keyId: doc.keyId,
   });
   if (doc.mimeType === 'application/pdf')
-    return renderWatermarked(await renderPdfPage(plain, opts.page), opts.label);
+    return renderWatermarked(
+      await renderPdfPage(plain, opts.page, { maxSide: opts.maxSide }),
+      opts.label,
+      opts.maxSide,
+    );
   if (opts.page !== 1) throw new AppError('DOCUMENT.NOT_FOUND', 'An image has one page.', { pageCount: 1 });
-  return renderWatermarked(plain, opts.label);
+  return renderWatermarked(plain, opts.label, opts.maxSide);
 }

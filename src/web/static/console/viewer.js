@@ -21,6 +21,13 @@ function flagItem(f, d) {
   return item;
 }
 
+/** Width to ask for first: what the frame shows on this screen, in steps of 400 px (cache-friendly). */
+function displayWidth() {
+  const wide = matchMedia('(min-width: 48rem)').matches;
+  const css = wide ? Math.min(window.innerWidth, 1600) / 2.5 : window.innerWidth;
+  return Math.min(2400, Math.max(400, Math.ceil((css * (window.devicePixelRatio || 1)) / 400) * 400));
+}
+
 export function docFigure(caseId, slot, d, { onCompare, comparing = false } = {}) {
   const pdf = d.mimeType === 'application/pdf';
   const pages = pdf ? Math.max(1, d.pageCount ?? 1) : 1;
@@ -29,8 +36,14 @@ export function docFigure(caseId, slot, d, { onCompare, comparing = false } = {}
   let rot = 0;
   let x = 0;
   let y = 0;
-  const src = () =>
-    `/api/v1/cases/${caseId}/documents/${d.id}/image${pdf && page > 1 ? `?page=${page}` : ''}`;
+  // the size shown first (?w=, fast to render); the full resolution once the reviewer zooms in
+  let full = false;
+  const src = () => {
+    const p = new URLSearchParams();
+    if (pdf && page > 1) p.set('page', String(page));
+    if (!full) p.set('w', String(displayWidth()));
+    return `/api/v1/cases/${caseId}/documents/${d.id}/image${p.size ? `?${p}` : ''}`;
+  };
   const img = el('img', {
     alt: `${slot} ${t('page', { n: page, of: pages })}`,
     src: src(),
@@ -44,10 +57,23 @@ export function docFigure(caseId, slot, d, { onCompare, comparing = false } = {}
   // the served image's own pixels at zoom = natural width / width shown
   const fullRes = () => Math.max(1, img.naturalWidth / Math.max(1, img.clientWidth));
   const maxZoom = () => Math.max(4, fullRes());
+  const upgrade = () =>
+    new Promise((resolve) => {
+      if (full) return resolve();
+      full = true;
+      img.addEventListener('load', resolve, { once: true });
+      img.addEventListener('error', resolve, { once: true });
+      img.src = src();
+    });
   const setZoom = (z) => {
     zoom = Math.min(maxZoom(), Math.max(1, z));
     if (zoom === 1) x = y = 0;
+    if (zoom > 1.5) upgrade();
     apply();
+  };
+  const toFullRes = async () => {
+    await upgrade();
+    setZoom(fullRes());
   };
   // pan: drag with a pointer (mouse, pen, finger) while zoomed; arrow keys when the frame has the focus
   let drag = null;
@@ -87,7 +113,7 @@ export function docFigure(caseId, slot, d, { onCompare, comparing = false } = {}
     } else if (e.key === '+' || e.key === '=') setZoom(zoom * 1.25);
     else if (e.key === '-') setZoom(zoom / 1.25);
   });
-  frame.addEventListener('dblclick', () => setZoom(zoom > 1 ? 1 : fullRes()));
+  frame.addEventListener('dblclick', () => (zoom > 1 ? setZoom(1) : toFullRes()));
 
   const note = el('p', { class: 'notice error', hidden: true });
   const card = el('div', { class: 'card doc', 'data-doc': d.id, 'data-slot': slot });
@@ -136,6 +162,7 @@ export function docFigure(caseId, slot, d, { onCompare, comparing = false } = {}
       fullBtn.setAttribute('aria-pressed', 'true');
       document.addEventListener('keydown', onEsc);
       setZoom(1);
+      upgrade();
       frame.focus();
     },
   });
@@ -158,7 +185,7 @@ export function docFigure(caseId, slot, d, { onCompare, comparing = false } = {}
       type: 'button',
       class: 'actual',
       text: t('actualSize'),
-      onclick: () => setZoom(fullRes()),
+      onclick: toFullRes,
     }),
     el('button', {
       type: 'button',
