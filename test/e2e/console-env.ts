@@ -147,8 +147,12 @@ export async function signIn(
 }
 
 export async function lang(page: Page, l: 'en' | 'zh') {
+  // a language change redraws the view: wait for the new one (its heading replaces the old one)
+  const before = await page.$('#view-title');
   await page.selectOption('#lang', l);
   await page.waitForFunction((x) => document.documentElement.lang.startsWith(x), l);
+  if (before) await page.waitForFunction((h) => !h.isConnected, before);
+  await page.waitForSelector('#view-title');
   await page.waitForLoadState('networkidle');
 }
 
