@@ -324,7 +324,7 @@ describe('pages', () => {
     expect((await call('POST', `/api/v1/appeals/${second.appealId}/submit`, auth)).status).toBe(200);
     await assignedTo(second.appealId);
     // an image the server cannot give (e.g. purged by retention: 410) leaves a note, not an empty frame
-    await reviewer.route('**/api/v1/cases/*/documents/*/image', (r) =>
+    await reviewer.route('**/api/v1/cases/*/documents/*/image**', (r) =>
       r.fulfill({
         status: 410,
         contentType: 'application/json',
@@ -338,7 +338,7 @@ describe('pages', () => {
       'The image is not available',
     );
     expect(await reviewer.locator('.doc .tools').first().isHidden()).toBe(true);
-    await reviewer.unroute('**/api/v1/cases/*/documents/*/image');
+    await reviewer.unroute('**/api/v1/cases/*/documents/*/image**');
     await reviewer.check('input[value=REJECT]');
     await reviewer.locator('input[name=reason]').first().check();
     await reviewer.click('#h-decision ~ p button[type=submit]');
