@@ -7,6 +7,7 @@ import { pinoHttp } from 'pino-http';
 import { authenticate } from './http/auth.ts';
 import { errorHandler, notFoundHandler } from './http/error-handler.ts';
 import { healthRoutes } from './http/health.ts';
+import { localiseResponses } from './http/language.ts';
 import { countRequests } from './http/metrics.ts';
 import { postAuthLimits, preAuthLimits } from './http/rate-limit.ts';
 import { buildOpenApi } from './http/openapi.ts';
@@ -104,6 +105,8 @@ export function createApp(deps: Deps): express.Express {
     res.json(buildOpenApi({ serverUrl: deps.config.PUBLIC_BASE_URL, version: '1.0.0' }));
   });
   // abuse limits (src/http/rate-limit.ts): failures are counted before authenticate refuses them
+  // buyer-facing texts in the buyer's language (src/platform/messages.ts), on every JSON body
+  app.use(localiseResponses(deps));
   app.use(preAuthLimits(deps));
   app.use(authenticate(deps));
   app.use(postAuthLimits(deps));

@@ -45,6 +45,22 @@ async function waitForPort(port: number, ms: number): Promise<void> {
   throw new Error(`redis-server did not open port ${port} within ${ms} ms`);
 }
 
+/** Prints what it is doing, a line every 5 s while it lasts, and how long it took. */
+async function step<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  const t0 = Date.now();
+  console.log(`${what}...`);
+  const tick = setInterval(
+    () => console.log(`  ... still ${what.split(' (')[0]} (${Math.round((Date.now() - t0) / 1000)} s)`),
+    5_000,
+  );
+  try {
+    return await fn();
+  } finally {
+    clearInterval(tick);
+    console.log(`  done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  }
+}
+
 async function main() {
   const children: ChildProcess[] = [];
   const killChildren = () => {
@@ -93,11 +109,19 @@ async function main() {
   }
 
   const config = loadConfigOrExit(env);
+  const where = config.DATABASE_URL
+    ? 'PostgreSQL (DATABASE_URL)'
+    : `embedded PGlite in ${path.join(config.DATA_DIR, 'pglite')}`;
+  console.log(`opening the database: ${where}`);
   const runtime = await buildRuntime(config, { poolSize: 5 });
-  const applied = await runtime.database.migrate();
-  await seedAll(runtime.deps.prisma, config);
-  const server = await startApi(runtime);
-  const workers = await startWorkers(runtime);
+  const applied = await step(
+    'checking and applying migrations (the first run on an empty data folder takes about half a minute)',
+    () => runtime.database.migrate(),
+  );
+  console.log(applied.length ? `  applied ${applied.length} migration(s)` : '  the schema is up to date');
+  await step('seeding the catalogues and the first admin', () => seedAll(runtime.deps.prisma, config));
+  const server = await step('starting the API', () => startApi(runtime));
+  const workers = await step('starting the workers', () => startWorkers(runtime));
 
   const db = runtime.database.embedded
     ? `embedded PGlite in ${path.join(config.DATA_DIR, 'pglite')}`

@@ -289,6 +289,7 @@ function xhrUpload(form, onProgress) {
     x.open('POST', `/api/v1/appeals/${appealId}/documents`);
     x.setRequestHeader('x-csrf-token', csrf);
     x.setRequestHeader('accept', 'application/json');
+    x.setRequestHeader('x-appeal-language', document.documentElement.lang || 'en');
     x.upload.addEventListener(
       'progress',
       (e) => e.lengthComputable && onProgress((100 * e.loaded) / e.total),
