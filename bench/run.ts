@@ -16,6 +16,7 @@ const BENCHES: { name: string; file: string; timeoutS: number }[] = [
   { name: 'timers', file: 'timers.ts', timeoutS: 330 },
   { name: 'database', file: 'database.ts', timeoutS: 300 },
   { name: 'capacity', file: 'capacity.ts', timeoutS: 300 },
+  { name: 'document-view', file: 'document-view.ts', timeoutS: 240 },
 ];
 
 const here = fileURLToPath(new URL('./', import.meta.url));

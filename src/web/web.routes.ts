@@ -9,18 +9,29 @@ import { fileURLToPath } from 'node:url';
 import express, { type Request, Router } from 'express';
 import { buyerCsrfToken, BUYER_COOKIE } from '../http/auth.ts';
 import type { Deps } from '../platform/deps.ts';
+import { ALL_SLOTS } from '../modules/appeals/appeals.rules.ts';
+
+/** MIME types the page lets through its own pre-check (the server decides from the bytes anyway). */
+const IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'image/avif', 'image/heic', 'image/heif'];
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const STATIC_DIR = path.join(HERE, 'static');
 const PAGES_DIR = path.join(HERE, 'pages');
 
-/** A short hash over every static file: changes whenever any asset changes. */
+/** A short hash over every static file (sub-folders included): changes whenever any asset changes. */
 export function assetVersion(dir = STATIC_DIR): string {
   const h = createHash('sha256');
-  for (const name of readdirSync(dir).sort()) {
-    h.update(name);
-    h.update(readFileSync(path.join(dir, name)));
-  }
+  const walk = (d: string, prefix: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const full = path.join(d, e.name);
+      if (e.isDirectory()) walk(full, `${prefix}${e.name}/`);
+      else {
+        h.update(`${prefix}${e.name}`);
+        h.update(readFileSync(full));
+      }
+    }
+  };
+  walk(dir, '');
   return h.digest('hex').slice(0, 12);
 }
 
@@ -38,12 +49,24 @@ function lang(req: Request): string {
   return /^zh\b/i.test(header) ? 'zh' : 'en';
 }
 
-export function webRoutes(_deps: Pick<Deps, 'config'>): Router {
+export function webRoutes(deps: Pick<Deps, 'config'>): Router {
   const r = Router();
   const version = assetVersion();
   const appealHtml = readFileSync(path.join(PAGES_DIR, 'appeal.html'), 'utf8');
   const consoleHtml = readFileSync(path.join(PAGES_DIR, 'console.html'), 'utf8');
+  // what My Appeal checks before an upload, from the server's own settings (no copies in the page)
+  const limits = JSON.stringify({
+    maxUploadBytes: deps.config.MAX_UPLOAD_BYTES,
+    imageTypes: IMAGE_TYPES,
+    slots: ALL_SLOTS,
+  });
 
+  // the pages ask for /static/x?v=<content hash>: a new deploy means a new URL, so those are immutable.
+  // Modules imported by other modules (console/*.js) are asked for without ?v=: they revalidate (ETag).
+  r.use('/static', (req, res, next) => {
+    res.locals.versioned = typeof req.query.v === 'string';
+    next();
+  });
   r.use(
     '/static',
     express.static(STATIC_DIR, {
@@ -52,8 +75,12 @@ export function webRoutes(_deps: Pick<Deps, 'config'>): Router {
       fallthrough: true,
       etag: true,
       setHeaders: (res) => {
-        // the pages ask for /static/x?v=<content hash>: a new deploy means a new URL
-        res.setHeader('Cache-Control', 'public, max-age=604800, immutable');
+        res.setHeader(
+          'Cache-Control',
+          (res as unknown as { locals: { versioned?: boolean } }).locals.versioned
+            ? 'public, max-age=604800, immutable'
+            : 'no-cache',
+        );
       },
     }),
   );
@@ -72,6 +99,7 @@ export function webRoutes(_deps: Pick<Deps, 'config'>): Router {
           v: version,
           lang: lang(req),
           appealId: buyer?.appealId ?? '',
+          limits,
           csrf: buyer && buyer.via === 'cookie' && cookie ? buyerCsrfToken(cookie) : '',
         }),
       );

@@ -17,6 +17,7 @@ import { blockedOrder, RISK_KEY, tokenFromUrl } from '../support/factories.ts';
 import { client, listen, type TestServer } from '../support/http.ts';
 import { goodImage, type GoodVariant } from '../support/images.ts';
 import { DESKTOP, launch, PHONE, shoot } from './browser.ts';
+import { waitFor } from './console-env.ts';
 
 const PASSWORD = 'e2e-password-long-enough';
 let env: TestEnv;
@@ -25,20 +26,6 @@ let workers: WorkerSet;
 let browser: Browser;
 let call: ReturnType<typeof client>;
 const staff: Record<'reviewer' | 'lead' | 'finance', { id: string; email: string }> = {} as never;
-
-async function waitFor<T>(
-  what: string,
-  fn: () => Promise<T | null | undefined | false>,
-  ms = 20_000,
-): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}
 
 async function register(over: Record<string, unknown> = {}) {
   const body = blockedOrder(over);
@@ -250,7 +237,7 @@ describe('pages', () => {
     await firstDoc.getByRole('button', { name: 'Zoom in' }).click();
     await firstDoc.getByRole('button', { name: /Rotate/ }).click();
     expect(await firstDoc.locator('img').evaluate((i) => (i as HTMLImageElement).style.transform)).toBe(
-      'rotate(90deg) scale(1.25)',
+      'translate(0px, 0px) rotate(90deg) scale(1.25)',
     );
     await reviewer.check('input[value=REQUEST_MORE_INFO]');
     await reviewer.locator('input[name=reason]').first().check();
@@ -337,7 +324,7 @@ describe('pages', () => {
     expect((await call('POST', `/api/v1/appeals/${second.appealId}/submit`, auth)).status).toBe(200);
     await assignedTo(second.appealId);
     // an image the server cannot give (e.g. purged by retention: 410) leaves a note, not an empty frame
-    await reviewer.route('**/api/v1/cases/*/documents/*/image', (r) =>
+    await reviewer.route('**/api/v1/cases/*/documents/*/image**', (r) =>
       r.fulfill({
         status: 410,
         contentType: 'application/json',
@@ -351,10 +338,14 @@ describe('pages', () => {
       'The image is not available',
     );
     expect(await reviewer.locator('.doc .tools').first().isHidden()).toBe(true);
-    await reviewer.unroute('**/api/v1/cases/*/documents/*/image');
+    await reviewer.unroute('**/api/v1/cases/*/documents/*/image**');
     await reviewer.check('input[value=REJECT]');
     await reviewer.locator('input[name=reason]').first().check();
     await reviewer.click('#h-decision ~ p button[type=submit]');
+    // a rejection cancels the order: the form asks first
+    await reviewer.waitForSelector('#reject-confirm:not([hidden])');
+    expect(await reviewer.textContent('#reject-confirm')).toContain('£450.00');
+    await reviewer.click('#reject-yes');
     const refund = await waitFor('refund', () =>
       env.deps.prisma.refund.findFirst({ where: { appealId: second.appealId } }),
     );

@@ -95,8 +95,9 @@ describe(`browser flow against the ${kind} target`, () => {
     await rev.check('input[value=REJECT]');
     await rev.locator('input[name=reason]').first().check();
     await rev.fill('#buyerMessage', 'The name on the card does not match.');
-    rev.on('dialog', (d) => void d.accept()); // a confirmation before an order-cancelling decision
     await rev.click('#h-decision ~ p button[type=submit]');
+    // the console asks inline before an order-cancelling decision
+    await rev.click('#reject-yes');
     await until('the decision', async () => {
       const r = await t.call('GET', `/api/v1/cases/${appealId}`, { token: reviewer.token });
       return r.body.status === 'REJECTED';

@@ -168,6 +168,11 @@ const TABLE: Record<string, Entry> = {
     body: { name: 'Nobody' },
     expect: staff(['ADMIN'], 404),
   },
+  'POST /api/v1/staff/:id/reset-password': {
+    url: () => `/api/v1/staff/${NO_SUCH}/reset-password`,
+    expect: staff(['ADMIN'], 404),
+  },
+  'GET /api/v1/team/second-approvals': { expect: staff(['LEAD'], 200) },
   'GET /api/v1/cases': { expect: staff(['REVIEWER', 'LEAD'], 200) },
   // not a case yet (AWAITING_DOCUMENTS): a lead sees every appeal, a reviewer only their cases and the pool
   'GET /api/v1/cases/:id': {

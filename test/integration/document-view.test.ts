@@ -12,7 +12,9 @@ import {
   FOOTER_RGB,
   footerHeight,
   watermarkLabel,
-  watermarkSvg,
+  footerSvg,
+  labelSize,
+  watermarkTileSvg,
 } from '../../src/modules/documents/documents.view.ts';
 import { createTestEnv, type TestEnv } from '../support/env.ts';
 import { client, listen, type TestServer } from '../support/http.ts';
@@ -122,11 +124,20 @@ describe('the watermark overlay (pure)', () => {
       new Date('2026-03-04T10:11:12.345Z'),
     );
     expect(label).toBe('Zoë <O’Hara> & co <z@staff.test> · 2026-03-04T10:11:12.345Z');
-    const svg = watermarkSvg(1600, 1035, footerHeight(1600, 1035), label);
-    expect(svg).toContain('Zoë &lt;O’Hara&gt; &amp; co &lt;z@staff.test&gt; · 2026-03-04T10:11:12.345Z');
-    expect(svg).not.toContain('<O’Hara>');
-    // tiled text once in the pattern, once in the footer
-    expect(svg.match(/<text /g)).toHaveLength(2);
+    const escaped = 'Zoë &lt;O’Hara&gt; &amp; co &lt;z@staff.test&gt; · 2026-03-04T10:11:12.345Z';
+    const size = labelSize(1600, 1035, label);
+    const tile = watermarkTileSvg(label, size);
+    const strip = footerSvg(1600, footerHeight(1600, 1035), label);
+    for (const svg of [tile, strip]) {
+      expect(svg).toContain(escaped);
+      expect(svg).not.toContain('<O’Hara>');
+    }
+    // the tile holds parallel copies of the label (and their parts from neighbouring tiles); the strip once
+    expect(tile.match(/<text /g)!.length).toBeGreaterThanOrEqual(5);
+    expect(strip.match(/<text /g)).toHaveLength(1);
+    // one rotated tile fits inside the picture, so libvips can repeat it
+    const [, w, h] = /width="(\d+)" height="(\d+)"/.exec(tile)!.map(Number);
+    expect([w! <= 1600, h! <= 1035, size >= 14]).toEqual([true, true, true]);
     expect(footerHeight(1600, 1035)).toBe(47);
     expect(footerHeight(300, 200)).toBe(28);
   });
@@ -271,6 +282,37 @@ describe('GET /api/v1/cases/:id/documents/:docId/image', () => {
     expect((await verifyAuditChain(env.deps.prisma)).ok).toBe(true);
   });
 
+  it('a second view within a minute is the same rendition from memory, and still audited', async () => {
+    env.clock.advance(120_000);
+    const before = (await views(docs.ID_FRONT!)).length;
+    const one = await getBytes(kase.appealId, docs.ID_FRONT!, lead.token);
+    env.clock.advance(20_000);
+    const two = await getBytes(kase.appealId, docs.ID_FRONT!, lead.token);
+    // another viewer never gets this viewer's rendition
+    const other = await getBytes(kase.appealId, docs.ID_FRONT!, rA.token);
+    expect([one.res.status, two.res.status, other.res.status]).toEqual([200, 200, 200]);
+    expect(one.bytes.equals(two.bytes)).toBe(true);
+    expect(one.bytes.equals(other.bytes)).toBe(false);
+    const rows = (await views(docs.ID_FRONT!)).slice(before);
+    expect(rows.map((r) => [r.actorId, (r.data as { cached: boolean }).cached])).toEqual([
+      [lead.id, false],
+      [lead.id, true],
+      [rA.id, false],
+    ]);
+  });
+
+  it('?w= renders at the size shown (images and PDF pages), each size its own audited view', async () => {
+    const small = await getBytes(kase.appealId, docs.CARD_FRONT!, rA.token, '?w=800');
+    const m = await sharp(small.bytes).metadata();
+    expect(m.width).toBe(800);
+    const pdf = await getBytes(kase.appealId, docs.BILLING_STATEMENT!, rA.token, '?page=2&w=600');
+    const pm = await sharp(pdf.bytes).metadata();
+    expect(pm.height! - footerHeight(pm.width!, 600)).toBe(600);
+    expect((await get(kase.appealId, docs.CARD_FRONT!, rA.token, '?w=5000')).status).toBe(400);
+    const last = (await views(docs.CARD_FRONT!)).at(-1)!;
+    expect(last.data).toMatchObject({ width: 800 });
+  });
+
   it('a PDF statement is served page by page as a watermarked JPEG, never as the PDF', async () => {
     const p1 = await getBytes(kase.appealId, docs.BILLING_STATEMENT!, rA.token);
     const p2 = await getBytes(kase.appealId, docs.BILLING_STATEMENT!, rA.token, '?page=2');
@@ -288,7 +330,8 @@ describe('GET /api/v1/cases/:id/documents/:docId/image', () => {
       { pageCount: 2 },
     ]);
     const rows = await views(docs.BILLING_STATEMENT!);
-    expect(rows.map((r) => (r.data as { page: number }).page)).toEqual([1, 2]);
+    // the last two views are this test's (the ?w= test viewed page 2 before)
+    expect(rows.slice(-2).map((r) => (r.data as { page: number }).page)).toEqual([1, 2]);
     // an image has one page
     expect((await get(kase.appealId, docs.CARD_FRONT!, rA.token, '?page=2')).status).toBe(404);
   });

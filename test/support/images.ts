@@ -116,7 +116,12 @@ export function appendZip(jpeg: Buffer): Buffer {
 }
 
 /** A small, valid, unencrypted PDF with `pages` text pages (a bank statement stand-in). */
-export function statementPdf(pages = 2): Buffer {
+export function statementPdf(
+  pages = 2,
+  page: { mediaBox?: readonly number[]; userUnit?: number } = {},
+): Buffer {
+  const box = (page.mediaBox ?? [0, 0, 595, 842]).join(' ');
+  const unit = page.userUnit ? ` /UserUnit ${page.userUnit}` : '';
   const objects: string[] = [];
   const kids: string[] = [];
   objects.push('<< /Type /Catalog /Pages 2 0 R >>');
@@ -126,7 +131,7 @@ export function statementPdf(pages = 2): Buffer {
     const n = objects.length + 1;
     kids.push(`${n} 0 R`);
     objects.push(
-      `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> /Contents ${n + 1} 0 R >>`,
+      `<< /Type /Page /Parent 2 0 R /MediaBox [${box}]${unit} /Resources << /Font << /F1 3 0 R >> >> /Contents ${n + 1} 0 R >>`,
     );
     const text = `BT /F1 12 Tf 72 760 Td (Statement page ${i + 1}: MARKETPLACE card **** 4242 -59.90 EUR) Tj ET`;
     objects.push(`<< /Length ${text.length} >>\nstream\n${text}\nendstream`);

@@ -1,10 +1,12 @@
 // The appeal as the buyer (and staff) see it: status, slots with their state and checks, answer-by date,
 // decision and refund. SPEC section 7 "The appeal view".
 import { timingSafeEqual } from 'node:crypto';
+import { DateTime } from 'luxon';
 import { APPEAL_TOKEN_PREFIX, sha256 } from '../../http/auth.ts';
 import {
   type BusinessCalendar,
   deadlineLocalDate,
+  localDate,
   nextWorkingStart,
   slaDeadlines,
 } from '../../platform/calendar.ts';
@@ -65,6 +67,8 @@ export function slotStates(appeal: LoadedAppeal) {
       mimeType: d.mimeType,
       width: d.width,
       height: d.height,
+      /** pages of a PDF statement (null for images) */
+      pageCount: d.pageCount,
       checks: d.checks,
       flags: d.flags,
       override: d.override,
@@ -89,6 +93,15 @@ function iso(d: Date | null | undefined): string | null {
 /** "You will get an answer by <date>": the working day on which the reply target falls. */
 export function answerByDate(targetAt: Date | null, cal: BusinessCalendar): string | null {
   return targetAt ? deadlineLocalDate(targetAt, cal) : null;
+}
+
+/**
+ * The appeal expires APPEAL_EXPIRY_DAYS local calendar days after the buyer's last action
+ * (appeals.lifecycle.ts expiryCutoff); the buyer is told the day before, so a reply on that day is in time.
+ */
+export function respondByDate(lastActivity: Date, days: number, cal: BusinessCalendar): string {
+  const expires = DateTime.fromJSDate(lastActivity, { zone: cal.timezone }).plus({ days });
+  return localDate(expires.minus({ days: 1 }).toJSDate(), cal);
 }
 
 // `clock` is optional so callers typed before refunds existed still compile; without it `overdue` is null.
@@ -129,6 +142,11 @@ export async function getAppealView(
     round: a.round,
     submittedAt: iso(a.submittedAt),
     answerBy: answerByDate(a.targetAt, cal),
+    /** while waiting for the buyer: the last local date to act before the appeal expires */
+    respondBy:
+      a.status === 'AWAITING_DOCUMENTS' || a.status === 'MORE_INFO_REQUESTED'
+        ? respondByDate(a.lastBuyerActivityAt, deps.config.APPEAL_EXPIRY_DAYS, cal)
+        : null,
     tokenExpiresAt: a.tokenExpiresAt.toISOString(),
     decision:
       decision && (isDecided || a.status === 'MORE_INFO_REQUESTED')

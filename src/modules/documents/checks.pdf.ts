@@ -97,8 +97,13 @@ export async function readPdf(bytes: Uint8Array, opts: { maxPages: number }): Pr
     const hasAttachments = nonEmpty(await doc.getAttachments());
     // More pages than allowed is already a rejection; do not spend time loading hundreds of them.
     const pagesToLoad = Math.min(pageCount, opts.maxPages);
+    let maxPageSidePt = 0;
     for (let i = 1; i <= pagesToLoad; i += 1) {
       const page = await doc.getPage(i);
+      // the page box times /UserUnit (a 14400 pt box, or UserUnit 20, asks a renderer for gigapixels)
+      const [x0 = 0, y0 = 0, x1 = 0, y1 = 0] = page.view;
+      const unit = (page as { userUnit?: number }).userUnit ?? 1;
+      maxPageSidePt = Math.max(maxPageSidePt, Math.abs(x1 - x0) * unit, Math.abs(y1 - y0) * unit);
       if (!hasJavaScript && nonEmpty(await page.getJSActions())) hasJavaScript = true;
       if (!hasJavaScript) {
         const annotations = (await page.getAnnotations()) as { actions?: unknown }[];
@@ -113,6 +118,7 @@ export async function readPdf(bytes: Uint8Array, opts: { maxPages: number }): Pr
         encrypted: Boolean(info.EncryptFilterName),
         hasJavaScript,
         hasAttachments,
+        maxPageSidePt: Math.round(maxPageSidePt),
       },
     };
   }

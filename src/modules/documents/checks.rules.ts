@@ -317,7 +317,12 @@ export interface PdfMeasurements {
   hasJavaScript: boolean;
   /** embedded files (attachments) */
   hasAttachments: boolean;
+  /** longest side of the largest page in points, /UserUnit applied (absent: not measured) */
+  maxPageSidePt?: number;
 }
+
+/** Longest page side accepted: A0 (1189 mm). A statement page is A4 or Letter; larger asks for gigapixels. */
+export const MAX_PDF_PAGE_SIDE_PT = 3370;
 
 /**
  * pdf (hard): not password-protected, at most t.maxPdfPages pages, no active content. PDF bytes are the one
@@ -329,7 +334,12 @@ export function checkPdf(m: PdfMeasurements, t: Thresholds): CheckResult {
     rule: 'pdf',
     hard: true,
     measured: { ...m },
-    threshold: { maxPages: t.maxPdfPages, passwordAllowed: false, activeContentAllowed: false },
+    threshold: {
+      maxPages: t.maxPdfPages,
+      passwordAllowed: false,
+      activeContentAllowed: false,
+      maxPageSidePt: MAX_PDF_PAGE_SIDE_PT,
+    },
   };
   if (m.passwordRequired) {
     return {
@@ -347,6 +357,16 @@ export function checkPdf(m: PdfMeasurements, t: Thresholds): CheckResult {
       message:
         `This PDF has ${m.pageCount} pages; we accept at most ${t.maxPdfPages}. Please upload only the pages ` +
         'that show the payment.',
+    };
+  }
+  if ((m.maxPageSidePt ?? 0) > MAX_PDF_PAGE_SIDE_PT) {
+    return {
+      ...base,
+      passed: false,
+      message:
+        `This PDF has a page ${Math.round(((m.maxPageSidePt ?? 0) / 72) * 2.54)} cm long; we accept pages up to ` +
+        `${Math.round((MAX_PDF_PAGE_SIDE_PT / 72) * 2.54)} cm. Please download the statement from your bank ` +
+        'again, or upload a screenshot of it.',
     };
   }
   if (m.hasJavaScript || m.hasAttachments) {

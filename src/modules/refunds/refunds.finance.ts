@@ -7,7 +7,14 @@ import { type Db, Prisma, type Tx } from '../../platform/db.ts';
 import type { Deps } from '../../platform/deps.ts';
 import { AppError } from '../../platform/errors.ts';
 import { minorToMajorString, money } from '../../platform/money.ts';
-import { type Ageing, ageingBucket, isOverdue, type RefundStatus } from './refunds.rules.ts';
+import {
+  type Ageing,
+  ageingBucket,
+  allowedRefundEvents,
+  isOverdue,
+  type RefundEventType,
+  type RefundStatus,
+} from './refunds.rules.ts';
 import type { TRefundListFilters } from './refunds.schemas.ts';
 
 type FinanceDeps = Pick<Deps, 'prisma' | 'config' | 'clock'>;
@@ -52,6 +59,8 @@ export interface RefundItem {
   settledAt: string | null;
   overdue: boolean;
   ageing: Ageing;
+  /** events that may be recorded next (allowedRefundEvents) */
+  allowedEvents: RefundEventType[];
 }
 
 export interface Total {
@@ -93,6 +102,7 @@ function toItem(r: RefundRow, now: Date): RefundItem {
     settledAt: r.settled_at?.toISOString() ?? null,
     overdue: isOverdue(dates, now),
     ageing: ageingBucket(dates, now),
+    allowedEvents: allowedRefundEvents(r.status),
   };
 }
 

@@ -13,6 +13,11 @@ const TRANSITIONS: Record<RefundEventType, readonly RefundStatus[]> = {
   FAILED: ['SUBMITTED'],
 };
 
+/** The events that may be recorded next for a refund in `status` (the finance form offers only these). */
+export function allowedRefundEvents(status: RefundStatus): RefundEventType[] {
+  return (Object.keys(TRANSITIONS) as RefundEventType[]).filter((e) => TRANSITIONS[e].includes(status));
+}
+
 /** The status after `event`, or AppError('REFUND.INVALID_TRANSITION') naming what would be allowed. */
 export function refundTransition(current: RefundStatus, event: RefundEventType): RefundStatus {
   const from = TRANSITIONS[event];

@@ -76,6 +76,9 @@ export const ZRefundItem = z
     settledAt: z.string().nullable(),
     overdue: z.boolean(),
     ageing: z.enum(AGEING),
+    allowedEvents: z
+      .array(z.enum(['SUBMITTED', 'SETTLED', 'FAILED']))
+      .meta({ description: 'events that may be recorded next from this status (SETTLED: none)' }),
   })
   .meta({ id: 'Refund' });
 

@@ -7,6 +7,7 @@ import type { Deps } from '../../platform/deps.ts';
 import { AppError } from '../../platform/errors.ts';
 import { money } from '../../platform/money.ts';
 import { getAppealView } from '../appeals/appeals.service.ts';
+import { otherBuyersCases } from './review.duplicates.ts';
 
 export interface Viewer {
   id: string;
@@ -155,14 +156,34 @@ export async function getCase(deps: Pick<Deps, 'prisma' | 'config'>, viewer: Vie
       order: true,
       assignee: { select: { id: true, name: true, email: true } },
       history: { orderBy: { id: 'asc' } },
-      decisions: { orderBy: { createdAt: 'asc' } },
+      decisions: {
+        orderBy: { createdAt: 'asc' },
+        include: { reviewer: { select: { id: true, name: true } } },
+      },
       slaEvents: { orderBy: { firedAt: 'asc' } },
     },
   });
   if (!a) throw new AppError('CASE.NOT_FOUND', 'No such case.');
   const view = await getAppealView(deps, id);
+  // documents flagged DUPLICATE_OTHER_BUYER link to the other buyers' cases
+  const flagged = view.slots.flatMap((s) =>
+    [...(s.documents ?? []), ...(s.document ? [s.document] : [])]
+      .filter((d) => d.flags.includes('DUPLICATE_OTHER_BUYER'))
+      .map((d) => d.id),
+  );
+  const dupes = await otherBuyersCases(deps, id, [...new Set(flagged)]);
+  const slots = view.slots.map((s) => {
+    const withDupes = <T extends { id: string }>(d: T) =>
+      dupes.has(d.id) ? { ...d, duplicateOf: dupes.get(d.id) } : d;
+    return {
+      ...s,
+      document: s.document ? withDupes(s.document) : null,
+      ...(s.documents ? { documents: s.documents.map(withDupes) } : {}),
+    };
+  });
   return {
     ...view,
+    slots,
     assignee: a.assignee,
     lastReviewerId: a.lastReviewerId,
     submittedAt: iso(a.submittedAt),
@@ -175,6 +196,7 @@ export async function getCase(deps: Pick<Deps, 'prisma' | 'config'>, viewer: Vie
     escalated: a.escalated,
     needsLead: a.needsLead,
     decidedAt: iso(a.decidedAt),
+    secondApproval: secondApprovalState(a.decisions),
     order: {
       ...view.order,
       buyerName: a.order.buyerName,
@@ -215,6 +237,24 @@ export async function getCase(deps: Pick<Deps, 'prisma' | 'config'>, viewer: Vie
       firedBy: e.firedBy,
     })),
   };
+}
+
+/**
+ * WAITING while an approval above the threshold waits for a second lead (who made the first approval and
+ * since when), null otherwise.
+ */
+function secondApprovalState(
+  decisions: { id: string; state: string; createdAt: Date; reviewer: { id: string; name: string } }[],
+) {
+  const d = decisions.find((x) => x.state === 'AWAITING_SECOND_APPROVAL');
+  return d
+    ? {
+        state: 'WAITING' as const,
+        decisionId: d.id,
+        firstApprover: d.reviewer,
+        since: d.createdAt.toISOString(),
+      }
+    : null;
 }
 
 export async function listReasonCodes(deps: Pick<Deps, 'prisma'>) {

@@ -12,7 +12,8 @@ import { AppError } from '../../platform/errors.ts';
 import { auditFromRequest } from '../audit/audit.request.ts';
 import { appendAudit } from '../audit/audit.service.ts';
 import { documentStorage } from '../documents/documents.storage.ts';
-import { watermarkedView, watermarkLabel } from '../documents/documents.view.ts';
+import { sharedViewCache, viewCacheKey } from '../documents/documents.view-cache.ts';
+import { VIEW_MAX_SIDE, watermarkedView, watermarkLabel } from '../documents/documents.view.ts';
 import { caseIdOr404, type Viewer } from './review.cases.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -52,7 +53,7 @@ export interface ViewContext {
 export async function viewCaseDocument(
   deps: Pick<Deps, 'prisma' | 'config' | 'clock' | 'logger'>,
   viewer: ImageViewer,
-  input: { caseId: string; docId: string; page: number },
+  input: { caseId: string; docId: string; page: number; width?: number },
   ctx: ViewContext,
 ) {
   const caseId = caseIdOr404(input.caseId);
@@ -81,10 +82,20 @@ export async function viewCaseDocument(
   if (!doc) throw new AppError('DOCUMENT.NOT_FOUND', 'No such document.');
 
   const at = deps.clock.now();
-  const view = await watermarkedView(documentStorage(deps.config), doc, {
-    page: input.page,
-    label: watermarkLabel(viewer, at),
-  });
+  // the page asks for the size it shows (?w=), and for the full resolution when the reviewer zooms in
+  const maxSide = Math.min(VIEW_MAX_SIDE, input.width ?? VIEW_MAX_SIDE);
+  // a rendition served to this viewer in the last VIEW_CACHE_TTL_MS is served again (documents.view-cache.ts);
+  // only while the blob is there (a purged document answers 410 at once) and keyed by the blob itself
+  const key = doc.blobKey ? viewCacheKey(viewer.id, `${doc.id}:${doc.blobKey}`, input.page, maxSide) : null;
+  const cached = key ? sharedViewCache.get(key, at.getTime()) : null;
+  const view =
+    cached ??
+    (await watermarkedView(documentStorage(deps.config), doc, {
+      page: input.page,
+      label: watermarkLabel(viewer, at),
+      maxSide,
+    }));
+  if (key && !cached) sharedViewCache.set(key, view, at.getTime());
   try {
     await appendAudit(deps.prisma, {
       at,
@@ -101,6 +112,8 @@ export async function viewCaseDocument(
         status: doc.status,
         mimeType: doc.mimeType,
         watermarked: true,
+        cached: Boolean(cached),
+        width: maxSide,
       },
     });
   } catch (err) {
@@ -123,7 +136,16 @@ const image = describeRoute({
   security: ['staff'],
   roles: ['REVIEWER', 'LEAD'],
   params: z.object({ id: z.string().max(64), docId: z.string().max(64) }),
-  query: z.object({ page: z.coerce.number().int().min(1).max(100).default(1) }),
+  query: z.object({
+    page: z.coerce.number().int().min(1).max(100).default(1),
+    w: z.coerce
+      .number()
+      .int()
+      .min(200)
+      .max(2400)
+      .optional()
+      .meta({ description: 'longest side wanted (the size shown); default and maximum 2400 (PDF 1600)' }),
+  }),
   responses: {
     200: { description: 'The watermarked image', schema: z.string(), contentType: 'image/jpeg' },
     404: { description: 'No such case for this viewer, no such document in this case, or no such page' },
@@ -143,7 +165,7 @@ export function reviewDocumentsRoutes(deps: Deps): Router {
     const view = await viewCaseDocument(
       deps,
       { id: p.userId, roles: p.roles, email: p.email, name: p.name },
-      { caseId: params.id, docId: params.docId, page: query.page },
+      { caseId: params.id, docId: params.docId, page: query.page, width: query.w },
       { ip, userAgent },
     );
     res

@@ -18,6 +18,7 @@ import {
   ZReasonCode,
   ZTeamSlaQuery,
 } from './review.schemas.ts';
+import { listSecondApprovals } from './review.second-approval.ts';
 
 const list = describeRoute({
   method: 'get',
@@ -100,6 +101,33 @@ function staff(p: Principal) {
   return { id: p.userId, roles: p.roles };
 }
 
+const secondApprovals = describeRoute({
+  method: 'get',
+  path: '/api/v1/team/second-approvals',
+  summary: 'Approvals waiting for a second lead (oldest first) and their count',
+  tags: ['review'],
+  security: ['staff'],
+  roles: ['LEAD'],
+  responses: {
+    200: {
+      description: 'The waiting approvals',
+      schema: z.object({
+        count: z.number().int(),
+        items: z.array(
+          z.object({
+            caseId: z.uuid(),
+            orderId: z.string(),
+            amount: z.object({ value: z.number().int(), currency: z.string() }),
+            firstApprover: z.object({ id: z.uuid(), name: z.string() }),
+            since: z.string(),
+            breachAt: z.string().nullable(),
+          }),
+        ),
+      }),
+    },
+  },
+});
+
 export function reviewRoutes(deps: Deps): Router {
   const r = Router();
   r.get(list.path, requireStaff('REVIEWER', 'LEAD'), async (req, res) => {
@@ -128,6 +156,9 @@ export function reviewRoutes(deps: Deps): Router {
   });
   r.get(reasons.path, requireStaff(), async (_req, res) => {
     res.json({ items: await listReasonCodes(deps) });
+  });
+  r.get(secondApprovals.path, requireStaff('LEAD'), async (_req, res) => {
+    res.set('Cache-Control', 'no-store').json(await listSecondApprovals(deps));
   });
   r.get(sla.path, requireStaff('LEAD'), async (req, res) => {
     const { query } = parseRequest(sla, req);

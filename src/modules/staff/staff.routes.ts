@@ -16,6 +16,7 @@ import {
   ZStaffUserView,
   ZUpdateStaffRequest,
 } from './staff.schemas.ts';
+import { resetStaffPassword } from './staff.reset.ts';
 import { createStaff, getStaff, listStaff, login, logout, updateStaff } from './staff.service.ts';
 
 const loginDoc = describeRoute({
@@ -93,6 +94,24 @@ const update = describeRoute({
   responses: { 200: { description: 'Updated', schema: ZStaffUserView } },
 });
 
+const resetPassword = describeRoute({
+  method: 'post',
+  path: '/api/v1/staff/:id/reset-password',
+  summary:
+    'Set a new random temporary password (shown once in the answer): ends the sessions and clears a lockout',
+  tags: ['staff'],
+  security: ['staff'],
+  roles: ['ADMIN'],
+  params: ZStaffParams,
+  responses: {
+    200: {
+      description: 'The temporary password, to hand over in person',
+      schema: z.object({ user: ZStaffUserView, temporaryPassword: z.string() }),
+    },
+    404: { description: 'STAFF.NOT_FOUND' },
+  },
+});
+
 function cookieOptions(deps: Deps) {
   return {
     httpOnly: true,
@@ -145,6 +164,13 @@ export function staffRoutes(deps: Deps): Router {
     const { params, body } = parseRequest(update, req);
     const actor = req.principal.kind === 'staff' ? req.principal.userId : '';
     res.json(await updateStaff(deps, params.id, body, actor, auditFromRequest(req)));
+  });
+  r.post(resetPassword.path, requireStaff('ADMIN'), async (req, res) => {
+    const { params } = parseRequest(resetPassword, req);
+    const actor = req.principal.kind === 'staff' ? req.principal.userId : '';
+    res
+      .set('Cache-Control', 'no-store')
+      .json(await resetStaffPassword(deps, params.id, actor, auditFromRequest(req)));
   });
   return r;
 }

@@ -1,0 +1,104 @@
+// The review queue (open cases in due order, with filters and j/k keyboard navigation) and the case
+// table the leads' page reuses.
+import { $, el, formatMoney } from '../common.js';
+import { call, cardText, flash, go, i18n, link, setView, slaCell, state, t, table } from './core.js';
+
+export function caseTable(items, { onAssign, reviewers } = {}) {
+  if (!items.length) return el('p', { class: 'muted', text: t('empty') });
+  const rows = items.map((c) => {
+    const s = slaCell(c);
+    return el(
+      'tr',
+      { 'data-id': c.id },
+      el('td', {}, link(`/console/cases/${c.id}`, c.orderId)),
+      el('td', { text: formatMoney(c.amount, i18n.lang) }),
+      el('td', { text: cardText(c.card) }),
+      el('td', { text: c.status }),
+      el('td', { text: c.assignee?.name ?? t('none') }),
+      el('td', { class: s.cls, text: s.text + (c.escalated ? ` · ${t('escalated')}` : '') }),
+      onAssign ? el('td', {}, assignControl(c, reviewers, onAssign)) : null,
+    );
+  });
+  return table(
+    [t('order'), t('amount'), t('card'), t('status'), t('assignee'), t('due'), onAssign ? t('assign') : null],
+    rows,
+  );
+}
+
+export function assignControl(c, reviewers, onDone) {
+  const sel = el(
+    'select',
+    { 'aria-label': `${t('assignTo')} ${c.orderId ?? c.order?.orderId ?? ''}` },
+    el('option', { value: '', text: t('unassigned') }),
+    reviewers.map((r) =>
+      el('option', { value: r.id, text: `${r.name} (${r.openCases})`, selected: c.assignee?.id === r.id }),
+    ),
+  );
+  const btn = el('button', {
+    type: 'button',
+    text: t('assign'),
+    onclick: async () => {
+      try {
+        await call('POST', `/api/v1/cases/${c.id}/assign`, { reviewerId: sel.value || null });
+        flash(t('assigned'));
+        onDone();
+      } catch (e) {
+        flash(e.message, true);
+      }
+    },
+  });
+  return el('div', { class: 'row' }, sel, btn);
+}
+
+export async function queueView() {
+  const filter = new URLSearchParams(location.search).get('f') ?? 'all';
+  const qs =
+    { all: '', mine: 'assignee=me', unassigned: 'assignee=unassigned', overdue: 'overdue=true' }[filter] ??
+    '';
+  const data = await call('GET', `/api/v1/cases?limit=100&status=SUBMITTED,IN_REVIEW${qs ? `&${qs}` : ''}`);
+  const bar = el(
+    'div',
+    { class: 'row', role: 'group', 'aria-label': t('filters') },
+    ['all', 'mine', 'unassigned', 'overdue'].map((f) =>
+      el('button', {
+        type: 'button',
+        'aria-pressed': String(f === filter),
+        text: t(f),
+        onclick: () => go(f === 'all' ? '/console' : `/console?f=${f}`),
+      }),
+    ),
+  );
+  setView(
+    t('queue'),
+    bar,
+    el('p', { class: 'muted', text: t('keys') }),
+    el('div', { class: 'card' }, caseTable(data.items)),
+  );
+  // keyboard navigation over the rows: j/k or arrows move, Enter opens
+  const rows = [...$('#view').querySelectorAll('tbody tr')];
+  let i = rows.length ? 0 : -1;
+  const mark = () =>
+    rows.forEach((r, n) => {
+      r.classList.toggle('sel', n === i);
+      if (n === i) r.setAttribute('aria-selected', 'true');
+      else r.removeAttribute('aria-selected');
+    });
+  mark();
+  const onKey = (e) => {
+    if (!rows.length || /INPUT|TEXTAREA|SELECT/.test(document.activeElement?.tagName ?? '')) return;
+    if (e.key === 'j' || e.key === 'ArrowDown') i = Math.min(rows.length - 1, i + 1);
+    else if (e.key === 'k' || e.key === 'ArrowUp') i = Math.max(0, i - 1);
+    else if (
+      e.key === 'Enter' &&
+      document.activeElement?.tagName !== 'A' &&
+      document.activeElement?.tagName !== 'BUTTON'
+    )
+      return go(`/console/cases/${rows[i].dataset.id}`);
+    else return;
+    e.preventDefault();
+    mark();
+    rows[i].querySelector('a').focus();
+  };
+  document.addEventListener('keydown', onKey);
+  state.cleanup = () => document.removeEventListener('keydown', onKey);
+}
