@@ -215,7 +215,7 @@ function as(p: P, method: string, url: string, opts: CallOptions = {}) {
 }
 
 beforeAll(async () => {
-  env = await createTestEnv({ TRUST_PROXY: 'true', REFUND_PROVIDER_KEYS: 'matrix-provider-key' });
+  env = await createTestEnv({ TRUST_PROXY: '1', REFUND_PROVIDER_KEYS: 'matrix-provider-key' });
   app = createApp(env.deps);
   server = await listen(app);
   call = client(server.url);
