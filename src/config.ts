@@ -88,6 +88,8 @@ export const ConfigSchema = z
     WEBHOOK_ALLOW_HOSTS: csv.default([]),
     /** active webhook subscriptions allowed at once */
     MAX_WEBHOOKS: z.coerce.number().int().positive().default(20),
+    /** staff without an enrolled TOTP second factor may not open identity documents (on in production) */
+    STAFF_TOTP_REQUIRED: bool.default(false),
     /** a staff session unused this long ends (beside the absolute SESSION_TTL_HOURS) */
     STAFF_IDLE_MINUTES: z.coerce.number().positive().default(30),
     TRUST_PROXY: z
@@ -154,6 +156,11 @@ export const ConfigSchema = z
       !c.PUBLIC_BASE_URL || isHttpsOrLoopback(c.PUBLIC_BASE_URL),
       'PUBLIC_BASE_URL',
       'production serves the appeal links over https (http only for a localhost demo)',
+    );
+    need(
+      c.STAFF_TOTP_REQUIRED,
+      'STAFF_TOTP_REQUIRED',
+      'staff who see identity documents need a second factor in production',
     );
     need(c.OCR_ENABLED, 'OCR_ENABLED', 'the card-number guard (OCR) cannot be switched off in production');
     need(

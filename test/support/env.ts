@@ -57,6 +57,8 @@ export async function createTestEnv(
     PORT: '0',
     PUBLIC_BASE_URL: 'http://appeal.test',
     OCR_ENABLED: 'false',
+    // tests move the clock by hours with one session; staff.test.ts checks the 30-minute idle default
+    STAFF_IDLE_MINUTES: '480',
     ...overrides,
   });
   const logLines: string[] = [];

@@ -16,6 +16,7 @@ const PROD = {
   SMTP_URL: 'smtp://mail:25',
   ADMIN_PASSWORD: 'a-real-long-password',
   TRUST_PROXY: '1',
+  STAFF_TOTP_REQUIRED: 'true',
 };
 
 describe('config', () => {
@@ -82,6 +83,7 @@ describe('config', () => {
     );
     refused({ PUBLIC_BASE_URL: 'http://appeals.example.com' }, 'PUBLIC_BASE_URL');
     refused({ OCR_ENABLED: 'false' }, 'OCR_ENABLED');
+    refused({ STAFF_TOTP_REQUIRED: undefined }, 'STAFF_TOTP_REQUIRED');
     refused({ TRUST_PROXY: undefined }, 'TRUST_PROXY');
     refused({ ADMIN_PASSWORD: 'compose-admin-password' }, 'ADMIN_PASSWORD');
     refused({ AUDIT_HMAC_KEY: undefined }, 'AUDIT_HMAC_KEY');
