@@ -1,6 +1,7 @@
 // The API process: config, deps, createApp, listen, graceful shutdown. It never consumes queues.
 import type { Server } from 'node:http';
 import { createApp } from './app.ts';
+import { sweepUploadTmp } from './http/upload.ts';
 import { loadConfigOrExit } from './config.ts';
 import { closeSharedOcrPool } from './modules/documents/documents.ocr-pool.ts';
 import { buildRuntime, type Runtime } from './platform/bootstrap.ts';
@@ -12,6 +13,8 @@ export async function startApi(runtime: Runtime, opts: { migrate?: boolean } = {
     await runtime.database.migrate();
     await seedAll(deps.prisma, deps.config);
   }
+  const swept = await sweepUploadTmp();
+  if (swept > 0) deps.logger.warn({ swept }, 'removed upload folders left by an earlier crash');
   const app = createApp(deps);
   const server = app.listen(deps.config.PORT, deps.config.HOST);
   server.headersTimeout = 20_000;

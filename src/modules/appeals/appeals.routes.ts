@@ -24,7 +24,7 @@ const view = describeRoute({
     200: { description: 'The appeal view' },
     404: {
       description:
-        'Not this buyer\'s appeal, or outside the staff user\'s scope: a REVIEWER sees their cases and the ' +
+        "Not this buyer's appeal, or outside the staff user's scope: a REVIEWER sees their cases and the " +
         'open pool (as GET /cases/:id), FINANCE appeals with a refund; LEAD and ADMIN every appeal',
     },
   },

@@ -25,7 +25,10 @@ export async function assertStaffMaySeeAppeal(
   const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(appealId);
   const found =
     uuid && or.length > 0
-      ? await deps.prisma.appeal.findFirst({ where: { AND: [{ id: appealId }, { OR: or }] }, select: { id: true } })
+      ? await deps.prisma.appeal.findFirst({
+          where: { AND: [{ id: appealId }, { OR: or }] },
+          select: { id: true },
+        })
       : null;
   if (!found) throw new AppError('APPEAL.NOT_FOUND', 'No such appeal.');
 }
