@@ -190,6 +190,16 @@ const TABLE: Record<string, Entry> = {
   },
   'POST /api/v1/webhooks': { body: {}, expect: service(400) },
   'GET /api/v1/webhooks': { expect: service(200) },
+  'POST /api/v1/documents/:docId/sensitive-card-data': {
+    url: () => `/api/v1/documents/${NO_SUCH}/sensitive-card-data`,
+    body: {},
+    expect: staff(['SECURITY', 'ADMIN'], 404),
+  },
+  'POST /api/v1/me/totp': {
+    // the enrolment is started (a seed stored, not enforced until confirmed): harmless for later rows
+    expect: staff([], 200),
+  },
+  'POST /api/v1/me/totp/confirm': { body: {}, expect: staff([], 400) },
   'DELETE /api/v1/webhooks/:id': { url: () => `/api/v1/webhooks/${NO_SUCH}`, expect: service(404) },
   // last: it ends the staff sessions used above
   'POST /api/v1/auth/logout': { expect: staff([], 204) },
