@@ -129,7 +129,9 @@ export function appealsRoutes(deps: Deps): Router {
       res.cookie(BUYER_COOKIE, token, {
         httpOnly: true,
         sameSite: 'strict',
-        secure: req.secure,
+        // like the staff cookie: Secure whenever the public URL is https (req.secure is false behind a
+        // TLS-terminating proxy that talks http to us)
+        secure: deps.config.PUBLIC_BASE_URL.startsWith('https:'),
         path: '/',
         expires: expiresAt,
       });
