@@ -31,6 +31,13 @@ export interface RateLimitRule {
   /** count only responses for which this holds (failures); default: count every request up front */
   countIf?: (req: Request, res: Response) => boolean;
   onRedisDown?: 'open' | 'closed';
+  /**
+   * countIf limits only: false = check the count and add a failure afterwards instead of reserving a
+   * point up front. For limits in front of mostly honest, parallel traffic (service keys: 20 parallel
+   * registrations must not be throttled by a 10-failure budget), where the guessed secret is too large
+   * for the few extra guesses of a race to matter.
+   */
+  reserve?: boolean;
 }
 
 export type RateLimitDeps = Pick<Deps, 'redis' | 'clock' | 'logger'> & {
@@ -88,6 +95,16 @@ export function rateLimit(deps: RateLimitDeps, rule: RateLimitRule): RequestHand
     const rlKey = `${bucket}:${bucketHash(key)}`;
     const retryAfter = Math.max(1, Math.ceil(((bucket + 1) * rule.windowMs - now) / 1000));
     try {
+      if (rule.countIf && rule.reserve === false) {
+        const got = await withTimeout(limiter.get(rlKey), REDIS_TIMEOUT_MS);
+        if (got && got.consumedPoints >= rule.max) throw got;
+        const countIf = rule.countIf;
+        res.on('finish', () => {
+          if (countIf(req, res))
+            limiter.consume(rlKey, 1).catch((e) => (e instanceof Error ? redisDown(e) : undefined));
+        });
+        return next();
+      }
       await withTimeout(limiter.consume(rlKey, 1), REDIS_TIMEOUT_MS);
     } catch (err) {
       if (err instanceof RateLimiterRes) {
@@ -161,6 +178,7 @@ export function preAuthLimits(deps: RateLimitDeps): Router {
       ...LIMITS.serviceKeyFailures,
       key: (req) => (carriesServiceKey(req) ? byIp(req) : null),
       countIf: (req, res) => res.statusCode === 401 && carriesServiceKey(req),
+      reserve: false,
     }),
   );
   r.use(
