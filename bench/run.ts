@@ -15,6 +15,7 @@ const BENCHES: { name: string; file: string; timeoutS: number }[] = [
   { name: 'routing', file: 'routing.ts', timeoutS: 180 },
   { name: 'timers', file: 'timers.ts', timeoutS: 330 },
   { name: 'database', file: 'database.ts', timeoutS: 300 },
+  { name: 'capacity', file: 'capacity.ts', timeoutS: 300 },
 ];
 
 const here = fileURLToPath(new URL('./', import.meta.url));

@@ -16,6 +16,9 @@ import { fileURLToPath } from 'node:url';
 import sharp, { type Sharp } from 'sharp';
 import { DEFAULT_THRESHOLDS, hammingDistance, inspectUpload } from '../src/modules/documents/checks.sharp.ts';
 import { DUPLICATE_MAX_DISTANCE } from '../src/modules/documents/checks.rules.ts';
+import { DOC_TEMPLATE } from './calibrate-checks.doc.ts';
+import { costStudy, loadAtCost } from './calibrate-cost.ts';
+import { reflection as glare, realDocumentStudy } from './calibrate-real.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const FIXTURE_DIRS = [path.join(ROOT, 'test/fixtures/real-world'), '/work/shared/fixtures/real-world'];
@@ -35,8 +38,10 @@ interface Scored extends Sample {
   sharpness: number;
   luminance: number;
   contrast: number;
+  shadow: number;
   blownOut: number;
   colourfulness: number;
+  region: string;
   uncorrected: number;
   hash: string;
   width: number;
@@ -94,16 +99,6 @@ async function syntheticCard(): Promise<Buffer> {
   return jpeg(sharp(desk).composite([{ input: card, left: 400, top: 395 }]));
 }
 
-/** A white, soft-edged glare patch covering about `share` of the image. */
-async function glare(bytes: Buffer, share: number): Promise<Buffer> {
-  const { width = 0, height = 0 } = await sharp(bytes).metadata();
-  const r = Math.sqrt((share * width * height) / Math.PI);
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">
-    <defs><radialGradient id="g"><stop offset="0.85" stop-color="#fff" stop-opacity="1"/><stop offset="1" stop-color="#fff" stop-opacity="0"/></radialGradient></defs>
-    <circle cx="${width * 0.55}" cy="${height * 0.45}" r="${r * 1.08}" fill="url(#g)"/></svg>`;
-  return jpeg(sharp(bytes).composite([{ input: Buffer.from(svg) }]));
-}
-
 /** A black-and-white copy photographed under coloured light: grey pixels times a per-channel cast. */
 async function tintedGrey(bytes: Buffer, cast: [number, number, number]): Promise<Buffer> {
   const { data, info } = await sharp(bytes).greyscale().raw().toBuffer({ resolveWithObject: true });
@@ -123,7 +118,12 @@ async function motion(bytes: Buffer, px: number): Promise<Buffer> {
   return jpeg(sharp(bytes).convolve({ width: len, height: 3, kernel }));
 }
 
-async function variants(base: string, bytes: Buffer, colourBase: boolean): Promise<Sample[]> {
+async function variants(
+  base: string,
+  bytes: Buffer,
+  colourBase: boolean,
+  document = false,
+): Promise<Sample[]> {
   const { width = 0, height = 0 } = await sharp(bytes).metadata();
   const scale = Math.max(width, height) / 1000; // sigma at the normalised size -> sigma here
   const colour: Label = colourBase ? 'good' : '-';
@@ -164,16 +164,17 @@ async function variants(base: string, bytes: Buffer, colourBase: boolean): Promi
     }),
   );
   list.push(
+    // over-exposure, not a reflection: the glare rule no longer measures it (see "Glare" in the document)
     s('bright x2.2+60', await jpeg(sharp(bytes).linear(2.2, 60)), {
       exposure: 'edge',
-      glare: 'bad',
+      glare: 'edge',
       colour: '-',
     }),
   );
   list.push(
     s('near white x2.5+120', await jpeg(sharp(bytes).linear(2.5, 120)), {
       exposure: 'bad',
-      glare: 'bad',
+      glare: 'edge',
       sharpness: '-',
       colour: '-',
     }),
@@ -188,7 +189,9 @@ async function variants(base: string, bytes: Buffer, colourBase: boolean): Promi
   list.push(s('glare 3%', await glare(bytes, 0.03), { glare: 'good' }));
   list.push(s('glare 8%', await glare(bytes, 0.08), { glare: 'edge' }));
   list.push(s('glare 15%', await glare(bytes, 0.15), { glare: 'bad' }));
-  list.push(s('glare 30%', await glare(bytes, 0.3), { glare: 'bad', exposure: '-' }));
+  // 30% of the frame is 90% of the synthetic card: a reflection over most of a document reads as a white
+  // document (see "Known limits")
+  list.push(s('glare 30%', await glare(bytes, 0.3), { glare: document ? 'edge' : 'bad', exposure: '-' }));
   if (colourBase) {
     list.push(s('greyscale', await jpeg(sharp(bytes).greyscale()), { colour: 'bad' }));
     list.push(s('greyscale, warm cast', await tintedGrey(bytes, [1, 0.93, 0.78]), { colour: 'bad' }));
@@ -225,7 +228,7 @@ async function samples(): Promise<Sample[]> {
   await real('low-contrast.jpg', { sharpness: '-', exposure: 'bad', glare: 'good', colour: 'good' });
   await real('gamma_dalai_lama_gray.jpg', { sharpness: '-', exposure: '-', glare: 'good', colour: 'bad' });
   list.push(...(await variants('2569067123 photo', photo, true)));
-  list.push(...(await variants('synthetic ID card', card, true)));
+  list.push(...(await variants('synthetic ID card', card, true, true)));
   list.push(...(await variants('Landscape_1 x2.7', landscape, true)));
   list.push(...(await variants('Portrait_6 x2.7', portrait, true)));
   list.push(...(await variants('CMYK x3', cmyk, true)));
@@ -248,7 +251,11 @@ async function score(s: Sample): Promise<Scored> {
     sharpness: num(r.checks, 'sharpness', 'laplacianVariance'),
     luminance: num(r.checks, 'exposure', 'meanLuminance'),
     contrast: num(r.checks, 'exposure', 'contrast'),
-    blownOut: num(r.checks, 'glare', 'blownOutShare'),
+    shadow: num(r.checks, 'exposure', 'shadowLevel'),
+    blownOut: num(r.checks, 'glare', 'specularShare'),
+    region: String(
+      (r.checks.find((c) => c.rule === 'colour')?.measured as { measuredOn?: string })?.measuredOn,
+    ),
     colourfulness: num(r.checks, 'colour', 'colourfulness'),
     uncorrected: num(r.checks, 'colour', 'uncorrectedColourfulness'),
     hash: r.perceptualHash ?? '',
@@ -299,14 +306,14 @@ function f(v: number, d = 1): string {
 
 function table(rows: Scored[]): string {
   const head =
-    '| image | variant | size | sharpness | mean lum. | contrast | blown-out % | colourfulness (uncorrected) | labels (sharp/expo/glare/colour) |\n' +
-    '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | --- |\n';
+    '| image | variant | size | measured on | sharpness | mean lum. | shadow (2%) | contrast | glare % | colourfulness (uncorrected) | labels (sharp/expo/glare/colour) |\n' +
+    '| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n';
   return (
     head +
     rows
       .map(
         (r) =>
-          `| ${r.base} | ${r.name} | ${r.width}x${r.height} | ${f(r.sharpness)} | ${f(r.luminance)} | ${f(r.contrast)} | ` +
+          `| ${r.base} | ${r.name} | ${r.width}x${r.height} | ${r.region} | ${f(r.sharpness)} | ${f(r.luminance)} | ${f(r.shadow, 0)} | ${f(r.contrast)} | ` +
           `${f(r.blownOut * 100, 2)} | ${f(r.colourfulness)} (${f(r.uncorrected)}) | ${r.labels.sharpness}/${r.labels.exposure}/${r.labels.glare}/${r.labels.colour} |`,
       )
       .join('\n')
@@ -353,86 +360,6 @@ function duplicateStudy(rows: Scored[]): { same: number; different: number; line
   return { same, different, lines };
 }
 
-/** CPU milliseconds per call (all threads of this process), median of interleaved rounds. */
-let loadAtCost = '-';
-
-async function costStudy(): Promise<string> {
-  loadAtCost = os.loadavg()[0]!.toFixed(1);
-  sharp.cache(false); // repeated identical inputs must not be served from libvips' operation cache
-  const photo = await fixture('2569067123_aca715a2ee_o.jpg');
-  // a 12 MP test image with sensor-like noise, so that it does not compress (and decode) unrealistically well
-  const noise = Buffer.alloc(4000 * 3000 * 3);
-  let x = 7;
-  for (let i = 0; i < noise.length; i += 1) {
-    x = (x * 1103515245 + 12345) & 0x7fffffff;
-    noise[i] = 116 + ((x >> 16) % 24);
-  }
-  const grain = await sharp(noise, { raw: { width: 4000, height: 3000, channels: 3 } })
-    .png()
-    .toBuffer();
-  const files: [string, Buffer][] = [
-    ['3 MP (2000x1633)', await jpeg(sharp(photo).resize(2000))],
-    ['6 MP (2725x2225, as shot)', photo],
-    [
-      '12 MP (4000x3000)',
-      await jpeg(
-        sharp(photo)
-          .resize(4000, 3000, { fit: 'fill' })
-          .composite([{ input: grain, blend: 'overlay' }]),
-      ),
-    ],
-  ];
-  const variants: [string, (b: Buffer) => Promise<unknown>][] = [
-    ['baseline: sharp(buf).raw().toBuffer()', (b) => sharp(b).raw().toBuffer()],
-    [
-      'checks only (sanitise: false, ocrInput: false)',
-      (b) =>
-        inspectUpload({ buffer: b }, 'ID_FRONT', DEFAULT_THRESHOLDS, { sanitise: false, ocrInput: false }),
-    ],
-    [
-      'checks + sanitised JPEG (ocrInput: false)',
-      (b) => inspectUpload({ buffer: b }, 'ID_FRONT', DEFAULT_THRESHOLDS, { ocrInput: false }),
-    ],
-    ['full inspectUpload (defaults)', (b) => inspectUpload({ buffer: b }, 'ID_FRONT')],
-  ];
-  const reject: [string, Buffer][] = [
-    ['giant-image.jpg (pixel bomb)', await fixture('giant-image.jpg')],
-    [
-      'GIF',
-      await sharp({ create: { width: 1200, height: 900, channels: 3, background: '#c33' } })
-        .gif()
-        .toBuffer(),
-    ],
-  ];
-  const rounds = 5;
-  const perCall = async (fn: () => Promise<unknown>, n: number) => {
-    const c0 = process.cpuUsage();
-    for (let i = 0; i < n; i += 1) await fn();
-    const c = process.cpuUsage(c0);
-    return (c.user + c.system) / 1000 / n;
-  };
-  const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
-  const lines: string[] = [];
-  lines.push(`| file | ${variants.map(([n]) => n).join(' | ')} |`);
-  lines.push(`| --- | ${variants.map(() => '---:').join(' | ')} |`);
-  for (const [name, bytes] of files) {
-    const samples: number[][] = variants.map(() => []);
-    for (const [, fn] of variants) await fn(bytes); // warm up
-    for (let r = 0; r < rounds; r += 1) {
-      for (const [i, [, fn]] of variants.entries()) samples[i]!.push(await perCall(() => fn(bytes), 2));
-    }
-    const ms = samples.map(median);
-    const base = ms[0]!;
-    lines.push(`| ${name} | ${ms.map((m) => `${f(m, 0)} ms (${f(base / m, 2)}x)`).join(' | ')} |`);
-  }
-  const rejectLines = [];
-  for (const [name, bytes] of reject) {
-    const ms = await perCall(() => inspectUpload({ buffer: bytes }, 'ID_FRONT'), 10);
-    rejectLines.push(`| ${name} | ${f(ms, 2)} ms |`);
-  }
-  return `${lines.join('\n')}\n\nRejections decided from size, magic bytes and header (CPU per call):\n\n| upload | cost |\n| --- | ---: |\n${rejectLines.join('\n')}`;
-}
-
 async function main() {
   const t0 = performance.now();
   const list = await samples();
@@ -472,6 +399,16 @@ async function main() {
     gap(
       rows,
       'exposure',
+      'shadow level, darkest 2% (bright side)',
+      (r) => r.shadow,
+      t.brightShadowLevel,
+      'below',
+      'a mean above the limit fails only with shadows at or above this: the near-white variant is bad',
+      (r) => r.name.startsWith('near white'),
+    ),
+    gap(
+      rows,
+      'exposure',
       'contrast (luminance std. dev.)',
       (r) => r.contrast,
       t.minContrast,
@@ -482,11 +419,11 @@ async function main() {
     gap(
       rows,
       'glare',
-      'blown-out share',
+      'specular share (document)',
       (r) => r.blownOut,
       t.maxBlownOutShare,
       'below',
-      'a 3% glare patch is good; 15% and more, and x2.2+60 over-exposure, are bad',
+      'a 3% soft-edged reflection is good; 15% and more are bad (30% on the synthetic card is 90% of the card: edge)',
     ),
     gap(
       rows,
@@ -528,7 +465,15 @@ async function main() {
       '\nA default threshold does not separate the groups: adjust src/modules/documents/checks.thresholds.ts',
     );
   }
-  const cost = COST ? await costStudy() : '(not measured in this run: --no-cost)';
+  const real = await realDocumentStudy(FIXTURES as string);
+  console.log(`\n${real.markdown}`);
+  if (!real.ok) {
+    process.exitCode = 1;
+    console.log(
+      '\nOn the real documents a default threshold does not separate the groups, or an expectation is missed',
+    );
+  }
+  const cost = COST ? await costStudy(FIXTURES as string) : '(not measured in this run: --no-cost)';
   console.log(`\n${cost}`);
   if (!WRITE) return;
   const doc = DOC_TEMPLATE.replaceAll('{{SUMMARY}}', summary)
@@ -542,6 +487,8 @@ async function main() {
     .replaceAll('{{DUP_MAX}}', String(DUPLICATE_MAX_DISTANCE))
     .replaceAll('{{COUNT}}', String(rows.length))
     .replaceAll('{{COST}}', cost)
+    .replaceAll('{{REAL}}', real.markdown)
+    .replaceAll('{{SHADOW}}', String(t.brightShadowLevel))
     .replaceAll('{{CPUS}}', String(os.cpus().length))
     .replaceAll('{{LOAD}}', loadAtCost)
     .replaceAll('{{THRESHOLDS}}', JSON.stringify(t, null, 2))
@@ -553,171 +500,5 @@ async function main() {
   await writeFile(path.join(ROOT, 'docs/calibration.md'), doc);
   console.log('wrote docs/calibration.md');
 }
-
-const DOC_TEMPLATE = `# Document checker: calibration, decisions, cost
-
-Generated by \`npx tsx scripts/calibrate-checks.ts\` ({{COUNT}} images; {{VERSIONS}}; {{CPUS}} CPUs). Edit the
-template in that script, not this file. The checker lives in src/modules/documents/checks.*.ts; its
-defaults in checks.thresholds.ts:
-
-\`\`\`json
-{{THRESHOLDS}}
-\`\`\`
-
-## What is measured
-
-Every image is decoded with integrity checking (sharp, \`failOn: 'error'\`), auto-oriented from EXIF,
-flattened onto white and converted to 8-bit sRGB (CMYK and embedded profiles such as Display P3 are
-transformed; an embedded profile that is itself sRGB is skipped as a no-op). The heuristics are measured
-on a normalised copy whose long side is exactly 1000 px (triangle filter; small images are enlarged, so
-every score is taken at the same scale):
-
-| rule | measure | hard? |
-| --- | --- | --- |
-| sharpness | variance of the 4-neighbour Laplacian of the Rec. 601 luma | no (overridable) |
-| exposure | mean luma inside a band (dark/bright) and its standard deviation ("contrast", washed-out photos) | no |
-| glare | share of pixels with luma >= 250 | no |
-| colour (ID slots) | Hasler-Suesstrunk colourfulness of a 64-cell-wide grid after grey-world white balance | hard only for a file with no colour at all, else no |
-| duplicates | 64-bit dHash (9 x 8 cell means, each bit "left cell brighter than right") | decided by the callers with DUPLICATE_MAX_DISTANCE |
-
-Statements photographed or screenshotted are judged on contrast only: a white page or a dark-mode
-banking app is legitimately far outside a photo's brightness band and "blown out" by design.
-
-## How the thresholds were chosen
-
-Good and bad groups per rule (labels in the last column of the full table; "edge" variants may go
-either way and are not used). For a "must be at least" rule the good group's minimum must be above the
-threshold and the bad group's maximum below it; the threshold sits near the middle of the gap (on a
-log scale for the Laplacian variance, which falls roughly exponentially with blur), rounded, and on the
-lenient side for the heuristics, because a false "too blurry" costs the buyer two retries while a real
-problem still reaches a reviewer with the measurement attached.
-
-| rule | metric | default | good group edge | bad group edge | separates? | groups |
-| --- | --- | --- | ---: | ---: | --- | --- |
-{{SUMMARY}}
-
-- Sharpness 40: good photos and the mildest blur (sigma 0.5 px at the measuring size) score about 2x
-  above it or more, blur of sigma 2 px and more scores at least 2x below it. Sigma 1-1.5 px is the grey
-  zone: those photos are visibly soft, and pass or fail depending on how much detail they hold.
-- Exposure: at least 55 mean luma keeps every x0.7 darkening of the samples and fails every x0.4; the
-  upper bound 215 only catches near-white frames, because a white card filling the frame is bright by
-  nature and over-exposure shows as clipped pixels, which is the glare rule's measurement. Contrast at
-  least 32 fails low-contrast.jpg (27) and the washed-out variants.
-- Glare 10%: a 3% glare patch on a photo that already has 6% pure-white sky (the Landscape set) stays
-  below, 15% patches and hard over-exposure are above.
-- Colour 10 (after white balance): colour photos measure 15 and more even when darkened, black-and-white
-  copies measure under 1 even under a warm or blue light cast (uncorrected they measure
-  {{CAST_MIN}} and more, which is why the white balance is there), and the gamma_dalai_lama_gray.jpg pattern
-  (green and magenta rows that the eye averages to grey) measures about 5 on the region grid.
-
-### Colour: hard or heuristic
-
-Both. A file with no colour information at all (uncorrected colourfulness at or below
-{{GREY_FLOOR}}: greyscale JPEGs and PNGs, or RGB files whose pixels are all neutral; the greyscale copies here
-measure {{GREY_MAX}}) is a black-and-white copy by construction, with no measuring error possible, so that
-failure is hard. Anything else below the threshold fails as a heuristic: a black-and-white copy under a
-coloured light, but also possibly a faded card, or one printed in a single ink colour, photographed in
-poor light; the buyer may "upload anyway" after two attempts and the reviewer sees the flag and the
-number. The \`hard\` field of each CheckResult is authoritative (use \`overridable(checks)\`), not a fixed
-list of rule names.
-
-## Duplicates: DUPLICATE_MAX_DISTANCE = {{DUP_MAX}}
-
-Hamming distance between the dHash of each original and its derivatives that are still "the same
-picture" (re-encoded at quality 40, half size, blur sigma 0.5 and 1, darkened x0.7, a 3% glare patch):
-
-| image | distances |
-| --- | --- |
-{{DUP_LINES}}
-
-Largest same-picture distance: {{DUP_SAME}}. Smallest distance between different pictures: {{DUP_DIFFERENT}}.
-{{DUP_MAX}} leaves room on both sides. A dHash compares brightness gradients, so it survives re-encoding,
-resizing and small exposure changes, but not cropping or a different shot of the same card: it finds
-the same photo uploaded twice, which is what SPEC section 3 asks for.
-
-## Known limits
-
-- No real ID, card or statement photos were available: the good groups are the project's real-world
-  photos and a synthetic ID card on a desk. Re-run this script with real (consented, test) documents
-  before tightening anything; the script only needs more samples in samples().
-- Laplacian variance scales with contrast squared: a sharp but dim or low-contrast photo scores low
-  (the x0.7 darkenings score about half their originals). Exposure flags those photos anyway.
-- Motion blur is only partly caught: a horizontal smear keeps the vertical second derivative, so 6-12 px
-  of motion can still score above 40 (see the motion rows). The minimum of the horizontal and vertical
-  second-derivative variances separates motion blur cleanly in a side experiment, at the price of
-  flagging strongly one-directional content (1-D barcodes); it is not used until real photos show the
-  need.
-- Glare is a whole-image share: a small specular spot exactly over the card number is not caught.
-- Colour is judged on the whole frame: a colour photo of a black-and-white copy lying on a colourful
-  desk passes. The reviewer still sees the document.
-
-## Formats and decoders
-
-- The format is decided from magic bytes at offset 0; only JPEG, PNG, WebP and AVIF (and PDF for
-  BILLING_STATEMENT) ever reach a decoder, and sharp's own reading of the header must agree with the
-  magic. SVG never reaches librsvg, GIF/TIFF/BMP never reach their loaders; executables, archives, HTML
-  and unknown bytes are refused with what they are in plain words. The tests prove sharp is not called.
-- HEIC/HEIF: the prebuilt sharp binaries ship libheif with the AV1 decoder only (HEVC is patent
-  encumbered), so AVIF is accepted and iPhone HEIC is not: the buyer is told how to send JPEG instead.
-  The checker enables HEIC by itself when run on a libvips whose heif loader lists .heic (HEIC_DECODABLE).
-- A JPEG with data appended after its end (a ZIP, a PDF; phones also append gain maps and motion-photo
-  videos) is accepted as the JPEG it starts with; the stored copy is re-encoded from pixels, so the
-  appended bytes are gone (tested). Polyglots whose leading bytes are not an allowed image are refused.
-- Pixel bombs are refused from the header: the frame size is read from the JPEG SOF marker, the PNG
-  IHDR chunk or the WebP VP8/VP8L/VP8X header in a few lines of JS, so the 280 MP fixture never reaches
-  libvips at all (AVIF and HEIF go through sharp's header-only metadata()). Every decoding call also
-  carries limitInputPixels.
-
-## PDF statements: the one upload stored as received
-
-SPEC says the original upload bytes are not kept. For PDFs the checker keeps them anyway, and this is
-the documented exception: nothing in the stack can rewrite a PDF faithfully (pdfjs-dist parses and
-renders but does not write; rasterising pages would need a canvas package that is not a declared
-dependency, and would turn a searchable bank statement into pictures). Instead the PDF rule refuses
-what makes a stored PDF risky or useless: a password needed to open it (PasswordException), more than 20
-pages, document or page JavaScript, and embedded files. Owner-password-only PDFs (which banks use to
-forbid editing) open without a password and are accepted, with \`encrypted: true\` in the measurements.
-pdfjs runs with eval, font loading, XFA, fetching and WebAssembly off; only structure is parsed,
-nothing is rendered. If the team later wants originals never kept, rasterising each page (pdfjs with
-@napi-rs/canvas) to the same sanitised JPEG path is the way; it needs that dependency declared.
-
-## Cost
-
-CPU time per call, all threads (sharp's and the main thread), median of interleaved rounds, against the
-benchmark's baseline; in brackets the throughput ratio (baseline / variant). Measured on the machine that
-ran this script (1-minute load average {{LOAD}} when the measurement started, on {{CPUS}} CPUs: other work
-was running), so compare within a row rather than across runs.
-
-{{COST}}
-
-How the work is split:
-
-- Rejections (size, magic bytes, header, pixel bomb) decode nothing.
-- Verdict only (\`{ sanitise: false, ocrInput: false }\`, and every image that fails a hard rule): one
-  streaming pipeline decodes and shrinks straight to the measuring size; no full-size raw buffer exists.
-  For JPEGs of about 7 MP and more that decode runs at a reduced DCT scale (sharp shrinks a JPEG on
-  load by k only when the whole shrink is at least k + 1); DCT scaling still entropy-decodes every
-  block, so a truncated file fails it exactly as a full decode would.
-- Stored copy wanted, JPEG decoded at a reduced scale for measuring (large sRGB JPEGs): that cheap
-  pipeline plus a second, streaming decode + JPEG encode for the copy.
-- Stored copy wanted, anything else (PNG, WebP, AVIF, colour-managed JPEGs such as CMYK or Display P3,
-  and JPEGs too small for a scaled decode): one full decode to raw pixels; the copy and the downscales
-  are derived from them, because decoding twice at full scale (or paying a colour transform twice)
-  costs more than writing and re-reading the raw buffer.
-- The copy is encoded at quality 90, 4:2:0, without Huffman optimisation (3x cheaper than sharp's
-  default for a file 1-8% larger). The OCR input (greyscale JPEG 1600 px wide) comes from the same
-  downscale chain and costs a luma pass and a small encode.
-
-The benchmark target "full checker >= 0.8x of a plain decode" is not met by the default call, which also
-produces a full-resolution re-encoded JPEG and the OCR input: encoding alone costs about 0.5-0.6x of
-decoding the same image, and the stored copy needs every pixel at full resolution. The verdict alone
-(\`{ sanitise: false, ocrInput: false }\`) meets it for large JPEGs, whose measuring decode runs at a reduced
-scale, and misses it for small ones: the pixel statistics at 1000 px (about 10 ms of main-thread time
-on an idle core) are a large share of a cheap 3 MP decode. See the table for this run's numbers.
-
-## All scores
-
-{{TABLE}}
-`;
 
 await main();

@@ -7,8 +7,7 @@ import { seedAll } from '../src/platform/seed.ts';
 try {
   const config = loadConfig();
   const db = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, poolSize: 2 });
-  const applied = await db.migrate();
-  await seedAll(db.prisma, config);
+  const applied = await db.migrate(() => seedAll(db.prisma, config));
   console.log(applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date');
   await db.close();
 } catch (e) {

@@ -7,6 +7,7 @@ import { pinoHttp } from 'pino-http';
 import { authenticate } from './http/auth.ts';
 import { errorHandler, notFoundHandler } from './http/error-handler.ts';
 import { healthRoutes } from './http/health.ts';
+import { localiseResponses } from './http/language.ts';
 import { countRequests } from './http/metrics.ts';
 import { postAuthLimits, preAuthLimits } from './http/rate-limit.ts';
 import { buildOpenApi } from './http/openapi.ts';
@@ -17,6 +18,7 @@ import { securityRoutes } from './modules/security/security.routes.ts';
 import { appealLifecycleRoutes } from './modules/appeals/appeals.lifecycle.ts';
 import { appealLinkReissueRoutes } from './modules/appeals/appeals.reissue.ts';
 import { documentsRoutes } from './modules/documents/documents.routes.ts';
+import { inboundRoutes } from './modules/inbound/inbound.routes.ts';
 import { notificationsRoutes } from './modules/notifications/notifications.routes.ts';
 import { ordersRoutes } from './modules/orders/orders.routes.ts';
 import { refundsRoutes } from './modules/refunds/refunds.routes.ts';
@@ -47,6 +49,7 @@ export function apiRouters(deps: Deps): Router[] {
     slaRoutes(deps),
     notificationsRoutes(deps),
     webhooksRoutes(deps),
+    inboundRoutes(deps),
   ];
 }
 
@@ -104,6 +107,8 @@ export function createApp(deps: Deps): express.Express {
     res.json(buildOpenApi({ serverUrl: deps.config.PUBLIC_BASE_URL, version: '1.0.0' }));
   });
   // abuse limits (src/http/rate-limit.ts): failures are counted before authenticate refuses them
+  // buyer-facing texts in the buyer's language (src/platform/messages.ts), on every JSON body
+  app.use(localiseResponses(deps));
   app.use(preAuthLimits(deps));
   app.use(authenticate(deps));
   app.use(postAuthLimits(deps));

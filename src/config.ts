@@ -46,6 +46,13 @@ export const ConfigSchema = z
     MAIL_FROM: z.string().default('Appeal desk <appeals@localhost>'),
     /** file:///dir or s3://bucket/prefix ; unset = file://DATA_DIR/documents */
     STORAGE_URL: z.string().optional(),
+    /** S3 storage (STORAGE_URL=s3://...): the AWS SDK's own variables; unset keys = the SDK's default chain */
+    AWS_REGION: z.string().optional(),
+    AWS_ENDPOINT_URL_S3: z.url().optional(),
+    AWS_ACCESS_KEY_ID: z.string().optional(),
+    AWS_SECRET_ACCESS_KEY: z.string().optional(),
+    /** path-style bucket addressing (http://host/bucket/key), for servers without virtual-host buckets */
+    S3_FORCE_PATH_STYLE: bool.default(false),
     /** keyId:base64(32 bytes)[,keyId:base64...]; the first key wraps new documents, the rest still unwrap */
     DOCUMENT_MASTER_KEY: z.string().default(DEV_MASTER_KEY),
     /** HMAC key that turns an appeal's random nonce into its link token (>= 32 chars) */
@@ -108,6 +115,21 @@ export const ConfigSchema = z
         return parsed;
       })
       .optional(),
+    // the e-mail channel (src/modules/inbound): unset INBOUND_SMTP_PORT = no listener (npm start picks a port)
+    INBOUND_SMTP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+    INBOUND_SMTP_HOST: z.string().default('127.0.0.1'),
+    /** true: speak LMTP (behind a real MTA) instead of SMTP */
+    INBOUND_LMTP: bool.default(false),
+    /** the one address accepted at RCPT TO (plus its +<ref> sub-addresses); any other gets 550 */
+    SECURITY_MAILBOX: z.email().default('security@appeal.local'),
+    INBOUND_MAX_BYTES: z.coerce
+      .number()
+      .int()
+      .positive()
+      .default(25 * 1024 * 1024),
+    /** PEM files; both set = STARTTLS offered */
+    INBOUND_TLS_KEY: z.string().optional(),
+    INBOUND_TLS_CERT: z.string().optional(),
   })
   .superRefine((c, ctx) => {
     if (c.NODE_ENV !== 'production') return;
@@ -168,6 +190,7 @@ export const ConfigSchema = z
       'TRUST_PROXY',
       'say how many proxies are in front (0 = none, 1 behind the compose nginx) or their addresses',
     );
+    need(c.OCR_ENABLED, 'OCR_ENABLED', 'the card-number guard cannot be switched off in production');
     need(Boolean(c.DATABASE_URL), 'DATABASE_URL', 'production needs PostgreSQL');
     need(Boolean(c.REDIS_URL), 'REDIS_URL', 'production needs Redis');
     need(Boolean(c.PUBLIC_BASE_URL), 'PUBLIC_BASE_URL', 'production needs the public URL for appeal links');

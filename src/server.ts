@@ -3,19 +3,20 @@ import type { Server } from 'node:http';
 import { createApp } from './app.ts';
 import { sweepUploadTmp } from './http/upload.ts';
 import { loadConfigOrExit } from './config.ts';
-import { closeSharedOcrPool } from './modules/documents/documents.ocr-pool.ts';
+import { closeSharedOcrPool, warmSharedOcrPool } from './modules/documents/documents.ocr-pool.ts';
 import { buildRuntime, type Runtime } from './platform/bootstrap.ts';
 import { seedAll } from './platform/seed.ts';
 
 export async function startApi(runtime: Runtime, opts: { migrate?: boolean } = {}): Promise<Server> {
   const { deps } = runtime;
   if (opts.migrate) {
-    await runtime.database.migrate();
-    await seedAll(deps.prisma, deps.config);
+    await runtime.database.migrate(() => seedAll(deps.prisma, deps.config));
   }
   const swept = await sweepUploadTmp();
   if (swept > 0) deps.logger.warn({ swept }, 'removed upload folders left by an earlier crash');
   const app = createApp(deps);
+  // the OCR models load while the server starts listening: the first upload finds a warm reader
+  void warmSharedOcrPool(deps);
   const server = app.listen(deps.config.PORT, deps.config.HOST);
   server.headersTimeout = 20_000;
   server.requestTimeout = 120_000;

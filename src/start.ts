@@ -8,6 +8,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { loadConfigOrExit } from './config.ts';
 import { buildRuntime } from './platform/bootstrap.ts';
+import { nodeSupport } from './platform/runtime.ts';
 import { seedAll } from './platform/seed.ts';
 import { closeSharedOcrPool } from './modules/documents/documents.ocr-pool.ts';
 import { startApi } from './server.ts';
@@ -45,7 +46,29 @@ async function waitForPort(port: number, ms: number): Promise<void> {
   throw new Error(`redis-server did not open port ${port} within ${ms} ms`);
 }
 
+/** Prints what it is doing, a line every 5 s while it lasts, and how long it took. */
+async function step<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  const t0 = Date.now();
+  console.log(`${what}...`);
+  const tick = setInterval(
+    () => console.log(`  ... still ${what.split(' (')[0]} (${Math.round((Date.now() - t0) / 1000)} s)`),
+    5_000,
+  );
+  try {
+    return await fn();
+  } finally {
+    clearInterval(tick);
+    console.log(`  done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  }
+}
+
 async function main() {
+  const node = nodeSupport();
+  if (!node.ok) {
+    console.error(node.message);
+    process.exit(1);
+  }
+  if (node.warning) console.warn(node.warning);
   const children: ChildProcess[] = [];
   const killChildren = () => {
     for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
@@ -93,11 +116,21 @@ async function main() {
   }
 
   const config = loadConfigOrExit(env);
+  const where = config.DATABASE_URL
+    ? 'PostgreSQL (DATABASE_URL)'
+    : `embedded PGlite in ${path.join(config.DATA_DIR, 'pglite')}`;
+  console.log(`opening the database: ${where}`);
   const runtime = await buildRuntime(config, { poolSize: 5 });
-  const applied = await runtime.database.migrate();
-  await seedAll(runtime.deps.prisma, config);
-  const server = await startApi(runtime);
-  const workers = await startWorkers(runtime);
+  const applied = await step(
+    'checking and applying migrations, then seeding the catalogues and the first admin (the first run on an empty data folder takes about half a minute)',
+    () => runtime.database.migrate(() => seedAll(runtime.deps.prisma, config)),
+  );
+  console.log(applied.length ? `  applied ${applied.length} migration(s)` : '  the schema is up to date');
+  const server = await step('starting the API', () => startApi(runtime));
+  // the e-mail channel listens under `npm start` even without INBOUND_SMTP_PORT, on a free port
+  const workers = await step('starting the workers', () =>
+    startWorkers(runtime, { inboundPort: config.INBOUND_SMTP_PORT ?? 0 }),
+  );
 
   const db = runtime.database.embedded
     ? `embedded PGlite in ${path.join(config.DATA_DIR, 'pglite')}`
@@ -113,6 +146,7 @@ async function main() {
       `  database:        ${db}${applied.length ? ` (applied ${applied.length} migration(s))` : ''}`,
       `  redis:           ${config.REDIS_URL}`,
       `  e-mail:          ${config.SMTP_URL ? 'SMTP_URL' : `.eml files in ${path.join(config.DATA_DIR, 'mail')}`}`,
+      `  inbound mail:    ${config.INBOUND_LMTP ? 'lmtp' : 'smtp'}://${workers.inbound?.host}:${workers.inbound?.port} for ${config.SECURITY_MAILBOX}`,
       ...(config.NODE_ENV === 'production'
         ? []
         : [

@@ -32,6 +32,8 @@ export function handlers(res: WorkerResources): HandlerMap {
     },
     'retention.purge': async () =>
       (await import('../src/modules/security/retention.worker.ts')).retentionPurgeHandler,
+    'inbound.process': async () =>
+      (await import('../src/modules/inbound/inbound.worker.ts')).inboundProcessHandler,
     'webhook.deliver': async () =>
       (await import('../src/modules/webhooks/webhooks.worker.ts')).deliverWebhookHandler,
   };

@@ -4,6 +4,7 @@
 import { Worker } from 'bullmq';
 import { loadConfigOrExit } from '../src/config.ts';
 import { closeSharedOcrPool } from '../src/modules/documents/documents.ocr-pool.ts';
+import { type InboundListener, startInboundListener } from '../src/modules/inbound/inbound.listener.ts';
 import { buildRuntime, type Runtime } from '../src/platform/bootstrap.ts';
 import { runJob } from '../src/platform/jobs.ts';
 import { createMailer, type Mailer } from '../src/platform/mailer.ts';
@@ -15,9 +16,18 @@ import { handlers, SCHEDULES } from './handlers.ts';
 export interface WorkerSet {
   close(): Promise<void>;
   workers: Worker[];
+  /** the inbound mail listener (INBOUND_SMTP_PORT set, or `inboundPort` given), else null */
+  inbound: InboundListener | null;
 }
 
-const CONCURRENCY: Record<QueueName, number> = { routing: 4, email: 4, webhooks: 4, sla: 8, maintenance: 1 };
+const CONCURRENCY: Record<QueueName, number> = {
+  routing: 4,
+  email: 4,
+  webhooks: 4,
+  sla: 8,
+  maintenance: 1,
+  inbound: 2,
+};
 
 export async function startWorkers(
   runtime: Runtime,
@@ -29,6 +39,8 @@ export async function startWorkers(
     /** BullMQ's stalled-job check period and job lock lifetime (defaults 30 s each); see workerTimingsFromEnv */
     stalledIntervalMs?: number;
     lockDurationMs?: number;
+    /** listen for inbound mail on this port (0 = a free one) even when INBOUND_SMTP_PORT is unset */
+    inboundPort?: number;
   } = {},
 ): Promise<WorkerSet> {
   const { deps } = runtime;
@@ -75,10 +87,14 @@ export async function startWorkers(
     }
   }
   const relay = opts.relay === false ? null : startOutboxRelay(deps);
+  const inboundPort = opts.inboundPort ?? deps.config.INBOUND_SMTP_PORT;
+  const inbound = inboundPort === undefined ? null : await startInboundListener(deps, { port: inboundPort });
 
   return {
     workers,
+    inbound,
     close: async () => {
+      await inbound?.close();
       await relay?.stop();
       await Promise.all(workers.map((w) => w.close()));
       for (const c of connections) c.disconnect();

@@ -87,6 +87,8 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
     res.destroy();
     return;
   }
+  const retryAfter = (appErr.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
+  if (status === 503 && typeof retryAfter === 'number') res.set('Retry-After', String(retryAfter));
   res.status(status).json(errorBody(appErr.code, appErr.message, appErr.details));
 };
 

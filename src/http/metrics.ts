@@ -36,6 +36,16 @@ export async function renderMetrics(deps: Pick<Deps, 'prisma'>): Promise<string>
     const appeals = await deps.prisma.appeal.groupBy({ by: ['status'], _count: { _all: true } });
     lines.push('# HELP appeals Appeals by status.', '# TYPE appeals gauge');
     for (const a of appeals) lines.push(`appeals{status="${a.status}"} ${a._count._all}`);
+    // the e-mail channel (src/modules/inbound): one row per mail received
+    const [mail] = await deps.prisma.$queryRaw<
+      { received: bigint; matched: bigint; quarantined: bigint; answered: bigint }[]
+    >`SELECT count(*) AS received, count(appeal_id) AS matched,
+        count(*) FILTER (WHERE sender_check = 'FAIL') AS quarantined,
+        count(*) FILTER (WHERE answered) AS answered FROM inbound_mails`;
+    lines.push('# HELP inbound_mails_total Mails received by the e-mail channel, by outcome.');
+    lines.push('# TYPE inbound_mails_total counter');
+    for (const k of ['received', 'matched', 'quarantined', 'answered'] as const)
+      lines.push(`inbound_mails_total{outcome="${k}"} ${Number(mail?.[k] ?? 0)}`);
     lines.push(
       '# HELP up_database 1 when the database answered.',
       '# TYPE up_database gauge',

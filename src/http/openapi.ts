@@ -1,6 +1,7 @@
 // Routes describe themselves once (zod schemas + who may call them). The same schemas validate
 // requests and generate /api/openapi.json, so the document cannot drift from the code.
 import { z } from 'zod';
+import { ERROR_STATUS, type ErrorCode } from '../platform/errors.ts';
 
 export type Security = 'none' | 'service' | 'buyer' | 'staff' | 'provider';
 
@@ -18,7 +19,84 @@ export interface RouteDoc {
   /** multipart form fields (documented only; multer parses them) */
   multipart?: z.ZodType;
   responses: Record<number, { description: string; schema?: z.ZodType; contentType?: string }>;
+  /** a stable name for client generators; derived from method and path when absent (operationIdOf) */
+  operationId?: string;
+  /** error codes this route can answer beyond the ones derived from its shape (errorCodesOf) */
+  errors?: ErrorCode[];
 }
+
+function camel(words: string[]): string {
+  return words
+    .filter(Boolean)
+    .map((w, i) => {
+      const clean = w.replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) =>
+        c ? c.toUpperCase() : '',
+      );
+      return i === 0
+        ? clean.charAt(0).toLowerCase() + clean.slice(1)
+        : clean.charAt(0).toUpperCase() + clean.slice(1);
+    })
+    .join('');
+}
+
+/**
+ * The operationId: the route's own, or one derived from method and path, unique because method + path is:
+ * GET /api/v1/cases -> getCases, POST /api/v1/cases/:id/decision -> postCasesByIdDecision,
+ * GET /api/v1/refunds.csv -> getRefundsCsv, GET /a/:token -> getAByToken.
+ */
+export function operationIdOf(r: Pick<RouteDoc, 'method' | 'path' | 'operationId'>): string {
+  if (r.operationId) return r.operationId;
+  const parts = r.path
+    .replace(/^\/api\/v\d+/, '')
+    .split('/')
+    .filter(Boolean)
+    .map((seg) => (seg.startsWith(':') ? `by-${seg.slice(1)}` : seg));
+  return camel([r.method, ...parts]);
+}
+
+/**
+ * The error codes a route can answer: those its shape implies (validation when it takes input, the
+ * authentication and role refusals of its security, not-found for a path id, rate limits on buyer and
+ * public routes, the server's own failures) plus the ones it names (`errors`) and those of the error
+ * statuses it documents. Every code comes from ERROR_STATUS, so its status is the server's.
+ */
+export function errorCodesOf(r: RouteDoc): ErrorCode[] {
+  const codes = new Set<ErrorCode>(['INTERNAL', 'DEPENDENCY.UNAVAILABLE']);
+  if (r.params || r.query || r.body || r.multipart) codes.add('REQUEST.INVALID');
+  if (r.body) codes.add('REQUEST.MALFORMED_JSON');
+  const sec = r.security.filter((s) => s !== 'none');
+  if (sec.length) {
+    codes.add('AUTH.REQUIRED');
+    codes.add('AUTH.INVALID');
+  }
+  if (sec.includes('buyer')) {
+    codes.add('AUTH.TOKEN_EXPIRED');
+    codes.add('RATE_LIMITED');
+  }
+  if (sec.includes('staff')) codes.add('AUTH.SESSION_EXPIRED');
+  if (r.roles?.length || sec.includes('buyer')) codes.add('AUTH.FORBIDDEN');
+  if ((sec.includes('buyer') || sec.includes('staff')) && r.method !== 'get') codes.add('AUTH.CSRF');
+  if (/:\w+/.test(r.path)) codes.add('NOT_FOUND');
+  if (r.path.startsWith('/a/') || sec.length === 0) codes.add('RATE_LIMITED');
+  for (const c of r.errors ?? []) codes.add(c);
+  return [...codes];
+}
+
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad request',
+  401: 'Not authenticated',
+  403: 'Forbidden',
+  404: 'Not found',
+  409: 'Conflict',
+  410: 'Gone',
+  413: 'Too large',
+  415: 'Unsupported media type',
+  422: 'Unprocessable',
+  429: 'Too many requests (Retry-After; details.retryAfterSeconds)',
+  431: 'Headers too large',
+  500: 'Server error',
+  503: 'A dependency is unavailable',
+};
 
 const registry: RouteDoc[] = [];
 
@@ -88,14 +166,42 @@ export function buildOpenApi(opts: { serverUrl: string; version: string }) {
         });
       }
     }
-    const responses: Record<string, unknown> = {};
+    const responses: Record<string, Record<string, unknown>> = {};
+    const errorRef = { $ref: '#/components/schemas/Error' };
     for (const [status, res] of Object.entries(r.responses)) {
+      const isError = Number(status) >= 400;
       responses[status] = {
         description: res.description,
         ...(res.schema
           ? { content: { [res.contentType ?? 'application/json']: { schema: toJson(res.schema, 'output') } } }
-          : {}),
+          : res.contentType
+            ? { content: { [res.contentType]: { schema: { type: 'string' } } } }
+            : isError
+              ? { content: { 'application/json': { schema: errorRef } } }
+              : {}),
       };
+    }
+    // every error status the route can answer, with the shared Error schema and the codes (x-error-codes)
+    const byStatus = new Map<number, ErrorCode[]>();
+    for (const code of errorCodesOf(r)) {
+      const st = ERROR_STATUS[code];
+      byStatus.set(st, [...(byStatus.get(st) ?? []), code]);
+    }
+    for (const [st, codes] of [...byStatus].sort((a, b) => a[0] - b[0])) {
+      const key = String(st);
+      const existing = responses[key];
+      const listed = `Error codes: ${codes.join(', ')}.`;
+      responses[key] = existing
+        ? {
+            ...existing,
+            description: `${existing.description as string} ${listed}`,
+            'x-error-codes': codes,
+          }
+        : {
+            description: `${STATUS_TEXT[st] ?? 'Error'}. ${listed}`,
+            content: { 'application/json': { schema: errorRef } },
+            'x-error-codes': codes,
+          };
     }
     responses.default = {
       description: 'Error',
@@ -104,6 +210,7 @@ export function buildOpenApi(opts: { serverUrl: string; version: string }) {
     const security = r.security.filter((s) => s !== 'none').map((s) => ({ [s]: [] }));
     paths[p] ??= {};
     paths[p][r.method] = {
+      operationId: operationIdOf(r),
       summary: r.summary,
       tags: r.tags,
       ...(r.roles ? { description: `Roles: ${r.roles.join(', ')}` } : {}),
@@ -133,6 +240,7 @@ export function buildOpenApi(opts: { serverUrl: string; version: string }) {
     info: {
       title: 'Appeal desk API',
       version: opts.version,
+      license: { name: 'Proprietary (private package, see package.json)' },
       description:
         'Errors always have the shape {"error": {"code", "message", "details"}}. Lists are paginated with ?limit=&cursor= and return {items, nextCursor}. Amounts are {value (minor units), currency}.',
     },

@@ -207,20 +207,11 @@ export function preAuthLimits(deps: RateLimitDeps): Router {
   return r;
 }
 
-/** Mounted after `authenticate`: limits that need to know who is calling. */
-export function postAuthLimits(deps: RateLimitDeps): Router {
-  const r = Router();
-  r.post(
-    '/api/v1/appeals/:id/documents',
-    rateLimit(deps, {
-      name: 'uploads-per-appeal',
-      ...LIMITS.uploadsPerAppeal,
-      // only the appeal's own buyer spends its budget: nobody else can exhaust it for them
-      key: (req) =>
-        req.principal?.kind === 'buyer' && req.principal.appealId === req.params.id
-          ? req.principal.appealId
-          : null,
-    }),
-  );
-  return r;
+/**
+ * Mounted after `authenticate`: limits that need to know who is calling. (The uploads' allowance,
+ * LIMITS.uploadsPerAppeal and a more-information round's own, lives with the upload route:
+ * src/modules/documents/documents.allowance.ts.)
+ */
+export function postAuthLimits(_deps: RateLimitDeps): Router {
+  return Router();
 }

@@ -106,6 +106,12 @@ export function singleFileUpload(opts: UploadOptions): RequestHandler {
       req.once('close', () => {
         if (!req.complete) void removeDir(dir);
       });
+      // A client that went away while the directory was being made: its 'close' events fired before
+      // the listeners above existed (seen on Node 24), so nothing else would remove the directory.
+      if (req.destroyed || res.destroyed) {
+        await removeDir(dir);
+        return;
+      }
     } catch (e) {
       next(e);
       return;

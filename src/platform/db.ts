@@ -5,7 +5,7 @@ import path from 'node:path';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import { PrismaClient } from '../generated/prisma/client.ts';
-import { applyMigrations } from './migrate.ts';
+import { applyMigrations, withSetupLock } from './migrate.ts';
 
 export { Prisma, PrismaClient } from '../generated/prisma/client.ts';
 export type Db = PrismaClient;
@@ -15,8 +15,12 @@ export type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
 export interface Database {
   prisma: PrismaClient;
   embedded: boolean;
-  /** runs pending migrations on this database */
-  migrate(): Promise<string[]>;
+  /**
+   * Runs pending migrations on this database, then `after` (the seeds), both under one cluster-wide
+   * lock on PostgreSQL: instances starting at once apply each migration once and seed once; the others
+   * wait for the first and then find nothing to do.
+   */
+  migrate(after?: () => Promise<void>): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -35,13 +39,17 @@ export async function openDatabase(opts: {
     return {
       prisma,
       embedded: false,
-      migrate: () =>
-        applyMigrations(
-          new PrismaPg({
-            connectionString: opts.databaseUrl,
-            max: 1,
-          }) as SqlMigrationAwareDriverAdapterFactory,
-        ),
+      migrate: (after) =>
+        withSetupLock(opts.databaseUrl!, async () => {
+          const applied = await applyMigrations(
+            new PrismaPg({
+              connectionString: opts.databaseUrl,
+              max: 1,
+            }) as SqlMigrationAwareDriverAdapterFactory,
+          );
+          await after?.();
+          return applied;
+        }),
       close: () => prisma.$disconnect(),
     };
   }
@@ -54,8 +62,14 @@ export async function openDatabase(opts: {
   return {
     prisma,
     embedded: true,
-    migrate: () =>
-      applyMigrations(new PrismaPGlite(pglite) as unknown as SqlMigrationAwareDriverAdapterFactory),
+    // one process owns a PGlite directory: nothing to lock against
+    migrate: async (after) => {
+      const applied = await applyMigrations(
+        new PrismaPGlite(pglite) as unknown as SqlMigrationAwareDriverAdapterFactory,
+      );
+      await after?.();
+      return applied;
+    },
     close: async () => {
       await prisma.$disconnect();
       await pglite.close();

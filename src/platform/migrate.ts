@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bindMigrationAwareSqlAdapterFactory } from '@prisma/driver-adapter-utils';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import pg from 'pg';
 
 export const PRISMA_DIR = fileURLToPath(new URL('../../prisma/', import.meta.url));
 export const MIGRATIONS_DIR = path.join(PRISMA_DIR, 'migrations');
@@ -118,4 +119,27 @@ function normaliseDiff(sql: string): string {
     .join('\n')
     .trim();
   return body === '' ? '' : sql;
+}
+
+/**
+ * Our own advisory lock (not Prisma's 72707369, which the schema engine takes inside applyMigrations
+ * and gives up on after 10 s): held on a dedicated connection for as long as `fn` runs, so a second
+ * instance waits for the first one's migrations and seeds instead of failing or racing them. A
+ * session lock dies with its connection, so a crashed holder never blocks the next start.
+ */
+export const SETUP_LOCK_KEY = 4_170_217_017;
+
+export async function withSetupLock<T>(databaseUrl: string, fn: () => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: databaseUrl, statement_timeout: 600_000 });
+  await client.connect();
+  try {
+    await client.query('SELECT pg_advisory_lock($1)', [SETUP_LOCK_KEY]);
+    try {
+      return await fn();
+    } finally {
+      await client.query('SELECT pg_advisory_unlock($1)', [SETUP_LOCK_KEY]).catch(() => {});
+    }
+  } finally {
+    await client.end().catch(() => {});
+  }
 }

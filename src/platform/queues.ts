@@ -5,7 +5,7 @@ import { type JobsOptions, Queue } from 'bullmq';
 import { z } from 'zod';
 import type { Redis } from './redis.ts';
 
-export const QUEUE_NAMES = ['routing', 'email', 'webhooks', 'sla', 'maintenance'] as const;
+export const QUEUE_NAMES = ['routing', 'email', 'webhooks', 'sla', 'maintenance', 'inbound'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 const Uuid = z.uuid();
@@ -23,9 +23,19 @@ export const OUTBOX_TOPICS = {
       /** an EmailMessage (src/modules/notifications/notifications.templates.ts), validated when rendered */
       message: z.object({ template: z.string() }).passthrough(),
       appealId: Uuid.optional(),
+      /** answers of the e-mail channel: threading and RFC 3834 (src/modules/inbound) */
+      reply: z
+        .object({ inReplyTo: z.string().max(998), references: z.array(z.string().max(998)).max(20) })
+        .optional(),
     }),
     // a relay outage should be outlived: 10 attempts 5 s apart doubling (~43 min), then DEAD
     jobOptions: { attempts: 10, backoff: { type: 'exponential', delay: 5_000 } },
+  },
+  /** check, match and file one received e-mail (src/modules/inbound/inbound.process.ts) */
+  'inbound.process': {
+    queue: 'inbound',
+    payload: z.object({ inboundMailId: Uuid }),
+    jobOptions: { attempts: 8, backoff: { type: 'exponential', delay: 2_000 } },
   },
   /** POST one event to one webhook subscription (src/modules/webhooks) */
   'webhook.deliver': {

@@ -7,6 +7,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AppError } from './errors.ts';
+import { S3BlobStore } from './storage.s3.ts';
 
 export interface BlobStore {
   put(key: string, bytes: Buffer): Promise<void>;
@@ -31,9 +32,10 @@ export function newBlobKey(): string {
 
 // Keys become file names: an allow-list of characters rules out "..", "/", "\", NUL, drive letters and
 // anything a file system could reinterpret. Temp files start with "." and so can never be a key.
-const KEY = /^[A-Za-z0-9_-]{1,128}$/;
+export const BLOB_KEY = /^[A-Za-z0-9_-]{1,128}$/;
+const KEY = BLOB_KEY;
 
-function assertKey(key: string): void {
+export function assertKey(key: string): void {
   if (typeof key !== 'string' || !KEY.test(key)) {
     throw new AppError('INTERNAL', 'Invalid blob key: 1-128 characters of A-Z a-z 0-9 _ - only');
   }
@@ -159,12 +161,22 @@ async function syncDir(dir: string): Promise<void> {
   }
 }
 
+/** The S3 settings of the config (the SDK's own variable names, plus S3_FORCE_PATH_STYLE). */
+export interface S3Env {
+  AWS_REGION?: string;
+  AWS_ENDPOINT_URL_S3?: string;
+  AWS_ACCESS_KEY_ID?: string;
+  AWS_SECRET_ACCESS_KEY?: string;
+  S3_FORCE_PATH_STYLE?: boolean;
+}
+
 /**
- * STORAGE_URL -> a store. `file:///abs/dir` is the local encrypted store; `s3://bucket/prefix` is part
- * of the design but needs an S3 client that is not installed yet, so it fails at boot with a clear
- * message rather than at the first upload. The URL is never echoed: it may carry credentials.
+ * STORAGE_URL -> a store. `file:///abs/dir` is the local encrypted store; `s3://bucket/prefix` an S3 or
+ * S3-compatible bucket (credentials, region and endpoint from the SDK's variables in `s3`). Fails at
+ * boot with a clear message rather than at the first upload. The URL is never echoed: it may carry
+ * credentials.
  */
-export function createBlobStore(storageUrl: string): BlobStore {
+export function createBlobStore(storageUrl: string, s3: S3Env = {}): BlobStore {
   let url: URL;
   try {
     url = new URL(storageUrl);
@@ -181,10 +193,34 @@ export function createBlobStore(storageUrl: string): BlobStore {
     return new FileBlobStore(fileURLToPath(url));
   }
   if (url.protocol === 's3:') {
-    throw new Error(
-      'STORAGE_URL uses s3://, but S3 storage is not available in this build yet: no S3 client is installed. ' +
-        'Use STORAGE_URL=file:///absolute/dir (or leave it unset for a folder under DATA_DIR).',
-    );
+    if (url.username || url.password) {
+      throw new Error(
+        'STORAGE_URL must not carry credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY ' +
+          '(or use an instance/task role) and STORAGE_URL=s3://bucket/prefix',
+      );
+    }
+    // bucket names: 3-63 of a-z 0-9 . - (S3's rules); the prefix is an optional path below it
+    const bucket = url.hostname;
+    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket) || url.port || url.search || url.hash) {
+      throw new Error(
+        'STORAGE_URL must look like s3://bucket/prefix (a valid bucket name, no port or query)',
+      );
+    }
+    const prefix = decodeURIComponent(url.pathname).replace(/^\/+|\/+$/g, '');
+    const credentials =
+      s3.AWS_ACCESS_KEY_ID && s3.AWS_SECRET_ACCESS_KEY
+        ? { accessKeyId: s3.AWS_ACCESS_KEY_ID, secretAccessKey: s3.AWS_SECRET_ACCESS_KEY }
+        : undefined;
+    return new S3BlobStore({
+      bucket,
+      prefix,
+      endpoint: s3.AWS_ENDPOINT_URL_S3,
+      region: s3.AWS_REGION,
+      forcePathStyle: s3.S3_FORCE_PATH_STYLE,
+      credentials,
+    });
   }
-  throw new Error(`STORAGE_URL scheme "${url.protocol}" is not supported: use file:///absolute/dir`);
+  throw new Error(
+    `STORAGE_URL scheme "${url.protocol}" is not supported: use file:///absolute/dir or s3://bucket/prefix`,
+  );
 }

@@ -476,5 +476,5 @@ describe('worker SIGKILLed in the middle of routing, SLA and refund work', () =>
     );
     expect(headerMismatch).toHaveLength(0);
     expect(smtp.received.length).toBe(emailRows.length + duplicates);
-  }, 240_000);
+  }, 480_000);
 });

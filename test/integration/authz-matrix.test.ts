@@ -125,6 +125,24 @@ const TABLE: Record<string, Entry> = {
   'POST /api/v1/appeal-links/reissue': { body: {}, expect: open(400) },
   'GET /api/v1/audit': { expect: staff(['ADMIN'], 200) },
   'GET /api/v1/incidents': { expect: staff(['SECURITY', 'ADMIN'], 200) },
+  // the e-mail channel (src/modules/inbound)
+  'POST /api/v1/appeals/:id/unsorted/:docId/place': {
+    url: (c) => `/api/v1/appeals/${c.ownId}/unsorted/${NO_SUCH}/place`,
+    body: { slot: 'ID_FRONT' },
+    expect: buyer(404),
+  },
+  'GET /api/v1/inbound/quarantine': { expect: staff(['SECURITY', 'ADMIN'], 200) },
+  // the signed "send for review" link of an e-mail answer: the link is the credential; a bogus one is 404
+  'GET /m/submit/:sig': { url: () => '/m/submit/bogus', expect: open(404) },
+  'POST /m/submit/:sig': { url: () => '/m/submit/bogus', expect: open(404) },
+  'POST /api/v1/inbound/quarantine/:id/release': {
+    url: () => `/api/v1/inbound/quarantine/${NO_SUCH}/release`,
+    expect: staff(['SECURITY', 'ADMIN'], 404),
+  },
+  'POST /api/v1/inbound/quarantine/:id/discard': {
+    url: () => `/api/v1/inbound/quarantine/${NO_SUCH}/discard`,
+    expect: staff(['SECURITY', 'ADMIN'], 404),
+  },
   'PUT /api/v1/cases/:id/legal-hold': {
     url: (c) => `/api/v1/cases/${c.ownId}/legal-hold`,
     body: {},

@@ -4,7 +4,7 @@ import { Worker } from 'bullmq';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.ts';
 import { slaSweepHandler } from '../../src/modules/sla/sla.worker.ts';
-import { routeCase } from '../../src/modules/review/review.routing.ts';
+import { POOL_HOLD_RULE, routeCase } from '../../src/modules/review/review.routing.ts';
 import { type Database, openDatabase } from '../../src/platform/db.ts';
 import type { Deps } from '../../src/platform/deps.ts';
 import { type JobContext, runJob } from '../../src/platform/jobs.ts';
@@ -122,6 +122,72 @@ describe('who gets the case', () => {
     expect(await routeCase(env.deps, id)).toEqual({ outcome: 'skipped', status: 'IN_REVIEW' });
     expect(await env.deps.prisma.caseHistory.count({ where: { appealId: id } })).toBe(before);
     expect(await env.deps.prisma.caseAssignment.count({ where: { appealId: id } })).toBe(1);
+  });
+});
+
+describe("a lead's return to the pool", () => {
+  it('holds: the sweep and a re-delivered route job leave it in the pool; once warnAt passes, it goes to another reviewer', async () => {
+    const first = await makeStaff(env.deps, ['REVIEWER']);
+    const lead = await makeStaff(env.deps, ['LEAD']);
+    const id = await submittedCase(env.deps, call);
+    expect(await assignee(id)).toBe(first.id);
+
+    const back = await call('POST', `/api/v1/cases/${id}/assign`, {
+      token: lead.token,
+      body: { reviewerId: null },
+    });
+    expect(back.status).toBe(200);
+    const second = await makeStaff(env.deps, ['REVIEWER']);
+    // the sweep runs every minute; the issue saw the case routed back ~28 s after the return
+    for (let i = 0; i < 3; i++) {
+      env.clock.advance(30_000);
+      await slaSweepHandler({}, { deps: env.deps } as unknown as JobContext);
+    }
+    expect(await routeCase(env.deps, id)).toEqual({ outcome: 'held' });
+    expect(await assignee(id)).toBe(null);
+    const returned = await env.deps.prisma.caseHistory.findFirstOrThrow({
+      where: { appealId: id, action: 'UNASSIGNED' },
+      orderBy: { id: 'desc' },
+    });
+    expect(returned.reason).toBe('LEAD_TO_POOL');
+    expect(returned.data).toMatchObject({ previousAssigneeId: first.id, hold: POOL_HOLD_RULE });
+    const pool = await call('GET', '/api/v1/cases?assignee=unassigned', { token: second.token });
+    expect(pool.body.items.map((c: { id: string }) => c.id)).toContain(id);
+
+    // the sweep's rule: past the SLA warning time it is routed, and never to the reviewer it was taken from
+    const { warnAt } = await env.deps.prisma.appeal.findUniqueOrThrow({ where: { id } });
+    await env.deps.prisma.staffUser.update({ where: { id: first.id }, data: { lastAssignedAt: null } });
+    env.clock.set(new Date(warnAt!.getTime() + 1_000));
+    await slaSweepHandler({}, { deps: env.deps } as unknown as JobContext);
+    expect(await assignee(id)).toBe(second.id);
+    const released = await env.deps.prisma.caseHistory.findFirstOrThrow({
+      where: { appealId: id, action: 'ASSIGNED' },
+      orderBy: { id: 'desc' },
+    });
+    expect(released.reason).toBe('POOL_HOLD_RELEASED');
+    expect(released.data).toMatchObject({
+      reviewerId: second.id,
+      rule: 'WARN_AT_PASSED',
+      returnedFrom: first.id,
+    });
+  });
+
+  it('a lead assigning it ends the hold; the only reviewer left is the one it was taken from: it stays in the pool', async () => {
+    const only = await makeStaff(env.deps, ['REVIEWER']);
+    const lead = await makeStaff(env.deps, ['LEAD']);
+    const id = await submittedCase(env.deps, call);
+    expect(await assignee(id)).toBe(only.id);
+    await call('POST', `/api/v1/cases/${id}/assign`, { token: lead.token, body: { reviewerId: null } });
+    const { warnAt } = await env.deps.prisma.appeal.findUniqueOrThrow({ where: { id } });
+    env.clock.set(new Date(warnAt!.getTime() + 1_000));
+    expect(await routeCase(env.deps, id)).toEqual({ outcome: 'pool', needsLead: false });
+    expect(await assignee(id)).toBe(null);
+    const again = await call('POST', `/api/v1/cases/${id}/assign`, {
+      token: lead.token,
+      body: { reviewerId: only.id },
+    });
+    expect(again.status).toBe(200);
+    expect(await assignee(id)).toBe(only.id);
   });
 });
 

@@ -59,6 +59,10 @@ describe('npm start on embedded defaults', () => {
     }
     expect(out).toContain('Appeal desk is running.');
     expect(out).toContain('embedded PGlite');
+    // the first run on an empty data folder says what it is doing while it migrates
+    expect(out).toMatch(/checking and applying migrations[^\n]*\.\.\.\n/);
+    expect(out).toMatch(/applied \d+ migration\(s\)/);
+    expect(out.indexOf('applying migrations')).toBeLessThan(out.indexOf('Appeal desk is running.'));
     const redisPid = Number(/private redis-server on port \d+ \(pid (\d+)\)/.exec(out)?.[1]);
     expect(alive(redisPid)).toBe(true);
 

@@ -243,6 +243,17 @@ describe('heuristics (overridable)', () => {
     expect(checkExposure({ meanLuminance: 120, contrast: 50 }, 'ID_FRONT', T).passed).toBe(true);
   });
 
+  it('exposure: a bright mean is over-exposure only when the shadows are washed out too', () => {
+    // a clean passport scan: white page, black print
+    const scan = checkExposure({ meanLuminance: 232, contrast: 55, shadowLevel: 30 }, 'ID_FRONT', T);
+    expect(scan).toMatchObject({ passed: true, measured: { shadowLevel: 30 } });
+    const lifted = { meanLuminance: 238, contrast: 25, shadowLevel: T.brightShadowLevel };
+    const over = checkExposure(lifted, 'ID_FRONT', T);
+    expect(over.passed).toBe(false);
+    expect(over.message).toContain('too bright');
+    expect(over.threshold).toMatchObject({ brightShadowLevel: T.brightShadowLevel });
+  });
+
   it('exposure for statements judges contrast only (white screenshots, dark-mode apps)', () => {
     const white = checkExposure({ meanLuminance: 245, contrast: 45 }, 'BILLING_STATEMENT', T);
     expect(white.passed).toBe(true);
@@ -250,12 +261,21 @@ describe('heuristics (overridable)', () => {
     expect(checkExposure({ meanLuminance: 245, contrast: 10 }, 'BILLING_STATEMENT', T).passed).toBe(false);
   });
 
-  it('glare: blown-out share below the limit; not applied to statements', () => {
-    const g = checkGlare({ blownOutShare: 0.25 }, 'CARD_FRONT', T);
-    expect(g).toMatchObject({ passed: false, hard: false, measured: { blownOutShare: 0.25, level: 250 } });
-    expect(g.message).toContain('25% of it is pure white; the limit is 10%');
-    expect(checkGlare({ blownOutShare: 0.02 }, 'CARD_FRONT', T).passed).toBe(true);
-    expect(checkGlare({ blownOutShare: 0.6 }, 'BILLING_STATEMENT', T)).toMatchObject({
+  it('glare: specular share below the limit, white paper is not glare; not applied to statements', () => {
+    const region = { found: true, areaShare: 0.6, coverage: 0.9 };
+    const g = checkGlare({ specularShare: 0.25, blownOutShare: 0.3, region }, 'CARD_FRONT', T);
+    expect(g).toMatchObject({
+      passed: false,
+      hard: false,
+      measured: { specularShare: 0.25, blownOutShare: 0.3, level: 250, measuredOn: 'document' },
+      threshold: { maxSpecularShare: T.maxBlownOutShare },
+    });
+    expect(g.message).toContain('25% of it is covered by bright reflections; the limit is 10%');
+    // a white page: most of it blown out, none of it a highlight
+    const paper = checkGlare({ specularShare: 0, blownOutShare: 0.8 }, 'ID_FRONT', T);
+    expect(paper).toMatchObject({ passed: true, measured: { measuredOn: 'whole frame' } });
+    expect(checkGlare({ specularShare: 0.02, blownOutShare: 0.02 }, 'CARD_FRONT', T).passed).toBe(true);
+    expect(checkGlare({ specularShare: 0.6, blownOutShare: 0.6 }, 'BILLING_STATEMENT', T)).toMatchObject({
       passed: true,
       threshold: null,
     });
@@ -272,6 +292,18 @@ describe('heuristics (overridable)', () => {
       measured: { colourfulness: 0.5, uncorrectedColourfulness: 13.4 },
     });
     expect(checkColour({ colourfulness: 25, uncorrectedColourfulness: 30 }, 'ID_FRONT', T).passed).toBe(true);
+    // a grey document on a colourful table: soft (the file has colour), measured on the document
+    const onTable = checkColour(
+      {
+        colourfulness: 3,
+        uncorrectedColourfulness: 6,
+        frameUncorrectedColourfulness: 20,
+        region: { found: true, areaShare: 0.6, coverage: 0.99 },
+      },
+      'ID_FRONT',
+      T,
+    );
+    expect(onTable).toMatchObject({ passed: false, hard: false, measured: { measuredOn: 'document' } });
     expect(checkColour({ colourfulness: 0, uncorrectedColourfulness: 0 }, 'CARD_FRONT', T)).toMatchObject({
       passed: true,
       threshold: null,

@@ -75,4 +75,33 @@ describe('docker-compose.yml', () => {
     // without them, `docker compose` refuses to start, and so would the config
     expect(() => loadConfig(interpolate(env, {}))).toThrow(/RISK_API_KEYS/);
   });
+
+  it('keeps documents in an S3-compatible bucket that the compose file creates, shared by no volume', () => {
+    const s = compose.services;
+    expect(s.s3.image).toMatch(/^versity\/versitygw:/);
+    for (const svc of Object.values(s) as { image?: string }[]) expect(svc.image ?? '').not.toMatch(/minio/i);
+    const cmd: string[] = s.s3.command;
+    const port = cmd[cmd.indexOf('--port') + 1]!.replace(/^:/, '');
+    expect(s.s3.expose).toContain(port);
+    for (const name of ['api', 'workers', 'migrate']) {
+      const env: Record<string, string> = s[name].environment;
+      const c = loadConfig(interpolate(env, operatorSecrets));
+      const storage = new URL(c.STORAGE_URL);
+      expect(storage.protocol, name).toBe('s3:');
+      const endpoint = new URL(c.AWS_ENDPOINT_URL_S3!);
+      expect([endpoint.hostname, endpoint.port]).toEqual(['s3', port]);
+      expect(c.S3_FORCE_PATH_STYLE).toBe(true);
+      // the app signs with the keys the server was started with
+      expect(c.AWS_ACCESS_KEY_ID).toBe(cmd[cmd.indexOf('--access') + 1]);
+      expect(c.AWS_SECRET_ACCESS_KEY).toBe(cmd[cmd.indexOf('--secret') + 1]);
+      // the bucket the init job creates is the one STORAGE_URL names
+      expect(s['storage-init'].command.join(' ')).toContain(`--bucket ${storage.hostname} `);
+      expect(s['storage-init'].environment.AWS_ACCESS_KEY_ID).toBe(c.AWS_ACCESS_KEY_ID);
+    }
+    for (const name of ['api', 'workers']) {
+      expect(s[name].volumes, name).toBeUndefined();
+      expect(s[name].depends_on['storage-init'].condition).toBe('service_completed_successfully');
+    }
+    expect(Object.keys(compose.volumes)).not.toContain('documents');
+  });
 });

@@ -107,6 +107,11 @@ describe('config', () => {
     expect(() => loadConfig({ TRUST_PROXY: 'everyone' })).toThrow(/TRUST_PROXY/);
   });
 
+  it('refuses production with the card-number guard switched off (issue 15.6)', () => {
+    expect(() => loadConfig({ ...PROD, OCR_ENABLED: 'false' })).toThrow(/OCR_ENABLED/);
+    expect(loadConfig({ ...PROD, OCR_ENABLED: 'true' }).OCR_ENABLED).toBe(true);
+  });
+
   it('rejects malformed values', () => {
     expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT/);
     expect(() => loadConfig({ PUBLIC_BASE_URL: 'not a url' })).toThrow(/PUBLIC_BASE_URL/);

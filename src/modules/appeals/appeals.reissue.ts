@@ -16,7 +16,9 @@ import { type Request, Router } from 'express';
 import { z } from 'zod';
 import { sha256 } from '../../http/auth.ts';
 import { describeRoute } from '../../http/openapi.ts';
+import { requestLang } from '../../http/language.ts';
 import { byIp, rateLimit } from '../../http/rate-limit.ts';
+import { type Lang, pageText } from '../../platform/messages.ts';
 import { parseRequest } from '../../http/validate.ts';
 import { localDate } from '../../platform/calendar.ts';
 import type { Deps } from '../../platform/deps.ts';
@@ -165,7 +167,8 @@ function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-const ANSWER_PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Check your e-mail</title></head><body><main><h1>Check your e-mail</h1><p>${escapeHtml(REISSUE_ANSWER.message)}</p></main></body></html>`;
+const answerPage = (lang: Lang) =>
+  `<!doctype html><html lang="${lang === 'zh' ? 'zh-CN' : 'en'}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(pageText(lang, 'reissue.sent.title'))}</title></head><body><main><h1>${escapeHtml(pageText(lang, 'reissue.sent.title'))}</h1><p>${escapeHtml(pageText(lang, 'reissue.sent.text'))}</p></main></body></html>`;
 
 function wantsHtml(req: Request): boolean {
   return req.is('application/x-www-form-urlencoded') === 'application/x-www-form-urlencoded';
@@ -189,7 +192,7 @@ export function appealLinkReissueRoutes(deps: Deps, opts: { minMs?: number } = {
       // the outcome goes to the log (no token, no e-mail address), never into the answer
       req.log?.info({ outcome }, 'appeal link reissue');
       res.status(202).set('Cache-Control', 'no-store');
-      if (wantsHtml(req)) res.type('html').send(ANSWER_PAGE);
+      if (wantsHtml(req)) res.type('html').send(answerPage(await requestLang(deps, req)));
       else res.json(REISSUE_ANSWER);
     },
   );
@@ -197,11 +200,12 @@ export function appealLinkReissueRoutes(deps: Deps, opts: { minMs?: number } = {
 }
 
 /** The form the expired-link page shows: one button, the old token as a hidden field. */
-export function reissueForm(token: string): string {
-  return `<form method="post" action="${reissue.path}"><input type="hidden" name="token" value="${escapeHtml(token)}"><button type="submit">E-mail me a new link</button></form>`;
+export function reissueForm(token: string, lang: Lang = 'en'): string {
+  return `<form method="post" action="${reissue.path}"><input type="hidden" name="token" value="${escapeHtml(token)}"><button type="submit">${escapeHtml(pageText(lang, 'link.reissue.button'))}</button></form>`;
 }
 
 /** The form for a buyer without a usable link: order number and the e-mail address of the order. */
-export function reissueByOrderForm(): string {
-  return `<form method="post" action="${reissue.path}"><p><label>Order number <input name="orderId" required maxlength="64" autocomplete="off"></label></p><p><label>E-mail address of the order <input name="email" type="email" required maxlength="254" autocomplete="email"></label></p><button type="submit">E-mail me a new link</button></form>`;
+export function reissueByOrderForm(lang: Lang = 'en'): string {
+  const t = (k: Parameters<typeof pageText>[1]) => escapeHtml(pageText(lang, k));
+  return `<form method="post" action="${reissue.path}"><p><label>${t('link.reissue.order')} <input name="orderId" required maxlength="64" autocomplete="off"></label></p><p><label>${t('link.reissue.email')} <input name="email" type="email" required maxlength="254" autocomplete="email"></label></p><button type="submit">${t('link.reissue.button')}</button></form>`;
 }

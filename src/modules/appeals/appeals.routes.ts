@@ -1,10 +1,12 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { BUYER_COOKIE, buyerCsrfToken, requireBuyerOf } from '../../http/auth.ts';
+import { requestLang } from '../../http/language.ts';
 import { describeRoute } from '../../http/openapi.ts';
 import { parseRequest } from '../../http/validate.ts';
 import type { Deps } from '../../platform/deps.ts';
 import { AppError, isAppError } from '../../platform/errors.ts';
+import { type Lang, pageText } from '../../platform/messages.ts';
 import { reissueByOrderForm, reissueForm } from './appeals.reissue.ts';
 import { ID_TYPES } from './appeals.rules.ts';
 import { assertStaffMaySeeAppeal } from './appeals.scope.ts';
@@ -99,8 +101,8 @@ function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-function linkErrorPage(title: string, text: string, form: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)}</title></head><body><main><h1>${escapeHtml(title)}</h1><p>${escapeHtml(text)}</p>${form}</main></body></html>`;
+function linkErrorPage(lang: Lang, title: string, text: string, form: string): string {
+  return `<!doctype html><html lang="${lang === 'zh' ? 'zh-CN' : 'en'}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)}</title></head><body><main><h1>${escapeHtml(title)}</h1><p>${escapeHtml(text)}</p>${form}</main></body></html>`;
 }
 
 /** The token of the current buyer request: the Bearer header or the ad_buyer cookie. */
@@ -139,23 +141,25 @@ export function appealsRoutes(deps: Deps): Router {
     } catch (e) {
       if (!isAppError(e) || (e.code !== 'AUTH.INVALID' && e.code !== 'AUTH.TOKEN_EXPIRED')) throw e;
       const expired = e.code === 'AUTH.TOKEN_EXPIRED';
+      const lang = await requestLang(deps, req);
       res
+        .set('Content-Language', lang === 'zh' ? 'zh-CN' : 'en')
         .status(401)
         .set('X-Error-Code', e.code)
         .type('html')
         .send(
           expired
             ? linkErrorPage(
-                'This link has expired',
-                'Appeal links are valid for a limited time. Press the button and we will send a new link to ' +
-                  'the e-mail address of your order.',
-                reissueForm(token),
+                lang,
+                pageText(lang, 'link.expired.title'),
+                pageText(lang, 'link.expired.text'),
+                reissueForm(token, lang),
               )
             : linkErrorPage(
-                'This link is not valid',
-                'Please open the link exactly as it appears in the e-mail we sent you (it may have been cut off ' +
-                  'when copied), or ask for a new link with your order number and e-mail address.',
-                reissueByOrderForm(),
+                lang,
+                pageText(lang, 'link.invalid.title'),
+                pageText(lang, 'link.invalid.text'),
+                reissueByOrderForm(lang),
               ),
         );
     }

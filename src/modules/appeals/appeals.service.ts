@@ -26,6 +26,7 @@ import {
   type Slot,
 } from './appeals.rules.ts';
 import { appealToken, appealUrl } from './appeals.token.ts';
+import { listUnsorted } from '../inbound/inbound.unsorted.ts';
 
 export async function loadAppealOr404(deps: Pick<Deps, 'prisma'>, id: string) {
   if (!/^[0-9a-f-]{36}$/i.test(id)) throw new AppError('APPEAL.NOT_FOUND', 'No such appeal.');
@@ -67,6 +68,8 @@ export function slotStates(appeal: LoadedAppeal) {
       checks: d.checks,
       flags: d.flags,
       override: d.override,
+      /** WEB, or EMAIL with its sender check (PASS, UNVERIFIED, RELEASED) for the reviewer */
+      source: { channel: d.source, senderCheck: d.senderCheck, filename: d.filename },
       createdAt: d.createdAt.toISOString(),
     });
     return {
@@ -120,6 +123,8 @@ export async function getAppealView(
       blockedAt: a.order.blockedAt.toISOString(),
     },
     slots: slotStates(a),
+    /** documents that came by e-mail and wait for the buyer to put them in a slot (src/modules/inbound) */
+    unsorted: await listUnsorted(deps, a.id),
     requestedSlots: a.requestedSlots,
     round: a.round,
     submittedAt: iso(a.submittedAt),

@@ -23,7 +23,10 @@ export interface CardNumberCandidate {
   /** number of digits, 13-19 */
   length: number;
   luhn: boolean;
-  /** first digit 2-6: Mastercard 2-series, Amex/Diners 3, Visa 4, Maestro/Mastercard 5, Maestro/Discover 6 */
+  /**
+   * the length and the leading digits fit a card brand's IIN range (Visa 4 with 13/16/19 digits,
+   * Mastercard 51-55 and 2221-2720 with 16, Amex 34/37 with 15, ...: BRANDS below)
+   */
   issuerRange: boolean;
   /** printed the way cards print numbers: 3+ groups of 3-6 digits (4-4-4-4, 4-6-5, 4-4-4-4-3, 4-3-3-3) */
   grouped: boolean;
@@ -31,19 +34,93 @@ export interface CardNumberCandidate {
 
 const MIN_PAN = 13;
 const MAX_PAN = 19;
+/** OCR lines longer than this are cut before any pattern runs on them (nothing on a card is that long) */
+export const MAX_LINE_CHARS = 200;
+/** lines of one document looked at; a page of small print has fewer */
+export const MAX_LINES = 400;
+
+// Card brands by IIN prefix range and allowed lengths (ISO/IEC 7812 registrations as the networks publish
+// them). A run that is Luhn-valid but fits no brand is not a card number: a misread phone number on a
+// card back formed a 13-digit Luhn-valid run starting with 3, which no brand issues at 13 digits.
+const BRANDS: { from: string; to: string; lengths: number[] }[] = [
+  { from: '4', to: '4', lengths: [13, 16, 19] }, // Visa (and Visa Electron)
+  { from: '51', to: '55', lengths: [16] }, // Mastercard
+  { from: '2221', to: '2720', lengths: [16] }, // Mastercard 2-series
+  { from: '34', to: '34', lengths: [15] }, // American Express
+  { from: '37', to: '37', lengths: [15] },
+  { from: '300', to: '305', lengths: [14, 15, 16, 17, 18, 19] }, // Diners Club International
+  { from: '3095', to: '3095', lengths: [14, 15, 16, 17, 18, 19] },
+  { from: '36', to: '36', lengths: [14, 15, 16, 17, 18, 19] },
+  { from: '38', to: '39', lengths: [14, 15, 16, 17, 18, 19] },
+  { from: '3528', to: '3589', lengths: [16, 17, 18, 19] }, // JCB
+  { from: '6011', to: '6011', lengths: [16, 17, 18, 19] }, // Discover
+  { from: '644', to: '649', lengths: [16, 17, 18, 19] },
+  { from: '65', to: '65', lengths: [16, 17, 18, 19] },
+  { from: '62', to: '62', lengths: [16, 17, 18, 19] }, // UnionPay
+  { from: '2200', to: '2204', lengths: [16, 17, 18, 19] }, // Mir
+  { from: '50', to: '50', lengths: [13, 14, 15, 16, 17, 18, 19] }, // Maestro and domestic schemes
+  { from: '56', to: '69', lengths: [13, 14, 15, 16, 17, 18, 19] }, // Maestro, RuPay, Troy, ...
+];
+
+/** Does a run of digits have a length and prefix some card brand issues? */
+export function fitsCardBrand(digits: string): boolean {
+  return BRANDS.some((b) => {
+    if (!b.lengths.includes(digits.length)) return false;
+    const prefix = digits.slice(0, b.from.length);
+    return prefix >= b.from && prefix <= b.to;
+  });
+}
 
 // A run of digit groups on one line, separated by blanks or a dash, as cards and statements print them
 // ("4111 1111 1111 1111", "3782-822463-10005", "4111111111111111"). Groups have 3+ digits: a stray
 // digit or two is what OCR makes of a smudge or a logo ("2 96969696 96969696"), and letting it start a
 // number turned garbage into "issuer range" candidates; no network prints groups of 1-2 digits.
-// Line breaks end a run: digits on different lines of a card are different fields. Other characters
-// ('/', '.', ',', letters) end a run too, which keeps dates (12/28) and amounts (1,234.56) out.
-const GROUP_RUN = /(?<!\d)\d{3,}(?:(?:[ \t]+|[ \t]*-[ \t]*)\d{3,})*(?!\d)/g;
+// Line breaks end a run (except stacked single groups, below). Other characters ('/', '.', ',',
+// letters) end a run too, which keeps dates (12/28) and amounts (1,234.56) out. Linear: each separator
+// is a bounded class and groups are greedy digits, so there is no nested ambiguity to backtrack into.
+const GROUP_RUN = /(?<!\d)\d{3,}(?:(?:[ \t]{1,3}-?[ \t]{0,3}|-[ \t]{0,3})\d{3,})*(?!\d)/g;
+// A line that holds one 4-digit group and nothing else but framing (quick-read cards print the number as
+// four stacked groups, often with a bracket beside each).
+// Only brackets and bars may frame the group: a column of amounts ("$975", "-$100") is not a number.
+const STACKED_GROUP_LINE = /^[[\]|() ]{0,3}(\d{4})[[\]|() ]{0,3}$/;
 
-// OCR confuses O with 0 and I with 1 (both letters are in the whitelist). In a token that already has a
-// digit and holds nothing but digits, O and I, the letters are digits: "41I1" is 4111, "VISA" stays.
-function normaliseDigits(text: string): string {
-  return text.replace(/[0-9OI]+/g, (t) => (/\d/.test(t) ? t.replace(/O/g, '0').replace(/I/g, '1') : t));
+// What OCR makes of digits in OCR-A, Farrington and embossed faces. Applied only inside a token that
+// already holds a digit and nothing but digits and these letters, so words ("VISA", "SOLO") stay.
+const MISREADS: Record<string, string> = {
+  O: '0',
+  o: '0',
+  D: '0',
+  Q: '0',
+  U: '0',
+  I: '1',
+  l: '1',
+  '|': '1',
+  '!': '1',
+  i: '1',
+  Z: '2',
+  z: '2',
+  S: '5',
+  s: '5',
+  B: '8',
+  G: '6',
+  b: '6',
+  T: '7',
+  q: '9',
+  g: '9',
+};
+const MISREAD_TOKEN = /[0-9OoDQUIl|!iZzSsBGbTqg]+/g;
+
+/** Misread letters inside digit tokens turned into the digits they stand for ("41I1" -> 4111, "b064" -> 6064). */
+export function normaliseDigits(text: string): string {
+  return text.replace(MISREAD_TOKEN, (t) =>
+    /\d/.test(t) ? t.replace(/[^0-9]/g, (c) => MISREADS[c] ?? c) : t,
+  );
+}
+
+/** OCR text cut into at most MAX_LINES lines of at most MAX_LINE_CHARS characters. */
+export function boundedLines(text: string): string[] {
+  const lines = text.split('\n', MAX_LINES);
+  return lines.map((l) => (l.length > MAX_LINE_CHARS ? l.slice(0, MAX_LINE_CHARS) : l));
 }
 
 /**
@@ -55,8 +132,24 @@ function normaliseDigits(text: string): string {
  */
 export function findFullCardNumbers(text: string): CardNumberCandidate[] {
   const found: CardNumberCandidate[] = [];
-  for (const match of normaliseDigits(text).matchAll(GROUP_RUN)) {
-    const groups = match[0].split(/\D+/).filter((g) => g.length > 0);
+  const lines = boundedLines(normaliseDigits(text));
+  const runs: string[][] = [];
+  for (const line of lines) {
+    for (const match of line.matchAll(GROUP_RUN))
+      runs.push(match[0].split(/\D+/).filter((g) => g.length > 0));
+  }
+  // stacked groups: consecutive lines of one group each, read as one run (lines without any digit, such
+  // as a word printed beside the stack, do not interrupt it)
+  let stack: string[] = [];
+  for (const line of [...lines, '0']) {
+    const m = STACKED_GROUP_LINE.exec(line.trim());
+    if (m) stack.push(m[1]!);
+    else if (/\d/.test(line)) {
+      if (stack.length >= 3) runs.push(stack);
+      stack = [];
+    }
+  }
+  for (const groups of runs) {
     for (let start = 0; start < groups.length; start++) {
       let digits = '';
       let cardSizedGroups = true;
@@ -69,7 +162,7 @@ export function findFullCardNumbers(text: string): CardNumberCandidate[] {
         found.push({
           length: digits.length,
           luhn: luhnValid(digits),
-          issuerRange: digits.charCodeAt(0) >= 50 && digits.charCodeAt(0) <= 54, // '2'..'6'
+          issuerRange: fitsCardBrand(digits),
           grouped: cardSizedGroups && end - start >= 2,
         });
       }
@@ -79,8 +172,8 @@ export function findFullCardNumbers(text: string): CardNumberCandidate[] {
 }
 
 /**
- * True when `text` holds a full card number: 13-19 digits in card grouping, Luhn valid, first digit 2-6.
- * The issuer range matters: blurred asterisks read as zeros give "000000000000 4242", which passes Luhn.
+ * True when `text` holds a full card number: 13-19 digits, Luhn valid, with a length and prefix of a card
+ * brand. The brand matters: blurred asterisks read as zeros give "000000000000 4242", which passes Luhn.
  */
 export function containsFullCardNumber(text: string): boolean {
   return findFullCardNumbers(text).some((c) => c.luhn && c.issuerRange);
@@ -88,7 +181,7 @@ export function containsFullCardNumber(text: string): boolean {
 
 /**
  * True when `text` holds a 13-19 digit number printed in card groups that starts in the issuer range
- * but fails Luhn: a real number with one misread digit looks exactly like this, so it is worth a
+ * (length and prefix of a brand) but fails Luhn: a real number with one misread digit looks exactly like this, so it is worth a
  * reviewer's look even though it cannot justify a rejection. Unbroken runs do not count here: OCR makes
  * them out of card edges and patterns ("577777777777777777" from a rotated noisy photo).
  */
@@ -102,24 +195,48 @@ const MASK = '[*\u2022\u25CF\u00B7\u2219Xx#.]';
 // At least one group of 3+ mask characters, possibly more groups and visible digits before it
 // ("4111 **** **** 4242"), then four digits that end the number. OCR sometimes splits the last group
 // ("188 1" for a monospace "1881", "1 O O 5"), so single blanks between those four digits are allowed,
-// and so is O for 0.
+// and so is O for 0. The separator between mask groups is one or more blanks or dashes, a class that
+// shares no character with MASK: each character can be matched one way only, so the pattern is linear
+// (the earlier `[ \t-]*` separator let a run of X's split into groups in exponentially many ways).
 const MASKED_LAST4 = new RegExp(
-  `${MASK}{3,}(?:[ \\t-]*${MASK}+)*[ \\t-]*(\\d(?: ?[\\dO]){3})(?![\\dO])`,
+  `${MASK}{3,}(?:[ \\t-]+${MASK}+)*[ \\t-]*(\\d(?: ?[\\dO]){3})(?![\\dO])`,
   'g',
 );
 // When blur or bullets make the mask read as zeros, the number comes out as 0000 0000 0000 4242:
 // 8-15 zeros (possibly grouped) followed by the last group.
-const ZERO_MASKED_LAST4 = /(?<!\d)(?:0[ \t-]*){8,15}(\d{4})(?!\d)/g;
+const ZERO_MASKED_LAST4 = /(?<!\d)(?:0[ \t-]{0,3}){8,15}(\d{4})(?!\d)/g;
+// A number line covered except its last group (paper over the rest, as buyers are asked to do): the
+// line holds one 4-digit group and nothing else but mask characters.
+const COVERED_LAST4_LINE = new RegExp(`^(?:${MASK}|[ \\t-])*(\\d{4})$`);
 
 /**
  * The last 4 digits of a masked card number in `text` ("**** **** **** 4242" -> "4242"), or null when
  * none is found or two different masked numbers are (an ambiguous reading is not a reading).
+ * Lines are capped (boundedLines) before any pattern runs.
  */
 export function readLast4(text: string): string | null {
+  const lines = boundedLines(text);
   const masked = new Set<string>();
-  for (const m of text.matchAll(MASKED_LAST4)) masked.add(m[1]!.replace(/ /g, '').replace(/O/g, '0'));
+  for (const line of lines) {
+    for (const m of line.matchAll(MASKED_LAST4)) masked.add(m[1]!.replace(/ /g, '').replace(/O/g, '0'));
+  }
   if (masked.size === 0) {
-    for (const m of text.matchAll(ZERO_MASKED_LAST4)) masked.add(m[1]!);
+    for (const line of lines) for (const m of line.matchAll(ZERO_MASKED_LAST4)) masked.add(m[1]!);
   }
   return masked.size === 1 ? [...masked][0]! : null;
+}
+
+/**
+ * The last 4 on a card front whose number is covered: a line that is just a 4-digit group (misreads
+ * mapped: "b064" is 6064). Used only for CARD_FRONT readings by the line reader, after readLast4 found
+ * no mask. Null when no such line or two different ones exist.
+ */
+export function readCoveredLast4(lines: readonly string[]): string | null {
+  const found = new Set<string>();
+  for (const raw of lines.slice(0, MAX_LINES)) {
+    const line = normaliseDigits(raw.slice(0, MAX_LINE_CHARS).trim());
+    const m = COVERED_LAST4_LINE.exec(line);
+    if (m) found.add(m[1]!);
+  }
+  return found.size === 1 ? [...found][0]! : null;
 }

@@ -1,6 +1,7 @@
 // Reads what the PDF rule needs (pages, password, active content) with pdfjs-dist, without rendering.
 // pdfjs runs in-process ("fake worker": the legacy Node build parses on the main thread), with eval, font
 // loading, XFA and fetching switched off: we only parse structure, we never execute or draw anything.
+import { containsFullCardNumber, containsSuspiciousDigitRun } from './card-number.ts';
 import type { PdfMeasurements } from './checks.rules.ts';
 
 type PdfJs = typeof import('pdfjs-dist/legacy/build/pdf.mjs');
@@ -114,5 +115,54 @@ export async function readPdf(bytes: Uint8Array, opts: { maxPages: number }): Pr
         hasAttachments,
       },
     };
+  }
+}
+
+export interface PdfTextScan {
+  /** a Luhn-valid number of a card brand's length and prefix is in the text layer */
+  fullNumber: boolean;
+  /** a card-grouped run of a brand's length and prefix that fails Luhn */
+  suspicious: boolean;
+}
+
+/** Text-layer characters looked at per page; a statement page holds a few thousand. */
+const MAX_TEXT_PER_PAGE = 50_000;
+
+/**
+ * The card-number rule on a PDF's text layer (getTextContent), page by page: items are joined as the
+ * page lays them out (a space between items, a line break where pdfjs marks the end of a line), so a
+ * number split into one item per group is still found. Only the verdicts leave this function.
+ * Throws when the PDF cannot be parsed within PARSE_TIMEOUT_MS: the caller fails closed.
+ */
+export async function scanPdfText(bytes: Uint8Array, opts: { maxPages: number }): Promise<PdfTextScan> {
+  const pdfjs = await loadPdfJs();
+  const task = pdfjs.getDocument({ data: new Uint8Array(bytes), ...HARDENED_PDF_OPTIONS });
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('PDF text scan timed out')), PARSE_TIMEOUT_MS);
+  });
+  const scan = async (): Promise<PdfTextScan> => {
+    const doc = await task.promise;
+    const result: PdfTextScan = { fullNumber: false, suspicious: false };
+    for (let i = 1; i <= Math.min(doc.numPages, opts.maxPages); i += 1) {
+      const page = await doc.getPage(i);
+      const content = await page.getTextContent();
+      let text = '';
+      for (const item of content.items as { str?: string; hasEOL?: boolean }[]) {
+        if (typeof item.str !== 'string') continue;
+        text += item.str + (item.hasEOL ? '\n' : ' ');
+        if (text.length > MAX_TEXT_PER_PAGE) break;
+      }
+      result.fullNumber ||= containsFullCardNumber(text);
+      result.suspicious ||= containsSuspiciousDigitRun(text);
+      if (result.fullNumber) break;
+    }
+    return result;
+  };
+  try {
+    return await Promise.race([scan(), timeout]);
+  } finally {
+    clearTimeout(timer);
+    await task.destroy().catch(() => undefined);
   }
 }

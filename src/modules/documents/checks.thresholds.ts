@@ -22,11 +22,20 @@ export interface Thresholds {
   /** exposure: mean luminance (0-255, Rec. 601 luma) must lie inside [minMeanLuminance, maxMeanLuminance]. */
   minMeanLuminance: number;
   maxMeanLuminance: number;
+  /**
+   * exposure: a mean above maxMeanLuminance is "too bright" only when the frame's darkest 2% are at least
+   * this bright too (washed-out shadows); a clean scan of a white page keeps its black print.
+   */
+  brightShadowLevel: number;
   /** exposure: standard deviation of luminance (RMS contrast) at least this, else "washed out". */
   minContrast: number;
   /** glare: a pixel whose luminance is at or above this is blown out. */
   blownOutLevel: number;
-  /** glare: the share (0-1) of blown-out pixels must stay below this. */
+  /**
+   * glare: the share (0-1) of the document covered by specular highlights (blown-out blobs much brighter
+   * than the document around them, checks.glare.ts) must stay below this. The name is kept from when it
+   * limited all blown-out pixels, so that stored overrides keep working.
+   */
   maxBlownOutShare: number;
   /** colour (ID slots): colourfulness (Hasler-Suesstrunk) at least this, else a black-and-white copy. */
   minColourfulness: number;
@@ -44,6 +53,7 @@ export const DEFAULT_THRESHOLDS: Thresholds = Object.freeze({
   minSharpness: 40,
   minMeanLuminance: 55,
   maxMeanLuminance: 215,
+  brightShadowLevel: 60,
   minContrast: 32,
   blownOutLevel: 250,
   maxBlownOutShare: 0.1,
@@ -65,6 +75,7 @@ const ThresholdsShape = z
     minSharpness: z.number().min(0),
     minMeanLuminance: byte,
     maxMeanLuminance: byte,
+    brightShadowLevel: byte,
     minContrast: z.number().min(0).max(128),
     blownOutLevel: byte,
     maxBlownOutShare: z.number().min(0).max(1),

@@ -24,7 +24,12 @@ export async function sweepOrphanBlobs(
       where: { blobKey: { in: batch } },
       select: { blobKey: true },
     });
-    const claimed = new Set(known.map((d) => d.blobKey));
+    // raw messages of the e-mail channel live in the same store
+    const mails = await deps.prisma.inboundMail.findMany({
+      where: { rawBlobKey: { in: batch } },
+      select: { rawBlobKey: true },
+    });
+    const claimed = new Set([...known.map((d) => d.blobKey), ...mails.map((m) => m.rawBlobKey)]);
     for (const key of batch) {
       if (claimed.has(key)) continue;
       const at = await store.writtenAt!(key);

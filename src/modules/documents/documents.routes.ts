@@ -6,7 +6,8 @@ import { removeUpload, singleFileUpload } from '../../http/upload.ts';
 import { parseRequest } from '../../http/validate.ts';
 import type { Deps } from '../../platform/deps.ts';
 import { AppError } from '../../platform/errors.ts';
-import { sharedOcrPool } from './documents.ocr-pool.ts';
+import { uploadAllowance } from './documents.allowance.ts';
+import { sharedOcrPool, sharedSecondOcrPool } from './documents.ocr-pool.ts';
 import { ZDocument, ZDocumentParams, ZUploadFields, ZUploadMultipart } from './documents.schemas.ts';
 import { type IntakeDeps, removeDocument, uploadDocument } from './documents.service.ts';
 import { documentStorage } from './documents.storage.ts';
@@ -28,6 +29,10 @@ const upload = describeRoute({
     413: { description: 'File larger than MAX_UPLOAD_BYTES' },
     415: { description: 'Not an accepted format (decided from the bytes)' },
     422: { description: 'Checks failed (details.checks), last 4 mismatch, or a full card number is visible' },
+    429: {
+      description:
+        'Upload allowance spent (the first round and each more-information round have their own); details.retryAfterSeconds, the wait in words in the message',
+    },
   },
 });
 
@@ -47,11 +52,13 @@ export function documentsRoutes(deps: Deps): Router {
     ...deps,
     storage: documentStorage(deps.config),
     ocr: () => sharedOcrPool(deps),
+    secondOcr: () => sharedSecondOcrPool(deps),
   };
   const r = Router();
   r.post(
     upload.path,
     requireBuyerOf('id'),
+    uploadAllowance(deps),
     singleFileUpload({ maxBytes: deps.config.MAX_UPLOAD_BYTES }),
     async (req, res) => {
       try {

@@ -6,7 +6,7 @@ import type { Prisma } from '../../generated/prisma/client.ts';
 import { sha256Hex } from '../../platform/crypto.ts';
 import type { Tx } from '../../platform/db.ts';
 import type { Deps } from '../../platform/deps.ts';
-import { AppError, type ErrorCode, isAppError } from '../../platform/errors.ts';
+import { AppError, type ErrorCode } from '../../platform/errors.ts';
 import { recordHistory } from '../appeals/appeals.history.ts';
 import { type AppealStatus, canUpload, MAX_STATEMENT_PAGES, type Slot } from '../appeals/appeals.rules.ts';
 import {
@@ -20,13 +20,18 @@ import {
 } from './checks.sharp.ts';
 import type { TDocument, TUploadFields } from './documents.schemas.ts';
 import { type DocumentStorage, deleteBlobQuietly, putEncrypted } from './documents.storage.ts';
-import type { CardReading, OcrPool } from './ocr.ts';
-import { recordIncident } from '../security/incidents.service.ts';
+import { guardImage, guardPdf, refuseCardData } from './documents.guard.ts';
+import type { OcrPool } from './ocr.ts';
+import { type IntakeSource, sourceColumns } from './documents.source.ts';
+
+export type { IntakeSource };
 
 export interface IntakeDeps extends Deps {
   storage: DocumentStorage;
   /** the process's OCR pool (created on first use), or null when OCR is off */
   ocr: () => OcrPool | null;
+  /** the second engine (tesseract), asked when the first read a number-like line without a verdict */
+  secondOcr?: () => OcrPool | null;
 }
 
 /** Failed attempts (heuristic rules only) on a slot after which `override=true` is honoured. */
@@ -41,6 +46,8 @@ export const FLAGS = {
   LAST4_NOT_READ: 'LAST4_NOT_READ',
   SUSPICIOUS_DIGIT_RUN: 'SUSPICIOUS_DIGIT_RUN',
   OCR_UNAVAILABLE: 'OCR_UNAVAILABLE',
+  SENDER_UNVERIFIED: 'SENDER_UNVERIFIED',
+  FORWARDED: 'FORWARDED',
 } as const;
 
 type DocumentRow = Prisma.DocumentGetPayload<object>;
@@ -144,6 +151,8 @@ export interface UploadInput {
   fields: TUploadFields;
   /** the temporary file multer wrote; the caller removes it */
   filePath: string;
+  /** where the file came from; absent = the web page (src/modules/inbound passes EMAIL) */
+  source?: IntakeSource;
 }
 
 function assertUploadAllowed(status: AppealStatus, slot: Slot, requested: readonly Slot[]): void {
@@ -184,25 +193,6 @@ async function seenWithOtherBuyer(deps: IntakeDeps, hash: string, buyerId: strin
   return rows.length > 0;
 }
 
-async function readCard(
-  deps: IntakeDeps,
-  pool: OcrPool,
-  image: Buffer,
-): Promise<{ reading: CardReading | null; unavailable: boolean }> {
-  try {
-    return { reading: await pool.read(image), unavailable: false };
-  } catch (e) {
-    if (isAppError(e) && e.code === 'DEPENDENCY.UNAVAILABLE') {
-      deps.logger.warn(
-        { reason: (e.details as { reason?: string })?.reason },
-        'OCR unavailable; upload flagged',
-      );
-      return { reading: null, unavailable: true };
-    }
-    throw e;
-  }
-}
-
 async function recordAttempt(
   deps: Pick<Deps, 'prisma' | 'clock'>,
   appealId: string,
@@ -232,7 +222,8 @@ export async function uploadDocument(deps: IntakeDeps, input: UploadInput): Prom
   const appeal = await deps.prisma.appeal.findUnique({ where: { id: appealId }, include: { order: true } });
   if (!appeal) throw new AppError('APPEAL.NOT_FOUND', 'No such appeal.');
   assertUploadAllowed(appeal.status, slot, appeal.requestedSlots as Slot[]);
-  if (slot === 'CARD_FRONT' && !fields.cardLast4) {
+  const unsorted = input.source?.unsorted;
+  if (slot === 'CARD_FRONT' && !fields.cardLast4 && !unsorted) {
     throw new AppError('REQUEST.INVALID', 'Enter the last 4 digits you can see on the card.', [
       { path: 'cardLast4', message: 'required for CARD_FRONT: exactly 4 digits' },
     ]);
@@ -272,53 +263,46 @@ export async function uploadDocument(deps: IntakeDeps, input: UploadInput): Prom
       ),
     );
   }
-  if (slot === 'CARD_FRONT') checks.push(checkStatedLast4(fields.cardLast4!, appeal.order.cardLast4));
+  if (slot === 'CARD_FRONT' && fields.cardLast4)
+    checks.push(checkStatedLast4(fields.cardLast4, appeal.order.cardLast4));
 
-  // The card-number guard runs on every image whose hard format/size/resolution rules passed (that is
-  // when the checker produces the OCR input), so a buyer who must retake a blurred photo also learns
-  // at once that the full number must be covered.
+  // The card-data guard runs on every image that decodes and every PDF the pdf rule let through,
+  // whatever the other rules said: a buyer who must retake a small or blurred photo also learns at once
+  // that the full number must be covered, and the incident is recorded. It fails closed for card slots
+  // and statements (documents.guard.ts).
   let cardLast4Read: string | null = null;
-  if (pool && inspection.ocrInput) {
-    const { reading, unavailable } = await readCard(deps, pool, inspection.ocrInput);
-    if (unavailable) flags.push(FLAGS.OCR_UNAVAILABLE);
-    if (reading) {
-      deps.logger.info({ slot, ocrMs: reading.ms }, 'card digits read');
-      if (reading.fullNumberDetected) {
-        const guard: CheckResult = {
-          rule: 'card-number',
-          passed: false,
-          hard: true,
-          measured: { fullNumberDetected: true },
-          threshold: { fullNumberAllowed: false },
-          message:
-            'We can read a full card number in this photo. Cover all digits except the last 4 (for example ' +
-            'with a piece of paper) and take the photo again. This photo was not stored.',
-        };
-        // its own transaction (with the SECURITY/ADMIN alerts and the audit record), outside anything of
-        // the upload: the incident stays although the upload is refused; it holds no digits
-        await recordIncident(
-          deps.prisma,
-          {
-            appealId,
-            slot,
-            kind: 'FULL_CARD_NUMBER',
-            detector: 'ocr',
-            detail: { confidence: reading.confidence, suspiciousDigitRun: reading.suspiciousDigitRun },
-          },
-          { now: deps.clock.now(), publicBaseUrl: deps.config.PUBLIC_BASE_URL },
-        );
-        await recordAttempt(deps, appealId, slot, false, [guard]);
-        throw new AppError('DOCUMENT.CARD_NUMBER_VISIBLE', guard.message, { checks: [...checks, guard] });
-      }
-      if (reading.suspiciousDigitRun) flags.push(FLAGS.SUSPICIOUS_DIGIT_RUN);
-      if (slot === 'CARD_FRONT') {
-        cardLast4Read = reading.last4;
-        if (reading.last4 === null) flags.push(FLAGS.LAST4_NOT_READ);
-        else if (reading.last4 !== fields.cardLast4) flags.push(FLAGS.LAST4_MISMATCH_OCR);
-      }
+  const countRefusal = (c: CheckResult) => recordAttempt(deps, appealId, slot, false, [c]);
+  const guard =
+    pool && inspection.ocrInput
+      ? await guardImage(deps, pool, slot, inspection.ocrInput, deps.secondOcr?.() ?? null)
+      : inspection.kind === 'pdf' && inspection.passed && inspection.sanitised
+        ? await guardPdf(deps, pool, slot, inspection.sanitised.bytes, {
+            maxPages: t.maxPdfPages,
+            pageCount: inspection.pageCount ?? 0,
+          })
+        : null;
+  if (guard?.unavailable) flags.push(FLAGS.OCR_UNAVAILABLE);
+  const reading = guard?.reading ?? null;
+  if (reading) {
+    deps.logger.info({ slot, ocrMs: reading.ms }, 'card digits read');
+    if (reading.fullNumberDetected)
+      await refuseCardData(deps, { appealId, slot, checks, reading }, 'full', countRefusal);
+    if (reading.cvvVisible)
+      await refuseCardData(deps, { appealId, slot, checks, reading }, 'cvv', countRefusal);
+    if (reading.suspiciousDigitRun) flags.push(FLAGS.SUSPICIOUS_DIGIT_RUN);
+    if (slot === 'CARD_FRONT') {
+      cardLast4Read = reading.last4;
+      if (reading.last4 === null) flags.push(FLAGS.LAST4_NOT_READ);
+      else if (
+        (fields.cardLast4 && reading.last4 !== fields.cardLast4) ||
+        reading.last4 !== appeal.order.cardLast4
+      )
+        flags.push(FLAGS.LAST4_MISMATCH_OCR);
     }
   }
 
+  if (input.source?.senderCheck === 'UNVERIFIED') flags.push(FLAGS.SENDER_UNVERIFIED);
+  if (input.source?.forwarded) flags.push(FLAGS.FORWARDED);
   const failed = checks.filter((c) => !c.passed);
   let overridden = false;
   if (failed.length > 0) {
@@ -373,7 +357,7 @@ export async function uploadDocument(deps: IntakeDeps, input: UploadInput): Prom
         assertUploadAllowed(current.status, slot, current.requestedSlots as Slot[]);
         const now = deps.clock.now();
         let page = 0;
-        if (slot === 'BILLING_STATEMENT') {
+        if (slot === 'BILLING_STATEMENT' && !unsorted) {
           if (fields.page !== undefined) page = fields.page;
           else {
             const taken = await tx.document.findMany({
@@ -391,7 +375,10 @@ export async function uploadDocument(deps: IntakeDeps, input: UploadInput): Prom
             page = free;
           }
         }
-        const previous = await tx.document.findMany({ where: { appealId, slot, page, status: 'ACTIVE' } });
+        // an UNSORTED document stands beside the slots and replaces nothing
+        const previous = unsorted
+          ? []
+          : await tx.document.findMany({ where: { appealId, slot, page, status: 'ACTIVE' } });
         for (const p of previous) {
           // A replaced document no reviewer has seen (uploaded after the last submission) is not kept.
           const unseen = !current.submittedAt || p.createdAt > current.submittedAt;
@@ -423,8 +410,9 @@ export async function uploadDocument(deps: IntakeDeps, input: UploadInput): Prom
             checks: checks as unknown as Prisma.InputJsonValue,
             flags,
             override: overridden,
-            cardLast4Stated: slot === 'CARD_FRONT' ? fields.cardLast4! : null,
+            cardLast4Stated: slot === 'CARD_FRONT' ? (fields.cardLast4 ?? null) : null,
             cardLast4Read,
+            ...(input.source ? sourceColumns(input.source) : {}),
             createdAt: now,
           },
         });
@@ -444,7 +432,14 @@ export async function uploadDocument(deps: IntakeDeps, input: UploadInput): Prom
           at: now,
           actor: { type: 'BUYER' },
           action: 'DOCUMENT_UPLOADED',
-          data: { documentId: created.id, slot, page, flags, replaced: previous.map((p) => p.id) },
+          data: {
+            documentId: created.id,
+            slot,
+            page,
+            flags,
+            replaced: previous.map((p) => p.id),
+            ...(input.source ? { source: 'EMAIL', unsorted: Boolean(unsorted) } : {}),
+          },
         });
         return created;
       },

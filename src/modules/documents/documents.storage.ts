@@ -3,7 +3,7 @@
 import type { Config } from '../../config.ts';
 import { decryptDocument, encryptDocument, type Keyring, parseKeyring } from '../../platform/crypto.ts';
 import type { Logger } from '../../platform/logger.ts';
-import { type BlobStore, createBlobStore, newBlobKey } from '../../platform/storage.ts';
+import { type BlobStore, createBlobStore, newBlobKey, type S3Env } from '../../platform/storage.ts';
 
 export interface DocumentStorage {
   blobs: BlobStore;
@@ -14,12 +14,15 @@ const stores = new Map<string, DocumentStorage>();
 
 /** The process's store for this config (built once: parsing the keyring and the URL fails at boot). */
 export function documentStorage(
-  config: Pick<Config, 'STORAGE_URL' | 'DOCUMENT_MASTER_KEY'>,
+  config: Pick<Config, 'STORAGE_URL' | 'DOCUMENT_MASTER_KEY'> & S3Env,
 ): DocumentStorage {
-  const id = `${config.STORAGE_URL}\u0000${config.DOCUMENT_MASTER_KEY}`;
+  const id = [config.STORAGE_URL, config.AWS_ENDPOINT_URL_S3, config.DOCUMENT_MASTER_KEY].join('\u0000');
   let s = stores.get(id);
   if (!s) {
-    s = { blobs: createBlobStore(config.STORAGE_URL), keyring: parseKeyring(config.DOCUMENT_MASTER_KEY) };
+    s = {
+      blobs: createBlobStore(config.STORAGE_URL, config),
+      keyring: parseKeyring(config.DOCUMENT_MASTER_KEY),
+    };
     stores.set(id, s);
   }
   return s;

@@ -8,6 +8,8 @@ export interface QueuedEmail {
   /** an EmailMessage of notifications.templates.ts: { template: 'APPEAL_OPENED', ...data } */
   message: { template: string } & Record<string, unknown>;
   appealId?: string;
+  /** an answer to a buyer's mail (src/modules/inbound): threading headers, Auto-Submitted: auto-replied */
+  reply?: { inReplyTo: string; references: string[] };
 }
 
 /**

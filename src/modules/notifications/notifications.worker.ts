@@ -17,6 +17,8 @@ import type { Deps } from '../../platform/deps.ts';
 import { appealToken, appealUrl } from '../appeals/appeals.token.ts';
 import { APPEAL_LINK_PLACEHOLDER } from './notifications.outbox.ts';
 import { EmailMessageSchema, pickLocale, renderEmail } from './notifications.templates.ts';
+import { isInboundTemplate, renderInboundEmail } from '../inbound/inbound.templates.ts';
+import { outgoingHeaders } from '../inbound/inbound.ref.ts';
 
 /** Puts the appeal's current link where the outbox row holds the placeholder (see queueEmail). */
 async function withAppealLink(
@@ -71,7 +73,10 @@ export function smtpAnswer(err: unknown): string {
 export function emailHandler(mailer: Mailer): OutboxHandler<'email.send'> {
   return async (payload, ctx) => {
     const message = await withAppealLink(ctx.deps, payload.message, payload.appealId);
-    const parsed = EmailMessageSchema.safeParse(message);
+    const inbound = isInboundTemplate(payload.message.template);
+    const parsed = inbound
+      ? { success: true as const, data: message }
+      : EmailMessageSchema.safeParse(message);
     if (!parsed.success) {
       // which fields and why, never their values: the admin view shows this
       const why = parsed.error.issues.map((i) => `${i.path.join('.') || 'message'}: ${i.message}`).join('; ');
@@ -80,21 +85,29 @@ export function emailHandler(mailer: Mailer): OutboxHandler<'email.send'> {
     const locale = pickLocale(payload.locale);
     let rendered: ReturnType<typeof renderEmail>;
     try {
-      rendered = renderEmail(parsed.data as never, locale);
+      rendered = inbound ? renderInboundEmail(message, locale) : renderEmail(parsed.data as never, locale);
     } catch (err) {
       // a message the templates refuse will be refused on every attempt
       if (isAppError(err))
         throw new PermanentJobError(`cannot render ${payload.message.template}: ${err.message}`);
       throw err;
     }
+    // RFC 3834 on every mail, and the appeal's reference for replies (src/modules/inbound/inbound.ref.ts)
+    const out = outgoingHeaders({
+      appealId: payload.appealId,
+      secret: ctx.deps.config.APPEAL_TOKEN_SECRET,
+      mailbox: ctx.deps.config.SECURITY_MAILBOX,
+      autoReplied: Boolean(payload.reply),
+      reply: payload.reply,
+    });
     try {
       const sent = await mailer.send({
         to: payload.to,
-        subject: rendered.subject,
+        subject: rendered.subject + out.subjectTag,
         text: rendered.text,
         html: rendered.html,
         messageId: messageIdFor(ctx.outboxId),
-        headers: { 'Content-Language': locale, 'X-Appeal-Desk-Outbox-Id': ctx.outboxId },
+        headers: { 'Content-Language': locale, 'X-Appeal-Desk-Outbox-Id': ctx.outboxId, ...out.headers },
       });
       return { result: { messageId: sent.messageId, response: sent.response } };
     } catch (err) {

@@ -76,9 +76,12 @@ interface QueueRow {
 export async function listCases(deps: Pick<Deps, 'prisma' | 'clock'>, viewer: Viewer, q: CaseListQuery) {
   const now = deps.clock.now();
   const where: Prisma.Sql[] = [
-    // the default is written out literally so the planner can match the partial index's predicate
+    // the default is written out literally so the planner can match the partial index's predicate.
+    // The list goes over the wire as text[] and is cast to the enum array server-side: PGlite's adapter
+    // cannot encode a JS array as an enum-array parameter ("malformed array literal"); PostgreSQL takes
+    // both. test/smoke runs this filter against both databases.
     q.status?.length
-      ? Prisma.sql`a.status = ANY(${q.status}::"AppealStatus"[])`
+      ? Prisma.sql`a.status = ANY(${q.status}::text[]::"AppealStatus"[])`
       : Prisma.sql`a.status IN ('SUBMITTED', 'IN_REVIEW')`,
   ];
   if (q.assignee === 'me') where.push(Prisma.sql`a.assignee_id = ${viewer.id}::uuid`);

@@ -8,7 +8,7 @@ import type { Deps } from '../../platform/deps.ts';
 import { auditFromRequest } from '../audit/audit.request.ts';
 import { caseIdOr404, getCase, listCases, listReasonCodes, teamSla } from './review.cases.ts';
 import { decideCase } from './review.decisions.ts';
-import { assignCase } from './review.routing.ts';
+import { assignCase } from './review.assign.ts';
 import {
   ZAssignRequest,
   ZCaseListItem,

@@ -15,10 +15,8 @@
 import type { Prisma } from '../../generated/prisma/client.ts';
 import type { Tx } from '../../platform/db.ts';
 import type { Deps } from '../../platform/deps.ts';
-import { AppError } from '../../platform/errors.ts';
 import { writeOutbox } from '../../platform/outbox.ts';
 import { type Actor, recordHistory } from '../appeals/appeals.history.ts';
-import type { AuditSource } from '../audit/audit.request.ts';
 import { AUDIT_LOCK_KEY, type AuditEntry, appendAudit } from '../audit/audit.service.ts';
 import { scheduleSlaTimers } from '../sla/sla.timers.ts';
 
@@ -29,7 +27,36 @@ type RouteDeps = Pick<Deps, 'prisma' | 'clock' | 'queues' | 'config' | 'logger'>
 export type RouteOutcome =
   | { outcome: 'skipped'; status: string | null }
   | { outcome: 'assigned'; reviewerId: string }
-  | { outcome: 'pool'; needsLead: boolean };
+  | { outcome: 'pool'; needsLead: boolean }
+  /** a lead returned it to the pool: the router leaves it there (see poolHold) */
+  | { outcome: 'held' };
+
+/**
+ * A case a lead returned to the pool (its latest assignment change is UNASSIGNED with reason LEAD_TO_POOL)
+ * is held there: the router and the periodic sweep leave it alone until a lead assigns it, or until the
+ * sweep's rule releases it: its SLA warning time (warnAt) has passed, so leaving it longer risks the
+ * breach. A released case goes to anyone but the reviewer it was taken from, and the history says so.
+ */
+export const POOL_HOLD_RULE =
+  'held in the pool until a lead assigns it or its SLA warning time (warnAt) passes; then routed to another reviewer';
+
+async function poolHold(
+  tx: Tx,
+  appealId: string,
+  now: Date,
+): Promise<{ since: Date; from: string | null; released: boolean } | null> {
+  const rows = await tx.$queryRaw<
+    { reason: string | null; at: Date; from: string | null; released: boolean }[]
+  >`
+    SELECT h.reason, h.at, h.data->>'previousAssigneeId' AS "from",
+           (a.warn_at IS NOT NULL AND a.warn_at <= ${now}) AS released
+    FROM case_history h JOIN appeals a ON a.id = h.appeal_id
+    WHERE h.appeal_id = ${appealId}::uuid AND h.action IN ('ASSIGNED', 'UNASSIGNED')
+    ORDER BY h.id DESC LIMIT 1`;
+  const h = rows[0];
+  if (h?.reason !== 'LEAD_TO_POOL') return null;
+  return { since: h.at, from: h.from, released: h.released };
+}
 
 interface LockedAppeal {
   id: string;
@@ -224,6 +251,8 @@ async function routeInTransaction(
   if (!a) return { outcome: 'skipped', status: null };
   const fromPool = a.status === 'IN_REVIEW' && a.assigneeId === null && !a.needsLead;
   if (a.status !== 'SUBMITTED' && !fromPool) return { outcome: 'skipped', status: a.status };
+  const hold = fromPool ? await poolHold(tx, a.id, now) : null;
+  if (hold && !hold.released) return { outcome: 'held' };
 
   if (a.status === 'SUBMITTED' && a.round > deps.config.MAX_RESUBMISSIONS) {
     await tx.appeal.update({
@@ -245,8 +274,10 @@ async function routeInTransaction(
 
   let reviewer: { id: string } | null = null;
   const resubmission = a.status === 'SUBMITTED' && a.lastReviewerId !== null;
+  // never straight back to the reviewer a lead took it from
+  const excluded = hold ? hold.from : resubmission ? a.lastReviewerId : null;
   if (resubmission) reviewer = await tryReviewer(tx, a.lastReviewerId!, now, true);
-  else if (fast) {
+  else if (fast && !hold) {
     const picked = await pickAndLockReviewer(tx, now);
     if (picked) {
       const reason = fromPool ? 'POOL' : 'ROUTED';
@@ -263,7 +294,7 @@ async function routeInTransaction(
     // First pass skips reviewers another router is assigning to right now (parallel routers spread
     // over the team instead of queueing on one row); if all of them were busy, the second pass waits
     // for each in turn, so a case never lands in the pool while someone has room.
-    const list = (await candidates(tx, now)).filter((id) => !(resubmission && id === a.lastReviewerId));
+    const list = (await candidates(tx, now)).filter((id) => id !== excluded);
     for (const wait of [false, true]) {
       for (const id of list) {
         reviewer = await tryReviewer(tx, id, now, wait);
@@ -292,8 +323,13 @@ async function routeInTransaction(
     return { outcome: 'pool', needsLead: false };
   }
 
-  const reason =
-    resubmission && reviewer.id === a.lastReviewerId ? 'RESUBMISSION' : fromPool ? 'POOL' : 'ROUTED';
+  const reason = hold
+    ? 'POOL_HOLD_RELEASED'
+    : resubmission && reviewer.id === a.lastReviewerId
+      ? 'RESUBMISSION'
+      : fromPool
+        ? 'POOL'
+        : 'ROUTED';
   await tx.appeal.update({
     where: { id: a.id },
     data: { status: 'IN_REVIEW', assigneeId: reviewer.id, assignedAt: now },
@@ -310,7 +346,14 @@ async function routeInTransaction(
     from: a.status as Prisma.CaseHistoryCreateInput['fromStatus'],
     to: 'IN_REVIEW',
     reason,
-    data: { reviewerId: reviewer.id },
+    data: hold
+      ? {
+          reviewerId: reviewer.id,
+          rule: 'WARN_AT_PASSED',
+          heldSince: hold.since.toISOString(),
+          returnedFrom: hold.from,
+        }
+      : { reviewerId: reviewer.id },
   });
   await appendAudit(tx, routedAudit(now, a.id, reviewer.id, reason));
   return { outcome: 'assigned', reviewerId: reviewer.id };
@@ -332,6 +375,7 @@ export async function drainPool(deps: RouteDeps, limit = 50): Promise<number> {
     const out = await routeCase(deps, r.id);
     if (out.outcome === 'assigned') assigned++;
     else if (out.outcome === 'pool') break; // nobody has room: the rest would fail too
+    // 'held' (a lead returned it): next case
   }
   return assigned;
 }
@@ -370,96 +414,4 @@ export async function returnUntouchedCases(
     await writeOutbox(tx, 'case.route', { appealId: id });
   }
   return rows.map((r) => r.id);
-}
-
-/**
- * A lead assigns (reviewerId) or returns to the pool (null) a SUBMITTED or IN_REVIEW case. The target must
- * be an active REVIEWER or LEAD who is not on leave. A lead may knowingly go over the reviewer's cap: the
- * cap protects reviewers from the router, not from their lead; the history records `overCap`.
- */
-export async function assignCase(
-  deps: RouteDeps,
-  input: { appealId: string; reviewerId: string | null; leadId: string; source?: AuditSource },
-): Promise<{ assigneeId: string | null; overCap: boolean; changed: boolean }> {
-  const now = deps.clock.now();
-  const out = await deps.prisma.$transaction(
-    async (tx) => {
-      const a = await lockAppeal(tx, input.appealId);
-      if (!a) throw new AppError('CASE.NOT_FOUND', 'No such case.');
-      if (a.status !== 'SUBMITTED' && a.status !== 'IN_REVIEW')
-        throw new AppError('CASE.NOT_IN_REVIEW', `A case in status ${a.status} cannot be assigned.`, {
-          status: a.status,
-        });
-      if (a.assigneeId === input.reviewerId && a.status === 'IN_REVIEW')
-        return { assigneeId: a.assigneeId, overCap: false, changed: false };
-
-      let overCap = false;
-      if (input.reviewerId) {
-        const rows = await tx.$queryRaw<
-          { id: string; active: boolean; onLeaveUntil: Date | null; max: number; eligible: boolean }[]
-        >`
-          SELECT id::text, active, on_leave_until AS "onLeaveUntil", max_open_cases AS max,
-                 ('REVIEWER' = ANY(roles) OR 'LEAD' = ANY(roles)) AS eligible
-          FROM staff_users WHERE id = ${input.reviewerId}::uuid FOR UPDATE`;
-        const r = rows[0];
-        if (!r) throw new AppError('STAFF.NOT_FOUND', 'No such staff user.');
-        if (!r.eligible)
-          throw new AppError('CASE.REVIEWER_UNAVAILABLE', 'Cases can only go to reviewers and leads.');
-        if (!r.active) throw new AppError('CASE.REVIEWER_UNAVAILABLE', 'This account is deactivated.');
-        if (r.onLeaveUntil && r.onLeaveUntil > now)
-          throw new AppError(
-            'CASE.REVIEWER_UNAVAILABLE',
-            `This reviewer is on leave until ${r.onLeaveUntil.toISOString()}.`,
-          );
-        overCap = (await openCaseCount(tx, r.id)) >= r.max;
-      }
-      await tx.caseAssignment.updateMany({
-        where: { appealId: a.id, endedAt: null },
-        data: { endedAt: now },
-      });
-      await tx.appeal.update({
-        where: { id: a.id },
-        data: {
-          status: 'IN_REVIEW',
-          assigneeId: input.reviewerId,
-          assignedAt: input.reviewerId ? now : null,
-        },
-      });
-      if (input.reviewerId) {
-        await tx.caseAssignment.create({
-          data: {
-            appealId: a.id,
-            reviewerId: input.reviewerId,
-            assignedById: input.leadId,
-            reason: a.assigneeId ? 'LEAD_REASSIGN' : 'LEAD_ASSIGN',
-            assignedAt: now,
-          },
-        });
-        await tx.staffUser.update({ where: { id: input.reviewerId }, data: { lastAssignedAt: now } });
-      }
-      await recordHistory(tx, {
-        appealId: a.id,
-        at: now,
-        actor: { type: 'STAFF', id: input.leadId },
-        action: input.reviewerId ? 'ASSIGNED' : 'UNASSIGNED',
-        from: a.status as Prisma.CaseHistoryCreateInput['fromStatus'],
-        to: 'IN_REVIEW',
-        reason: input.reviewerId ? (a.assigneeId ? 'LEAD_REASSIGN' : 'LEAD_ASSIGN') : 'LEAD_TO_POOL',
-        data: { reviewerId: input.reviewerId, previousAssigneeId: a.assigneeId, overCap },
-      });
-      // a return to the pool is recorded too, with reviewerId null
-      await appendAudit(tx, {
-        ...(input.source ?? { actor: { type: 'STAFF', id: input.leadId } }),
-        at: now,
-        action: 'CASE_ASSIGNED',
-        appealId: a.id,
-        target: input.reviewerId ? { type: 'STAFF_USER', id: input.reviewerId } : null,
-        data: { reviewerId: input.reviewerId, previousAssigneeId: a.assigneeId, overCap },
-      });
-      return { assigneeId: input.reviewerId, overCap, changed: true };
-    },
-    { timeout: 15_000 },
-  );
-  await scheduleSlaTimers(deps, input.appealId);
-  return out;
 }

@@ -7,9 +7,9 @@
 import { AppError } from '../../platform/errors.ts';
 import type { Deps } from '../../platform/deps.ts';
 import type { BlobStore } from '../../platform/storage.ts';
-import { createBlobStore } from '../../platform/storage.ts';
 import { recordHistory } from '../appeals/appeals.history.ts';
 import { type AuditActor, appendAudit } from '../audit/audit.service.ts';
+import { documentStorage } from '../documents/documents.storage.ts';
 
 export const FINAL_STATUSES = ['APPROVED', 'REJECTED', 'EXPIRED', 'WITHDRAWN'] as const;
 
@@ -44,7 +44,7 @@ export async function purgeExpiredDocuments(
   deps: RetentionDeps,
   opts: { store?: BlobStore; batch?: number } = {},
 ): Promise<PurgeResult> {
-  const store = opts.store ?? createBlobStore(deps.config.STORAGE_URL);
+  const store = opts.store ?? documentStorage(deps.config).blobs;
   const now = deps.clock.now();
   const cutoff = new Date(now.getTime() - deps.config.RETENTION_DAYS * 86_400_000);
   const result: PurgeResult = { appeals: 0, documents: 0 };

@@ -12,6 +12,7 @@ import {
   pickLang,
   setCsrf,
 } from './common.js';
+import { renderUnsorted } from './appeal-unsorted.js';
 
 const MAX_BYTES = 10 * 1024 * 1024;
 const IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'image/avif', 'image/heic', 'image/heif'];
@@ -240,6 +241,16 @@ function render() {
   const editable = editableSlots();
   $('#docs').hidden = editable.size === 0;
   if (editable.size) renderDocs(editable);
+  // files that came by e-mail and wait for a slot (appeal-unsorted.js)
+  let unsorted = $('#unsorted');
+  if (!unsorted) {
+    unsorted = el('section', { id: 'unsorted', class: 'unsorted' });
+    $('#docs').prepend(unsorted);
+  }
+  renderUnsorted(unsorted, appeal, L, async () => {
+    await load();
+    render();
+  });
 }
 
 function brandName(b) {
@@ -553,6 +564,7 @@ function xhrUpload(form, onProgress) {
     x.open('POST', `/api/v1/appeals/${appealId}/documents`);
     x.setRequestHeader('x-csrf-token', csrf);
     x.setRequestHeader('accept', 'application/json');
+    x.setRequestHeader('x-appeal-language', document.documentElement.lang || 'en');
     x.upload.addEventListener(
       'progress',
       (e) => e.lengthComputable && onProgress((100 * e.loaded) / e.total),

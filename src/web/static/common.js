@@ -17,6 +17,8 @@ export function setCsrf(t) {
 
 export async function api(method, url, body) {
   const headers = { accept: 'application/json' };
+  // the page's language switch: the server's messages (errors, check verdicts) follow it
+  if (document.documentElement.lang) headers['x-appeal-language'] = document.documentElement.lang;
   if (method !== 'GET') headers['x-csrf-token'] = csrfToken;
   if (body !== undefined) headers['content-type'] = 'application/json';
   const res = await fetch(url, {

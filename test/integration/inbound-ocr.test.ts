@@ -1,0 +1,174 @@
+// The e-mail channel with OCR on: a photo showing a full card number is refused exactly as on the page
+// (nothing stored, a security incident without the digits), a card front whose OCR-read last 4 equal
+// the order's is filed by itself, and a complete mail earns the one-click "send for review" link.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createApp } from '../../src/app.ts';
+import { HEIC_DECODABLE } from '../../src/modules/documents/checks.sharp.ts';
+import { closeSharedOcrPool } from '../../src/modules/documents/documents.ocr-pool.ts';
+import { fixtureResolver, setMailAuthResolver } from '../../src/modules/inbound/inbound.auth.ts';
+import { createMailer, type Mailer } from '../../src/platform/mailer.ts';
+import { startWorkers, type WorkerSet } from '../../workers/main.ts';
+import { makeCardImage, TEST_NUMBERS } from '../support/card-images.ts';
+import { createTestEnv, type TestEnv } from '../support/env.ts';
+import { client, listen, type TestServer } from '../support/http.ts';
+import { goodImage, statementPdf } from '../support/images.ts';
+import { answersTo as answersToOf, sender, until } from '../support/inbound.ts';
+import { type Call, openAppeal } from '../support/intake.ts';
+import { type ReceivedMail, startSmtpServer, type TestSmtpServer } from '../support/smtp.ts';
+
+// real SMTP round trips, image checks and (here) OCR on a shared 2-core machine: generous per-test limits
+vi.setConfig({ testTimeout: 120_000 });
+const MAILBOX = 'security@appeal.test';
+let env: TestEnv;
+let server: TestServer;
+let call: Call;
+let smtp: TestSmtpServer;
+let mailer: Mailer;
+let workers: WorkerSet;
+
+beforeAll(async () => {
+  setMailAuthResolver(fixtureResolver({}));
+  env = await createTestEnv({ SECURITY_MAILBOX: MAILBOX, OCR_ENABLED: 'true', OCR_WORKERS: '1' });
+  server = await listen(createApp(env.deps));
+  call = client(server.url);
+  smtp = await startSmtpServer();
+  mailer = createMailer({ ...env.config, SMTP_URL: smtp.url }, env.deps.logger);
+  workers = await startWorkers(env.runtime, {
+    mailer,
+    schedules: false,
+    queues: ['inbound', 'email'],
+    inboundPort: 0,
+  });
+}, 60_000);
+afterAll(async () => {
+  await workers?.close();
+  mailer?.close();
+  await smtp?.stop();
+  await server?.close();
+  await closeSharedOcrPool();
+  await env?.close();
+  setMailAuthResolver(null);
+});
+
+const answersTo = (address: string): ReceivedMail[] => answersToOf(smtp, address);
+
+async function cardPhoto(number: string): Promise<Buffer> {
+  return sharp(await makeCardImage({ number, noisy: true, details: true }))
+    .linear(1.3, -40)
+    .jpeg({ quality: 90 })
+    .toBuffer();
+}
+
+async function send(from: string, messageId: string, attachments: { filename: string; content: Buffer }[]) {
+  await sender(workers.inbound!.port).sendMail({
+    from,
+    to: MAILBOX,
+    subject: 'Verification for Your Order on Alibaba',
+    text: 'documents',
+    messageId,
+    attachments,
+  });
+  return until('processed', () =>
+    env.deps.prisma.inboundMail.findFirst({ where: { messageId, status: 'PROCESSED' } }),
+  );
+}
+
+describe('e-mail with OCR', () => {
+  it('a photo showing a full card number: refused, nothing stored, an incident; the answer says why', async () => {
+    const a = await openAppeal(call, {
+      buyer: { id: 'full', email: 'full@example.com', name: 'Bea', locale: 'en-GB' },
+    });
+    const row = await send('full@example.com', '<full-1@client.test>', [
+      { filename: 'card_front.jpg', content: await cardPhoto(TEST_NUMBERS.visa) },
+    ]);
+    expect((row.attachments as { outcome: string; code: string }[])[0]).toMatchObject({
+      outcome: 'REFUSED',
+      code: 'DOCUMENT.CARD_NUMBER_VISIBLE',
+    });
+    expect(await env.deps.prisma.document.count({ where: { appealId: a.appealId } })).toBe(0);
+    const incidents = await env.deps.prisma.securityIncident.findMany({ where: { appealId: a.appealId } });
+    expect(incidents).toHaveLength(1);
+    expect(JSON.stringify(incidents)).not.toContain('4111');
+    await until('answer', async () => answersTo('full@example.com').length >= 1);
+    const text = answersTo('full@example.com')[0]!.parsed.text!;
+    expect(text).toContain('card_front.jpg: not accepted. We can read a full card number');
+  });
+
+  it('a complete mail: every slot filled, the card front placed by its OCR-read last 4, and the send-for-review link', async () => {
+    const a = await openAppeal(call, {
+      buyer: { id: 'done', email: 'done@example.com', name: 'Bea', locale: 'en-GB' },
+    });
+    const session = await call('GET', `/api/v1/appeals/${a.appealId}/session`, { token: a.token });
+    const idType = await call('PUT', `/api/v1/appeals/${a.appealId}/id-type`, {
+      token: a.token,
+      headers: { 'x-csrf-token': session.body.csrfToken },
+      body: { idType: 'PASSPORT' },
+    });
+    expect(idType.status).toBe(200);
+    const row = await send('done@example.com', '<done-1@client.test>', [
+      { filename: 'passport.jpg', content: await goodImage('ID_FRONT') },
+      { filename: 'card_front.jpg', content: await cardPhoto('**** **** **** 4242') },
+      { filename: 'card_back.jpg', content: await goodImage('CARD_BACK') },
+      { filename: 'bank_statement.pdf', content: statementPdf(1) },
+    ]);
+    const outcomes = row.attachments as { filename: string; outcome: string; slot: string }[];
+    expect(outcomes.map((o) => [o.filename, o.outcome, o.slot])).toEqual([
+      ['passport.jpg', 'PLACED', 'ID_FRONT'],
+      ['card_front.jpg', 'PLACED', 'CARD_FRONT'],
+      ['card_back.jpg', 'PLACED', 'CARD_BACK'],
+      ['bank_statement.pdf', 'PLACED', 'BILLING_STATEMENT'],
+    ]);
+    // e-mail alone never submits
+    const view = await call('GET', `/api/v1/appeals/${a.appealId}`, { token: a.token });
+    expect(view.body.status).toBe('AWAITING_DOCUMENTS');
+    await until('answer', async () => answersTo('done@example.com').length >= 1);
+    const text = answersTo('done@example.com')[0]!.parsed.text!;
+    const link = /http:\/\/appeal\.test(\/m\/submit\/[^\s]+)/.exec(text)?.[1];
+    expect(link).toBeDefined();
+    expect(link).not.toContain('apl_');
+    const confirm = await call('GET', link!);
+    expect(confirm.status).toBe(200);
+    expect(confirm.text).toContain('<form method="post"');
+    expect((await call('GET', `/api/v1/appeals/${a.appealId}`, { token: a.token })).body.status).toBe(
+      'AWAITING_DOCUMENTS',
+    );
+    const altered = await call('POST', `${link!.slice(0, -2)}xx`);
+    expect(altered.status).toBe(404);
+    const submitted = await call('POST', link!);
+    expect(submitted.status).toBe(200);
+    expect((await call('GET', `/api/v1/appeals/${a.appealId}`, { token: a.token })).body.status).toMatch(
+      /SUBMITTED|IN_REVIEW/,
+    );
+    const twice = await call('POST', link!);
+    expect(twice.status).toBe(409);
+  });
+
+  it('an HEIC photo is taken exactly as the upload path takes HEIC on this build', async () => {
+    const a = await openAppeal(call, {
+      buyer: { id: 'heic', email: 'heic@example.com', name: 'Bea', locale: 'en-GB' },
+    });
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'heic-'));
+    try {
+      const jpg = path.join(dir, 'in.jpg');
+      await sharp(await goodImage('OTHER')).toFile(jpg);
+      execFileSync('convert', [jpg, path.join(dir, 'IMG_0001.HEIC')]);
+      const heic = readFileSync(path.join(dir, 'IMG_0001.HEIC'));
+      const row = await send('heic@example.com', '<heic-1@client.test>', [
+        { filename: 'IMG_0001.HEIC', content: heic },
+      ]);
+      const o = (row.attachments as { outcome: string; code?: string }[])[0]!;
+      if (HEIC_DECODABLE) expect(o.outcome).toBe('UNSORTED');
+      else expect([o.outcome, o.code]).toEqual(['REFUSED', 'UPLOAD.UNSUPPORTED_TYPE']);
+      await until('answer', async () => answersTo('heic@example.com').length >= 1);
+      expect(answersTo('heic@example.com')[0]!.parsed.text).toContain('IMG_0001.HEIC');
+      expect(a.appealId).toBe(row.appealId);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
