@@ -1,23 +1,34 @@
-// `npm run audit:verify`: walks the audit chain and exits 1 when a record was edited or deleted.
-// Prints the head hash: keep a copy of it elsewhere (a ticket, a log shipper) to detect truncation of
-// the newest records, which a chain alone cannot show.
+// `npm run audit:verify`: walks the audit chain (HMAC under AUDIT_HMAC_KEY) and checks every signed head
+// in AUDIT_HEAD_DIR; exits 1 when a record was edited, deleted or reordered, or the newest records were
+// cut off or rewritten (a head no longer matches). Exit 2: configuration or database error.
 import { ConfigError, loadConfig } from '../src/config.ts';
+import { verifyAuditHeads } from '../src/modules/audit/audit.head.ts';
 import { verifyAuditChain } from '../src/modules/audit/audit.service.ts';
+import { setAuditKey } from '../src/platform/audit-key.ts';
 import { openDatabase } from '../src/platform/db.ts';
 
 let code = 0;
 try {
   const config = loadConfig();
+  setAuditKey(config.AUDIT_HMAC_KEY);
   const db = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, poolSize: 2 });
   try {
     const r = await verifyAuditChain(db.prisma);
-    if (r.ok) {
-      console.log(`audit chain OK: ${r.checked} records${r.headHash ? `, head ${r.headHash}` : ''}`);
-    } else {
+    if (!r.ok) {
       console.error(
         `audit chain BROKEN at record ${r.firstBadId} (${r.reason === 'HASH_MISMATCH' ? 'the record was edited' : 'a record before it was deleted or reordered'}); ${r.checked} records read`,
       );
       code = 1;
+    } else {
+      const h = await verifyAuditHeads(db.prisma, config.AUDIT_HEAD_DIR);
+      if (!h.ok) {
+        console.error(`audit head check FAILED: ${h.problem}`);
+        code = 1;
+      } else {
+        console.log(
+          `audit chain OK: ${r.checked} records${r.headHash ? `, head ${r.headHash}` : ''}; ${h.heads} signed heads match`,
+        );
+      }
     }
   } finally {
     await db.close();

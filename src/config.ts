@@ -3,12 +3,19 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import {
+  isStrongMasterKey,
+  isStrongSecret,
+  parseTrustProxy,
+  SHIPPED_SAMPLE_VALUES,
+} from './config.secrets.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DEV_MASTER_KEY = 'dev:ZGV2LW9ubHktbWFzdGVyLWtleS1kby1ub3QtdXNlISE='; // 32 bytes, development only
 const DEV_RISK_KEY = 'dev-risk-key';
 const DEV_PROVIDER_KEY = 'dev-provider-key';
 const DEV_TOKEN_SECRET = 'dev-only-appeal-token-secret-change-me';
+const DEV_AUDIT_KEY = 'dev-only-audit-hmac-key-change-me-0000000000';
 
 const csv = z.string().transform((s) =>
   s
@@ -70,7 +77,44 @@ export const ConfigSchema = z
     RETENTION_DAYS: z.coerce.number().int().positive().default(90),
     OCR_ENABLED: bool.default(true),
     OCR_WORKERS: z.coerce.number().int().min(1).max(8).default(1),
-    TRUST_PROXY: bool.default(false),
+    /**
+     * hop count of reverse proxies in front ("1" behind the compose nginx) or their addresses/CIDRs, as
+     * Express's "trust proxy" takes them; `true` (trust every X-Forwarded-For entry) is refused. Unset =
+     * 0 outside production; production requires it to be set explicitly.
+     */
+    /** HMAC key of the audit chain; kept outside the database (>= 32 random bytes in production) */
+    AUDIT_HMAC_KEY: z.string().min(32).default(DEV_AUDIT_KEY),
+    /** where the signed audit head is exported (one new read-only file per export); default DATA_DIR/audit-heads */
+    AUDIT_HEAD_DIR: z.string().optional(),
+    /** Bearer token for GET /metrics; unset = /metrics is not served */
+    METRICS_TOKEN: z.string().min(32).optional(),
+    /**
+     * webhook hosts (host or host:port) exempt from the https and public-address rules: development and
+     * tests only (e.g. 127.0.0.1:8787); empty in production
+     */
+    WEBHOOK_ALLOW_HOSTS: csv.default([]),
+    /** active webhook subscriptions allowed at once */
+    MAX_WEBHOOKS: z.coerce.number().int().positive().default(20),
+    /** staff without an enrolled TOTP second factor may not open identity documents (on in production) */
+    STAFF_TOTP_REQUIRED: bool.default(false),
+    /** a staff session unused this long ends (beside the absolute SESSION_TTL_HOURS) */
+    STAFF_IDLE_MINUTES: z.coerce.number().positive().default(30),
+    TRUST_PROXY: z
+      .string()
+      .transform((v, ctx) => {
+        const parsed = parseTrustProxy(v);
+        if (parsed === null) {
+          ctx.addIssue({
+            code: 'custom',
+            message:
+              'give the number of proxies in front (1 behind the compose nginx) or their addresses/CIDRs; ' +
+              '"true" would let every client choose its own address through X-Forwarded-For',
+          });
+          return z.NEVER;
+        }
+        return parsed;
+      })
+      .optional(),
     // the e-mail channel (src/modules/inbound): unset INBOUND_SMTP_PORT = no listener (npm start picks a port)
     INBOUND_SMTP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
     INBOUND_SMTP_HOST: z.string().default('127.0.0.1'),
@@ -92,34 +136,83 @@ export const ConfigSchema = z
     const need = (ok: boolean, pathName: string, message: string) => {
       if (!ok) ctx.addIssue({ code: 'custom', path: [pathName], message });
     };
+    const strong =
+      'at least 32 random bytes (e.g. `openssl rand -base64 32`), not a value shipped in the repository';
     need(
-      c.DOCUMENT_MASTER_KEY !== DEV_MASTER_KEY,
+      c.DOCUMENT_MASTER_KEY !== DEV_MASTER_KEY &&
+        c.DOCUMENT_MASTER_KEY.split(',').every((k) => isStrongMasterKey(k.trim())),
       'DOCUMENT_MASTER_KEY',
-      'set a real master key in production',
+      `set a real master key in production: id:base64 of ${strong}`,
     );
-    need(!c.RISK_API_KEYS.includes(DEV_RISK_KEY), 'RISK_API_KEYS', 'set real service keys in production');
     need(
-      !c.REFUND_PROVIDER_KEYS.includes(DEV_PROVIDER_KEY),
+      !c.RISK_API_KEYS.includes(DEV_RISK_KEY) && c.RISK_API_KEYS.every(isStrongSecret),
+      'RISK_API_KEYS',
+      `set real service keys in production: each ${strong}`,
+    );
+    need(
+      !c.REFUND_PROVIDER_KEYS.includes(DEV_PROVIDER_KEY) && c.REFUND_PROVIDER_KEYS.every(isStrongSecret),
       'REFUND_PROVIDER_KEYS',
-      'set real provider keys',
+      `set real provider keys: each ${strong}`,
     );
     need(
-      c.APPEAL_TOKEN_SECRET !== DEV_TOKEN_SECRET,
+      c.APPEAL_TOKEN_SECRET !== DEV_TOKEN_SECRET && isStrongSecret(c.APPEAL_TOKEN_SECRET),
       'APPEAL_TOKEN_SECRET',
-      'set a real token secret in production',
+      `set a real token secret in production: ${strong}`,
     );
-    need(c.OCR_ENABLED, 'OCR_ENABLED', 'the card-number guard cannot be switched off in production');
+    need(
+      c.AUDIT_HMAC_KEY !== DEV_AUDIT_KEY && isStrongSecret(c.AUDIT_HMAC_KEY),
+      'AUDIT_HMAC_KEY',
+      `set the audit chain's key (kept outside the database): ${strong}`,
+    );
+    need(
+      c.METRICS_TOKEN === undefined || isStrongSecret(c.METRICS_TOKEN),
+      'METRICS_TOKEN',
+      `a metrics token must be ${strong}`,
+    );
+    need(
+      c.WEBHOOK_ALLOW_HOSTS.length === 0,
+      'WEBHOOK_ALLOW_HOSTS',
+      'the webhook allow-list is for development and tests only',
+    );
+    need(
+      !c.PUBLIC_BASE_URL || isHttpsOrLoopback(c.PUBLIC_BASE_URL),
+      'PUBLIC_BASE_URL',
+      'production serves the appeal links over https (http only for a localhost demo)',
+    );
+    need(
+      c.STAFF_TOTP_REQUIRED,
+      'STAFF_TOTP_REQUIRED',
+      'staff who see identity documents need a second factor in production',
+    );
+    need(c.OCR_ENABLED, 'OCR_ENABLED', 'the card-number guard (OCR) cannot be switched off in production');
+    need(
+      c.TRUST_PROXY !== undefined,
+      'TRUST_PROXY',
+      'say how many proxies are in front (0 = none, 1 behind the compose nginx) or their addresses',
+    );
     need(Boolean(c.DATABASE_URL), 'DATABASE_URL', 'production needs PostgreSQL');
     need(Boolean(c.REDIS_URL), 'REDIS_URL', 'production needs Redis');
     need(Boolean(c.PUBLIC_BASE_URL), 'PUBLIC_BASE_URL', 'production needs the public URL for appeal links');
     need(Boolean(c.SMTP_URL), 'SMTP_URL', 'production sends real e-mail');
-    need(c.ADMIN_PASSWORD !== 'admin-password-dev', 'ADMIN_PASSWORD', 'set a real first-admin password');
+    need(
+      !SHIPPED_SAMPLE_VALUES.includes(c.ADMIN_PASSWORD),
+      'ADMIN_PASSWORD',
+      'set a real first-admin password (not a value shipped in the repository)',
+    );
   })
   .transform((c) => ({
     ...c,
     PUBLIC_BASE_URL: (c.PUBLIC_BASE_URL ?? `http://localhost:${c.PORT}`).replace(/\/$/, ''),
     STORAGE_URL: c.STORAGE_URL ?? `file://${path.join(c.DATA_DIR, 'documents')}`,
+    TRUST_PROXY: c.TRUST_PROXY ?? 0,
+    AUDIT_HEAD_DIR: c.AUDIT_HEAD_DIR ?? path.join(c.DATA_DIR, 'audit-heads'),
   }));
+
+function isHttpsOrLoopback(u: string): boolean {
+  const url = new URL(u);
+  if (url.protocol === 'https:') return true;
+  return url.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+}
 
 export type Config = Readonly<z.infer<typeof ConfigSchema>>;
 

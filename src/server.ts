@@ -1,6 +1,7 @@
 // The API process: config, deps, createApp, listen, graceful shutdown. It never consumes queues.
 import type { Server } from 'node:http';
 import { createApp } from './app.ts';
+import { sweepUploadTmp } from './http/upload.ts';
 import { loadConfigOrExit } from './config.ts';
 import { closeSharedOcrPool, warmSharedOcrPool } from './modules/documents/documents.ocr-pool.ts';
 import { buildRuntime, type Runtime } from './platform/bootstrap.ts';
@@ -11,6 +12,8 @@ export async function startApi(runtime: Runtime, opts: { migrate?: boolean } = {
   if (opts.migrate) {
     await runtime.database.migrate(() => seedAll(deps.prisma, deps.config));
   }
+  const swept = await sweepUploadTmp();
+  if (swept > 0) deps.logger.warn({ swept }, 'removed upload folders left by an earlier crash');
   const app = createApp(deps);
   // the OCR models load while the server starts listening: the first upload finds a warm reader
   void warmSharedOcrPool(deps);

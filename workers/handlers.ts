@@ -26,6 +26,10 @@ export function handlers(res: WorkerResources): HandlerMap {
       const { sweepOrphanBlobs } = await import('../src/modules/documents/documents.orphans.ts');
       await sweepOrphanBlobs(res.deps);
     },
+    'audit.export-head': async () => async () => {
+      const { exportAuditHead } = await import('../src/modules/audit/audit.head.ts');
+      await exportAuditHead(res.deps.prisma, res.deps.config.AUDIT_HEAD_DIR, res.deps.clock.now());
+    },
     'retention.purge': async () =>
       (await import('../src/modules/security/retention.worker.ts')).retentionPurgeHandler,
     'inbound.process': async () =>
@@ -43,4 +47,5 @@ export const SCHEDULES: { id: string; name: string; everyMs: number }[] = [
   { id: 'sla-sweep', name: 'sla.sweep', everyMs: 60_000 },
   { id: 'retention-purge', name: 'retention.purge', everyMs: 24 * 3600_000 },
   { id: 'storage-sweep-orphans', name: 'storage.sweep-orphans', everyMs: 3600_000 },
+  { id: 'audit-export-head', name: 'audit.export-head', everyMs: 15 * 60_000 },
 ];

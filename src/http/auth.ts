@@ -77,13 +77,8 @@ export function authenticate(deps: AuthDeps): RequestHandler {
 async function fromToken(deps: AuthDeps, token: string, via: 'bearer' | 'cookie'): Promise<Principal> {
   const now = deps.clock.now();
   if (token.startsWith(APPEAL_TOKEN_PREFIX)) {
-    const hash = sha256(token);
-    const appeal = await deps.prisma.appeal.findUnique({
-      where: { tokenHash: hash },
-      select: { id: true, tokenHash: true, tokenExpiresAt: true },
-    });
-    if (!appeal || !timingSafeEqual(Buffer.from(appeal.tokenHash), Buffer.from(hash)))
-      throw new AppError('AUTH.INVALID', 'This appeal link is not valid.');
+    const appeal = await appealByToken(deps.prisma, token);
+    if (!appeal) throw new AppError('AUTH.INVALID', 'This appeal link is not valid.');
     if (appeal.tokenExpiresAt <= now)
       throw new AppError(
         'AUTH.TOKEN_EXPIRED',
@@ -103,7 +98,25 @@ async function fromToken(deps: AuthDeps, token: string, via: 'bearer' | 'cookie'
       throw new AppError('AUTH.INVALID', 'The session is not valid; sign in again.');
     if (session.expiresAt <= now)
       throw new AppError('AUTH.SESSION_EXPIRED', 'The session has expired; sign in again.');
+    const idleMs = deps.config.STAFF_IDLE_MINUTES * 60_000;
+    if (session.lastSeenAt.getTime() + idleMs <= now.getTime()) {
+      await deps.prisma.staffSession.updateMany({
+        where: { id: session.id, revokedAt: null },
+        data: { revokedAt: now },
+      });
+      throw new AppError(
+        'AUTH.SESSION_EXPIRED',
+        'The session ended after a period without use; sign in again.',
+      );
+    }
     if (!session.user.active) throw new AppError('AUTH.INVALID', 'This account is disabled.');
+    // the idle clock restarts with use; written at most once a minute per session
+    if (now.getTime() - session.lastSeenAt.getTime() >= LAST_SEEN_EVERY_MS) {
+      await deps.prisma.staffSession.updateMany({
+        where: { id: session.id, lastSeenAt: { lt: now } },
+        data: { lastSeenAt: now },
+      });
+    }
     return {
       kind: 'staff',
       userId: session.user.id,
@@ -112,6 +125,7 @@ async function fromToken(deps: AuthDeps, token: string, via: 'bearer' | 'cookie'
       roles: session.user.roles as StaffRole[],
       sessionId: session.id,
       csrfToken: session.csrfToken,
+      totp: session.user.totpEnabledAt !== null,
       via,
     };
   }
@@ -122,6 +136,59 @@ async function fromToken(deps: AuthDeps, token: string, via: 'bearer' | 'cookie'
     if (p >= 0) return { kind: 'provider', keyIndex: p };
   }
   throw new AppError('AUTH.INVALID', 'The credentials are not valid.');
+}
+
+const LAST_SEEN_EVERY_MS = 60_000;
+
+/**
+ * The appeal a link token opens, or null. The current link, or a reissued link not used yet: opening
+ * that one makes it the current link and ends the old one, in one UPDATE (appeals.reissue.ts).
+ */
+export async function appealByToken(
+  prisma: Db,
+  token: string,
+): Promise<{ id: string; tokenExpiresAt: Date } | null> {
+  const hash = sha256(token);
+  const current = async () => {
+    const a = await prisma.appeal.findUnique({
+      where: { tokenHash: hash },
+      select: { id: true, tokenHash: true, tokenExpiresAt: true },
+    });
+    return a && timingSafeEqual(Buffer.from(a.tokenHash), Buffer.from(hash))
+      ? { id: a.id, tokenExpiresAt: a.tokenExpiresAt }
+      : null;
+  };
+  const found = await current();
+  if (found) return found;
+  const promoted = await prisma.$queryRaw<{ id: string; token_expires_at: Date }[]>`
+    UPDATE appeals
+    SET token_hash = pending_token_hash, token_nonce = pending_token_nonce,
+        token_expires_at = pending_token_expires_at,
+        pending_token_hash = NULL, pending_token_nonce = NULL, pending_token_expires_at = NULL
+    WHERE pending_token_hash = ${hash} AND pending_token_nonce IS NOT NULL
+    RETURNING id::text AS id, token_expires_at`;
+  const p = promoted[0];
+  if (p) return { id: p.id, tokenExpiresAt: p.token_expires_at };
+  // a concurrent request may have promoted it between the two statements
+  return current();
+}
+
+/**
+ * For routes that show identity documents: with STAFF_TOTP_REQUIRED, a staff user without an enrolled
+ * second factor is refused (403 AUTH.MFA_REQUIRED). Enrolling ends every session opened without it.
+ */
+export function requireSecondFactor(config: Pick<Config, 'STAFF_TOTP_REQUIRED'>): RequestHandler {
+  return (req, _res, next) => {
+    const p = req.principal;
+    if (config.STAFF_TOTP_REQUIRED && p.kind === 'staff' && !p.totp)
+      return next(
+        new AppError(
+          'AUTH.MFA_REQUIRED',
+          'Identity documents need a second factor: enrol TOTP (POST /api/v1/me/totp) and sign in again.',
+        ),
+      );
+    next();
+  };
 }
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);

@@ -1,6 +1,11 @@
-// Abuse limits: fixed-window counters in Redis (INCR + PEXPIRE in one MULTI), shared by every API
-// replica. A limit either counts every request or only the failures it is about (e.g. 401s on appeal
-// URLs, failed logins), so honest traffic is never throttled by a failure budget.
+// Abuse limits: fixed-window counters in Redis, shared by every API replica, kept by
+// rate-limiter-flexible (RateLimiterRedis: one Lua script does SET NX EX + INCRBY + PTTL, so a
+// consumption is atomic). Every attempt is RESERVED before the request goes on: N parallel requests can
+// never all read "under the limit" and then all be served. A limit either counts every request, or only
+// the failures it is about (e.g. 401s on appeal URLs, failed logins): then a point is consumed up front
+// and given back (reward) when the answer turned out not to be a failure, so honest traffic is never
+// throttled by a failure budget. The window is the fake-able business clock's fixed bucket (part of the
+// key); Redis expires it.
 //
 // When Redis is unavailable the limits fail OPEN (the request goes through, a warning is logged at most
 // once a minute per limit): the database-side protections stay in force (per-account login lockout,
@@ -10,9 +15,10 @@
 import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { type Request, type RequestHandler, type Response, Router } from 'express';
+import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Deps } from '../platform/deps.ts';
 import { AppError } from '../platform/errors.ts';
-import { BUYER_COOKIE } from './auth.ts';
+import { APPEAL_TOKEN_PREFIX, BUYER_COOKIE, STAFF_TOKEN_PREFIX } from './auth.ts';
 
 export interface RateLimitRule {
   /** names the counter (part of the Redis key) and the log lines */
@@ -25,6 +31,13 @@ export interface RateLimitRule {
   /** count only responses for which this holds (failures); default: count every request up front */
   countIf?: (req: Request, res: Response) => boolean;
   onRedisDown?: 'open' | 'closed';
+  /**
+   * countIf limits only: false = check the count and add a failure afterwards instead of reserving a
+   * point up front. For limits in front of mostly honest, parallel traffic (service keys: 20 parallel
+   * registrations must not be throttled by a 10-failure budget), where the guessed secret is too large
+   * for the few extra guesses of a race to matter.
+   */
+  reserve?: boolean;
 }
 
 export type RateLimitDeps = Pick<Deps, 'redis' | 'clock' | 'logger'> & {
@@ -46,7 +59,11 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
 
 /** The Redis key of one counter; the bucket key is hashed so no address or id is stored in clear. */
 export function rateLimitKey(prefix: string, name: string, bucket: number, key: string): string {
-  return `${prefix}:rl:${name}:${bucket}:${createHash('sha256').update(key).digest('hex').slice(0, 32)}`;
+  return `${prefix}:rl:${name}:${bucket}:${bucketHash(key)}`;
+}
+
+function bucketHash(key: string): string {
+  return createHash('sha256').update(key).digest('hex').slice(0, 32);
 }
 
 export function rateLimit(deps: RateLimitDeps, rule: RateLimitRule): RequestHandler {
@@ -61,53 +78,55 @@ export function rateLimit(deps: RateLimitDeps, rule: RateLimitRule): RequestHand
       );
     }
   };
-  const incr = async (redisKey: string): Promise<number> => {
-    const out = await withTimeout(
-      deps.redis
-        .multi()
-        .incr(redisKey)
-        .pexpire(redisKey, rule.windowMs + 1_000)
-        .exec(),
-      REDIS_TIMEOUT_MS,
-    );
-    const [err, n] = out?.[0] ?? [new Error('empty MULTI reply'), null];
-    if (err) throw err;
-    return Number(n);
-  };
+  const limiter = new RateLimiterRedis({
+    storeClient: deps.redis,
+    keyPrefix: `${deps.config.QUEUE_PREFIX}:rl:${rule.name}`,
+    points: rule.max,
+    // the key carries the window's bucket; the TTL only has to outlive it
+    duration: Math.ceil(rule.windowMs / 1000) + 1,
+    rejectIfRedisNotReady: true,
+  });
 
   return async (req, res, next) => {
     const key = rule.key(req);
     if (key === null) return next();
     const now = deps.clock.now().getTime();
     const bucket = Math.floor(now / rule.windowMs);
-    const redisKey = rateLimitKey(deps.config.QUEUE_PREFIX, rule.name, bucket, key);
+    const rlKey = `${bucket}:${bucketHash(key)}`;
     const retryAfter = Math.max(1, Math.ceil(((bucket + 1) * rule.windowMs - now) / 1000));
-    const limited = () => {
-      res.set('Retry-After', String(retryAfter));
-      req.log?.warn({ limit: rule.name }, 'rate limited');
-      return next(
-        new AppError('RATE_LIMITED', 'Too many requests; try again later.', {
-          limit: rule.name,
-          retryAfterSeconds: retryAfter,
-        }),
-      );
-    };
-    let count: number;
     try {
-      count = rule.countIf
-        ? Number((await withTimeout(deps.redis.get(redisKey), REDIS_TIMEOUT_MS)) ?? 0)
-        : await incr(redisKey);
+      if (rule.countIf && rule.reserve === false) {
+        const got = await withTimeout(limiter.get(rlKey), REDIS_TIMEOUT_MS);
+        if (got && got.consumedPoints >= rule.max) throw got;
+        const countIf = rule.countIf;
+        res.on('finish', () => {
+          if (countIf(req, res))
+            limiter.consume(rlKey, 1).catch((e) => (e instanceof Error ? redisDown(e) : undefined));
+        });
+        return next();
+      }
+      await withTimeout(limiter.consume(rlKey, 1), REDIS_TIMEOUT_MS);
     } catch (err) {
+      if (err instanceof RateLimiterRes) {
+        res.set('Retry-After', String(retryAfter));
+        req.log?.warn({ limit: rule.name }, 'rate limited');
+        return next(
+          new AppError('RATE_LIMITED', 'Too many requests; try again later.', {
+            limit: rule.name,
+            retryAfterSeconds: retryAfter,
+          }),
+        );
+      }
       redisDown(err);
       if (rule.onRedisDown === 'closed')
         return next(new AppError('DEPENDENCY.UNAVAILABLE', 'Try again shortly.'));
       return next();
     }
-    if (rule.countIf ? count >= rule.max : count > rule.max) return limited();
     if (rule.countIf) {
       const countIf = rule.countIf;
+      // the point was reserved before the request ran; an answer that is not a counted failure gives it back
       res.on('finish', () => {
-        if (countIf(req, res)) incr(redisKey).catch(redisDown);
+        if (!countIf(req, res)) limiter.reward(rlKey, 1).catch(redisDown);
       });
     }
     next();
@@ -138,13 +157,30 @@ export const LIMITS = {
   uploadsPerAppeal: { max: 30, windowMs: 60 * MINUTE },
   /** failed logins per IP (the per-account lockout lives in the staff module) */
   loginFailuresPerIp: { max: 30, windowMs: 15 * MINUTE },
+  /** refused Bearer keys that are neither appeal nor staff tokens (service/provider key guessing), per IP */
+  serviceKeyFailures: { max: 10, windowMs: 15 * MINUTE },
 } as const;
 
 const APPEAL_PATHS = ['/a', '/api/v1/appeals', '/api/v1/buyer'];
 
+/** A Bearer credential that is not an appeal or staff token: a service or provider key (or a guess). */
+function carriesServiceKey(req: Request): boolean {
+  const m = /^Bearer\s+(\S+)/i.exec(req.headers.authorization ?? '');
+  return Boolean(m && !m[1]!.startsWith(APPEAL_TOKEN_PREFIX) && !m[1]!.startsWith(STAFF_TOKEN_PREFIX));
+}
+
 /** Mounted before `authenticate`: an invalid token is refused there, so it is counted from here. */
 export function preAuthLimits(deps: RateLimitDeps): Router {
   const r = Router();
+  r.use(
+    rateLimit(deps, {
+      name: 'service-key-failures',
+      ...LIMITS.serviceKeyFailures,
+      key: (req) => (carriesServiceKey(req) ? byIp(req) : null),
+      countIf: (req, res) => res.statusCode === 401 && carriesServiceKey(req),
+      reserve: false,
+    }),
+  );
   r.use(
     APPEAL_PATHS,
     rateLimit(deps, {

@@ -16,6 +16,8 @@ export type Principal =
       roles: StaffRole[];
       sessionId: string;
       csrfToken: string;
+      /** a TOTP second factor is enrolled (every session of the account was opened with a code) */
+      totp: boolean;
       via: 'bearer' | 'cookie';
     };
 

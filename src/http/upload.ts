@@ -4,7 +4,7 @@
 // client that disconnected half-way (multer 2 removes its partial file too; the directory removal is the
 // belt to those braces). The original bytes therefore exist only inside this bounded temporary file.
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Request, RequestHandler } from 'express';
@@ -38,6 +38,28 @@ export interface UploadOptions {
  */
 export function uploadLimits(maxBytes: number): multer.Options['limits'] {
   return { fileSize: maxBytes, files: 1, fields: 10, fieldSize: 1024, parts: 12, headerPairs: 50 };
+}
+
+/** A request's folder older than this at boot belongs to no live request (requests end within 2 min). */
+export const STALE_UPLOAD_MS = 10 * 60_000;
+
+/**
+ * At boot: removes request folders left by a process that crashed mid-upload (the raw bytes of a
+ * document must not outlive their request). Only folders older than STALE_UPLOAD_MS, so a second API
+ * process sharing this temp folder keeps its uploads in flight. Returns how many were removed.
+ */
+export async function sweepUploadTmp(nowMs = Date.now()): Promise<number> {
+  const root = uploadTmpRoot();
+  const entries = await readdir(root, { withFileTypes: true }).catch(() => []);
+  let removed = 0;
+  for (const e of entries) {
+    const p = path.join(root, e.name);
+    const st = await stat(p).catch(() => null);
+    if (!st || nowMs - st.mtimeMs < STALE_UPLOAD_MS) continue;
+    await rm(p, { recursive: true, force: true }).catch(() => {});
+    removed++;
+  }
+  return removed;
 }
 
 async function removeDir(dir: string | undefined): Promise<void> {

@@ -1,6 +1,7 @@
 // Builds the Deps of a process from the Config: the one PrismaClient, the Redis connections, the
 // producer queues, the logger. Each entry point (API, workers, tests, the `npm start` supervisor) uses it.
 import type { Config } from '../config.ts';
+import { setAuditKey } from './audit-key.ts';
 import { type Clock, systemClock } from './clock.ts';
 import { type Database, openDatabase } from './db.ts';
 import type { Deps } from './deps.ts';
@@ -20,6 +21,7 @@ export async function buildRuntime(
 ): Promise<Runtime> {
   if (!config.REDIS_URL)
     throw new Error('REDIS_URL is not set (npm start sets it after launching redis-server)');
+  setAuditKey(config.AUDIT_HMAC_KEY);
   const logger = opts.logger ?? createLogger(config.LOG_LEVEL);
   const database =
     opts.database ??

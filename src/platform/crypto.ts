@@ -11,7 +11,14 @@
 // keys, one ciphertext can be built that authenticates under both, so "this blob decrypts" would not
 // prove "this is the blob that was stored with this key". Checking the digest, which only a master-key
 // holder can write, binds each blob to exactly one wrapped key, and survives re-wrapping untouched.
-import { createCipheriv, createDecipheriv, createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  hkdfSync,
+  randomBytes,
+  timingSafeEqual,
+} from 'node:crypto';
 import { AppError } from './errors.ts';
 
 export interface Keyring {
@@ -181,4 +188,51 @@ function sha256(b: Buffer | string): Buffer {
 
 export function sha256Hex(b: Buffer | string): string {
   return createHash('sha256').update(b).digest('hex');
+}
+
+// Small secrets at rest (webhook signing secrets, TOTP seeds): sealed with a key derived from the active
+// master key for one purpose (HKDF-SHA256), stored as "s1:keyId:base64(0x01|iv|ct|tag)". The purpose and
+// key id are associated data, so a sealed webhook secret cannot be replayed as a TOTP seed.
+const SECRET_PREFIX = 's1';
+const secretCache = new Map<string, Keyring>();
+
+function secretKey(ring: Keyring, keyId: string, purpose: string): Buffer {
+  return Buffer.from(
+    hkdfSync('sha256', masterKey(ring, keyId), Buffer.alloc(0), `appeal-desk/secret/${purpose}`, KEY_LEN),
+  );
+}
+
+/** The keyring of a DOCUMENT_MASTER_KEY spec, parsed once per spec. */
+export function keyringOf(spec: string): Keyring {
+  let ring = secretCache.get(spec);
+  if (!ring) {
+    ring = parseKeyring(spec);
+    secretCache.set(spec, ring);
+  }
+  return ring;
+}
+
+export function sealSecret(plaintext: string, ring: Keyring, purpose: string): string {
+  const keyId = ring.activeKeyId;
+  const aad = Buffer.from(`${purpose}|${keyId}`);
+  const sealed = seal(secretKey(ring, keyId, purpose), Buffer.from(plaintext, 'utf8'), aad);
+  return `${SECRET_PREFIX}:${keyId}:${sealed.toString('base64')}`;
+}
+
+/** The plaintext of a sealed secret; throws when it does not authenticate or its key is unknown. */
+export function openSecret(stored: string, ring: Keyring, purpose: string): string {
+  const [prefix, keyId, b64] = stored.split(':');
+  if (prefix !== SECRET_PREFIX || !keyId || !b64)
+    throw new AppError('INTERNAL', 'A stored secret is not in the sealed format');
+  const out = open(
+    secretKey(ring, keyId, purpose),
+    Buffer.from(b64, 'base64'),
+    Buffer.from(`${purpose}|${keyId}`),
+  );
+  if (!out) throw new AppError('INTERNAL', `A stored secret does not authenticate under key "${keyId}"`);
+  return out.toString('utf8');
+}
+
+export function isSealedSecret(stored: string): boolean {
+  return stored.startsWith(`${SECRET_PREFIX}:`);
 }

@@ -83,6 +83,8 @@ export const DIRECT_JOBS = {
   },
   /** every minute: fire missed SLA deadlines, restore lost timers, route pool cases to free reviewers */
   'sla.sweep': { queue: 'sla', payload: z.object({}) },
+  /** every 15 minutes: write the signed head of the audit chain to AUDIT_HEAD_DIR (audit.head.ts) */
+  'audit.export-head': { queue: 'maintenance', payload: z.object({}) },
   /** daily: delete document blobs of cases closed more than RETENTION_DAYS ago (no legal hold) */
   'retention.purge': { queue: 'maintenance', payload: z.object({}) },
 } as const satisfies Record<string, { queue: QueueName; payload: z.ZodType }>;

@@ -43,8 +43,19 @@ afterAll(async () => {
   await server.close();
   await env.close();
 });
+/**
+ * What an attacker with superuser rights does: the append-only trigger is skipped (replica mode), the
+ * change goes through. The application role cannot do this (see 'the database refuses changes').
+ */
+async function tamper(sql: string) {
+  await env.deps.prisma.$transaction(async (tx) => {
+    await tx.$executeRawUnsafe('SET LOCAL session_replication_role = replica');
+    await tx.$executeRawUnsafe(sql);
+  });
+}
+
 beforeEach(async () => {
-  await env.deps.prisma.$executeRaw`TRUNCATE audit_log RESTART IDENTITY`;
+  await tamper('TRUNCATE audit_log RESTART IDENTITY');
 });
 
 const entry = (i: number) => ({
@@ -95,7 +106,7 @@ describe('audit chain', () => {
 
   it('detects an edited record (hash mismatch) at that record', async () => {
     for (let i = 0; i < 6; i++) await appendAudit(env.deps.prisma, entry(i));
-    await env.deps.prisma.$executeRaw`UPDATE audit_log SET actor_id = 'someone-else' WHERE id = 4`;
+    await tamper("UPDATE audit_log SET actor_id = 'someone-else' WHERE id = 4");
     expect(await verifyAuditChain(env.deps.prisma)).toEqual({
       ok: false,
       checked: 4,
@@ -106,26 +117,26 @@ describe('audit chain', () => {
 
   it('detects an edit in the JSON data and in the time', async () => {
     for (let i = 0; i < 3; i++) await appendAudit(env.deps.prisma, entry(i));
-    await env.deps.prisma.$executeRaw`UPDATE audit_log SET data = jsonb_set(data, '{n}', '99') WHERE id = 2`;
+    await tamper("UPDATE audit_log SET data = jsonb_set(data, '{n}', '99') WHERE id = 2");
     expect(await verifyAuditChain(env.deps.prisma)).toMatchObject({ ok: false, firstBadId: '2' });
-    await env.deps.prisma.$executeRaw`UPDATE audit_log SET data = jsonb_set(data, '{n}', '1') WHERE id = 2`;
+    await tamper("UPDATE audit_log SET data = jsonb_set(data, '{n}', '1') WHERE id = 2");
     expect(await verifyAuditChain(env.deps.prisma)).toMatchObject({ ok: true });
-    await env.deps.prisma.$executeRaw`UPDATE audit_log SET at = at + interval '1 millisecond' WHERE id = 3`;
+    await tamper("UPDATE audit_log SET at = at + interval '1 millisecond' WHERE id = 3");
     expect(await verifyAuditChain(env.deps.prisma)).toMatchObject({ ok: false, firstBadId: '3' });
   });
 
   it('detects a deleted record (the next record no longer links), including the first one', async () => {
     for (let i = 0; i < 6; i++) await appendAudit(env.deps.prisma, entry(i));
-    await env.deps.prisma.$executeRaw`DELETE FROM audit_log WHERE id = 3`;
+    await tamper('DELETE FROM audit_log WHERE id = 3');
     expect(await verifyAuditChain(env.deps.prisma)).toEqual({
       ok: false,
       checked: 3,
       firstBadId: '4',
       reason: 'BROKEN_LINK',
     });
-    await env.deps.prisma.$executeRaw`TRUNCATE audit_log RESTART IDENTITY`;
+    await tamper('TRUNCATE audit_log RESTART IDENTITY');
     for (let i = 0; i < 3; i++) await appendAudit(env.deps.prisma, entry(i));
-    await env.deps.prisma.$executeRaw`DELETE FROM audit_log WHERE id = 1`;
+    await tamper('DELETE FROM audit_log WHERE id = 1');
     expect(await verifyAuditChain(env.deps.prisma)).toMatchObject({
       ok: false,
       firstBadId: '2',
@@ -150,15 +161,13 @@ describe('audit chain', () => {
       userAgent: r.userAgent,
       data: r.data,
     });
-    await env.deps.prisma.auditLog.update({
-      where: { id: 2n },
-      data: { action: 'NOTHING_HAPPENED', hash: forged },
-    });
+    await tamper(`UPDATE audit_log SET action = 'NOTHING_HAPPENED', hash = '${forged}' WHERE id = 2`);
+    // without the key the forger can only compute the unkeyed hash: refused at the record itself
     expect(await verifyAuditChain(env.deps.prisma)).toEqual({
       ok: false,
-      checked: 3,
-      firstBadId: '3',
-      reason: 'BROKEN_LINK',
+      checked: 2,
+      firstBadId: '2',
+      reason: 'HASH_MISMATCH',
     });
   });
 });
@@ -166,7 +175,14 @@ describe('audit chain', () => {
 describe('scripts/audit-verify.ts', () => {
   const run = (dbUrl: string) =>
     promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/audit-verify.ts'], {
-      env: { ...process.env, DATABASE_URL: dbUrl, NODE_ENV: 'test', REDIS_URL: '' },
+      env: {
+        ...process.env,
+        DATABASE_URL: dbUrl,
+        NODE_ENV: 'test',
+        REDIS_URL: '',
+        AUDIT_HMAC_KEY: env.config.AUDIT_HMAC_KEY,
+        AUDIT_HEAD_DIR: env.config.AUDIT_HEAD_DIR,
+      },
     }).then(
       (r) => ({ code: 0, out: r.stdout, err: r.stderr }),
       (e: { code: number; stdout: string; stderr: string }) => ({
@@ -180,8 +196,8 @@ describe('scripts/audit-verify.ts', () => {
     for (let i = 0; i < 4; i++) await appendAudit(env.deps.prisma, entry(i));
     const good = await run(env.dbUrl);
     expect(good.code).toBe(0);
-    expect(good.out).toMatch(/^audit chain OK: 4 records, head [0-9a-f]{64}\n$/);
-    await env.deps.prisma.$executeRaw`DELETE FROM audit_log WHERE id = 2`;
+    expect(good.out).toMatch(/^audit chain OK: 4 records, head [0-9a-f]{64}; 0 signed heads match\n$/);
+    await tamper('DELETE FROM audit_log WHERE id = 2');
     const bad = await run(env.dbUrl);
     expect(bad.code).toBe(1);
     expect(bad.err).toContain('audit chain BROKEN at record 3 (a record before it was deleted or reordered)');

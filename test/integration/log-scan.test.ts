@@ -6,7 +6,9 @@
 // no appeal token, password, session or CSRF token, and no 13-19 digit run may appear.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.ts';
+import { generate } from 'otplib';
 import { buyerCsrfToken } from '../../src/http/auth.ts';
+import { setHostResolver } from '../../src/modules/webhooks/webhooks.address.ts';
 import { startWorkers } from '../../workers/main.ts';
 import { createTestEnv, type TestEnv } from '../support/env.ts';
 import { blockedOrder, RISK_KEY, tokenFromUrl } from '../support/factories.ts';
@@ -161,6 +163,34 @@ describe('a full appeal leaves no secret in the logs', () => {
       },
     });
     expect(created.status).toBe(201);
+    // the admin enrols a TOTP second factor and signs in with a code: seed and codes are secrets too
+    const enrol = await call('POST', '/api/v1/me/totp', { token: adminLogin.body.token });
+    expect(enrol.status).toBe(200);
+    secrets['totp seed'] = enrol.body.secret;
+    const epoch = () => Math.floor(env.clock.now().getTime() / 1000);
+    const firstCode = await generate({ secret: enrol.body.secret, epoch: epoch() });
+    const confirm = await call('POST', '/api/v1/me/totp/confirm', {
+      token: adminLogin.body.token,
+      body: { totpCode: firstCode },
+    });
+    expect(confirm.status).toBe(204);
+    env.clock.advance(30_000);
+    const code = await generate({ secret: enrol.body.secret, epoch: epoch() });
+    const mfaLogin = await call('POST', '/api/v1/auth/login', {
+      body: { email: env.config.ADMIN_EMAIL, password: ADMIN_PASSWORD, totpCode: code },
+    });
+    expect(mfaLogin.status).toBe(200);
+    secrets['admin mfa session'] = mfaLogin.body.token;
+    // a webhook registration: its signing secret is shown once and never logged
+    setHostResolver(async () => [{ address: '93.184.215.14', family: 4 }]);
+    const hook = await call('POST', '/api/v1/webhooks', {
+      token: RISK_KEY,
+      body: { url: 'https://hooks.log-scan.example/in' },
+    });
+    setHostResolver(null);
+    expect(hook.status).toBe(201);
+    secrets['webhook secret'] = hook.body.secret;
+    await call('DELETE', `/api/v1/webhooks/${hook.body.id}`, { token: RISK_KEY });
     const wrong = await call('POST', '/api/v1/auth/login', {
       body: { email: 'log.scan.reviewer@staff.test', password: WRONG_PASSWORD },
     });

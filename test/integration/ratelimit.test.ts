@@ -1,5 +1,5 @@
 // Abuse limits on the real Redis (each test env has its own key prefix), driven by the FakeClock.
-// TRUST_PROXY is on so each test can speak from its own client address (X-Forwarded-For).
+// TRUST_PROXY=1 (one proxy hop) so each test can speak from its own client address (X-Forwarded-For).
 import { randomUUID } from 'node:crypto';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,7 +19,7 @@ const newIp = () => `198.51.100.${++n}`;
 const from = (ip: string, more: Record<string, string> = {}) => ({ 'x-forwarded-for': ip, ...more });
 
 beforeAll(async () => {
-  env = await createTestEnv({ TRUST_PROXY: 'true' });
+  env = await createTestEnv({ TRUST_PROXY: '1' });
   env.clock.set('2026-03-02T09:00:00Z'); // on a 10-minute (and hour) boundary
   server = await listen(createApp(env.deps));
   call = client(server.url);
@@ -42,7 +42,7 @@ async function preSpend(name: string, windowMs: number, key: string, count: numb
 
 async function miniApp(rule: Parameters<typeof rateLimit>[1], deps = env.deps) {
   const app = express();
-  app.set('trust proxy', true);
+  app.set('trust proxy', 1);
   app.get('/x', rateLimit(deps, rule), (_req, res) => {
     res.status(res.req.query.fail ? 401 : 200).json({ ok: true });
   });
@@ -211,5 +211,63 @@ describe('limits mounted in the app', () => {
     expect((await upload(b.body.appealId, tokenB)).status).not.toBe(429);
     env.clock.advance(60 * 60_000);
     expect((await upload(a.body.appealId, tokenA)).status).not.toBe(429);
+  });
+
+  it('TRUST_PROXY=1: a rotated X-Forwarded-For does not reset a limit (the proxy-appended entry counts)', async () => {
+    env.clock.set('2026-03-05T09:00:00Z');
+    const real = newIp();
+    const { max } = LIMITS.loginFailuresPerIp;
+    // the client writes whatever it likes in front; the proxy (one hop) appends the address it saw
+    const spoofed = (i: number) => ({ 'x-forwarded-for': `203.0.113.${i % 250}, ${real}` });
+    for (let i = 0; i < max; i++) {
+      const r = await call('POST', '/api/v1/auth/login', {
+        body: { email: `rot${i}@staff.test`, password: 'wrong-password-123' },
+        headers: spoofed(i),
+      });
+      expect(r.status).toBe(401);
+    }
+    const blocked = await call('POST', '/api/v1/auth/login', {
+      body: { email: env.config.ADMIN_EMAIL, password: env.config.ADMIN_PASSWORD },
+      headers: spoofed(999),
+    });
+    expect([blocked.status, blocked.body.error?.code]).toEqual([429, 'RATE_LIMITED']);
+    // and the audited address is the one the proxy saw, not the client's invention
+    const last = await env.deps.prisma.auditLog.findFirst({
+      where: { action: 'LOGIN_FAILED' },
+      orderBy: { id: 'desc' },
+    });
+    expect(last?.ip).toBe(real);
+  });
+
+  it('parallel failures are reserved before they run: 30 at once spend the budget, never more pass', async () => {
+    const { s, get } = await miniApp({
+      name: `par-${randomUUID()}`,
+      windowMs: 60_000,
+      max: 5,
+      key: () => 'same',
+      countIf: (_req, res) => res.statusCode === 401,
+    });
+    const answers = await Promise.all(Array.from({ length: 30 }, () => get('?fail=1')));
+    const passed = answers.filter((a) => a.status === 401).length;
+    expect(passed).toBe(5);
+    expect(answers.filter((a) => a.status === 429)).toHaveLength(25);
+    await s.close();
+  });
+
+  it('service-key guessing: 10 refused keys per IP, then 429 even for the right key', async () => {
+    env.clock.set('2026-03-06T09:00:00Z');
+    const ip = newIp();
+    const { max } = LIMITS.serviceKeyFailures;
+    for (let i = 0; i < max; i++) {
+      const r = await call('GET', '/api/v1/webhooks', { token: `guess-${i}`, headers: from(ip) });
+      expect(r.status).toBe(401);
+    }
+    const blocked = await call('GET', '/api/v1/webhooks', { token: RISK_KEY, headers: from(ip) });
+    expect(blocked.status).toBe(429);
+    // a good key from another address is not affected, and successes do not spend the budget
+    for (let i = 0; i < max + 2; i++)
+      expect(
+        (await call('GET', '/api/v1/webhooks', { token: RISK_KEY, headers: from(newIp()) })).status,
+      ).toBe(200);
   });
 });

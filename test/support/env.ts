@@ -57,6 +57,9 @@ export async function createTestEnv(
     PORT: '0',
     PUBLIC_BASE_URL: 'http://appeal.test',
     OCR_ENABLED: 'false',
+    // tests move the fake clock by days or months with one session (sessions made in the database,
+    // lastSeenAt = real now); staff.mfa.test.ts checks the idle timeout with the 30-minute value
+    STAFF_IDLE_MINUTES: '5256000',
     ...overrides,
   });
   const logLines: string[] = [];

@@ -438,6 +438,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/documents/{docId}/sensitive-card-data": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Contains sensitive card data: purge the document's blob at once (even under legal hold), record an incident and audit it
+         * @description Roles: SECURITY, ADMIN
+         */
+        post: operations["postDocumentsByDocIdSensitiveCardData"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/inbound/quarantine": {
         parameters: {
             query?: never;
@@ -529,6 +549,40 @@ export interface paths {
         get: operations["getMe"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/totp": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start enrolling a TOTP second factor: a fresh seed (shown once) to put in an authenticator app */
+        post: operations["postMeTotp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/totp/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Confirm the enrolment with a first code; every later sign-in asks for a code */
+        post: operations["postMeTotpConfirm"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1086,6 +1140,21 @@ export interface components {
                 value: number;
             }[];
         };
+        SensitiveDocumentPurge: {
+            /** Format: uuid */
+            appealId: string;
+            /** Format: uuid */
+            documentId: string;
+            /** Format: uuid */
+            incidentId: string;
+            purgedAt: string;
+        };
+        TotpEnrolment: {
+            /** @description otpauth://totp/... for a QR code */
+            otpauthUrl: string;
+            /** @description base32 TOTP seed (shown once; also inside otpauthUrl) */
+            secret: string;
+        };
         Webhook: {
             /** Format: date-time */
             createdAt: string;
@@ -1302,7 +1371,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found. Error codes: NOT_FOUND. */
+            /** @description Not this buyer's appeal, or outside the staff user's scope: a REVIEWER sees their cases and the open pool (as GET /cases/:id), FINANCE appeals with a refund; LEAD and ADMIN every appeal Error codes: NOT_FOUND. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2237,6 +2306,7 @@ export interface operations {
                 "application/json": {
                     email: string;
                     password: string;
+                    totpCode?: string;
                 };
             };
         };
@@ -2268,7 +2338,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Wrong e-mail or password */
+            /** @description AUTH.INVALID: wrong e-mail or password, or the account is locked after 5 failures (the same answer); AUTH.TOTP_REQUIRED: the password was right and the account has a second factor - send the same body again with totpCode; AUTH.TOTP_INVALID: wrong, expired or already used code */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2277,7 +2347,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Locked after too many failures (Retry-After) Error codes: RATE_LIMITED. */
+            /** @description Too many failed sign-ins from this address (Retry-After) Error codes: RATE_LIMITED. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3392,6 +3462,110 @@ export interface operations {
             };
         };
     };
+    postDocumentsByDocIdSensitiveCardData: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                docId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @default SECURITY_CODE
+                     * @enum {string}
+                     */
+                    kind?: "FULL_CARD_NUMBER" | "SECURITY_CODE";
+                };
+            };
+        };
+        responses: {
+            /** @description Purged */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SensitiveDocumentPurge"];
+                };
+            };
+            /** @description Bad request. Error codes: REQUEST.INVALID, REQUEST.MALFORMED_JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not authenticated. Error codes: AUTH.REQUIRED, AUTH.INVALID, AUTH.SESSION_EXPIRED. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden. Error codes: AUTH.FORBIDDEN, AUTH.CSRF. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description DOCUMENT.NOT_FOUND Error codes: NOT_FOUND. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description DOCUMENT.PURGED: already purged */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Server error. Error codes: INTERNAL. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency is unavailable. Error codes: DEPENDENCY.UNAVAILABLE. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     getInboundQuarantine: {
         parameters: {
             query?: {
@@ -3799,11 +3973,173 @@ export interface operations {
                         onLeaveUntil: string | null;
                         openCases: number;
                         roles: ("REVIEWER" | "LEAD" | "FINANCE" | "ADMIN" | "SECURITY")[];
+                        totpEnabled: boolean;
                     };
                 };
             };
             /** @description Not authenticated. Error codes: AUTH.REQUIRED, AUTH.INVALID, AUTH.SESSION_EXPIRED. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Server error. Error codes: INTERNAL. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency is unavailable. Error codes: DEPENDENCY.UNAVAILABLE. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postMeTotp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The seed and its otpauth:// URL */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TotpEnrolment"];
+                };
+            };
+            /** @description Not authenticated. Error codes: AUTH.REQUIRED, AUTH.INVALID, AUTH.SESSION_EXPIRED. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden. Error codes: AUTH.CSRF. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description TOTP.NOT_PENDING: already enrolled */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Server error. Error codes: INTERNAL. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency is unavailable. Error codes: DEPENDENCY.UNAVAILABLE. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postMeTotpConfirm: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    totpCode: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Enabled; the account's other sessions ended */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request. Error codes: REQUEST.INVALID, REQUEST.MALFORMED_JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description AUTH.TOTP_INVALID Error codes: AUTH.REQUIRED, AUTH.INVALID, AUTH.SESSION_EXPIRED. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden. Error codes: AUTH.CSRF. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description TOTP.NOT_PENDING: no enrolment started */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4666,6 +5002,7 @@ export interface operations {
                             onLeaveUntil: string | null;
                             openCases: number;
                             roles: ("REVIEWER" | "LEAD" | "FINANCE" | "ADMIN" | "SECURITY")[];
+                            totpEnabled: boolean;
                         }[];
                         nextCursor: string | null;
                     };
@@ -4767,6 +5104,7 @@ export interface operations {
                         onLeaveUntil: string | null;
                         openCases: number;
                         roles: ("REVIEWER" | "LEAD" | "FINANCE" | "ADMIN" | "SECURITY")[];
+                        totpEnabled: boolean;
                     };
                 };
             };
@@ -4878,6 +5216,7 @@ export interface operations {
                         onLeaveUntil: string | null;
                         openCases: number;
                         roles: ("REVIEWER" | "LEAD" | "FINANCE" | "ADMIN" | "SECURITY")[];
+                        totpEnabled: boolean;
                     };
                 };
             };
@@ -4978,6 +5317,7 @@ export interface operations {
                             onLeaveUntil: string | null;
                             openCases: number;
                             roles: ("REVIEWER" | "LEAD" | "FINANCE" | "ADMIN" | "SECURITY")[];
+                            totpEnabled: boolean;
                         };
                     };
                 };
@@ -5301,7 +5641,7 @@ export interface operations {
                     "application/json": components["schemas"]["CreatedWebhook"];
                 };
             };
-            /** @description Bad request. Error codes: REQUEST.INVALID, REQUEST.MALFORMED_JSON. */
+            /** @description WEBHOOK.URL_REFUSED: not https, or the host resolves to a loopback, private, link-local or unique-local address Error codes: REQUEST.INVALID, REQUEST.MALFORMED_JSON. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5312,6 +5652,15 @@ export interface operations {
             };
             /** @description Not authenticated. Error codes: AUTH.REQUIRED, AUTH.INVALID. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description WEBHOOK.LIMIT_REACHED: MAX_WEBHOOKS subscriptions are active */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -41,3 +41,41 @@ describe('noFullCardNumber', () => {
     expect(JSON.stringify(o.error?.issues)).not.toContain('4111111111111111');
   });
 });
+
+describe('disguised card numbers (issue 15 point 11)', () => {
+  it.each([
+    ['4111.1111.1111.1111'],
+    ['4111/1111/1111/1111'],
+    ['4111_1111_1111_1111'],
+    ['4111\u00A01111\u00A01111\u00A01111'],
+    ['4111\u20091111\u20091111\u20091111'],
+    ['4111\u202F1111\u202F1111\u202F1111'],
+    ['41 11 11 11 11 11 11 11'],
+    ['５５５５ ５５５５ ５５５５ ４４４４'],
+    ['my card: 5555-55.55 5555/4444 thanks'],
+  ])('%s is refused', (text) => {
+    expect(noFullCardNumber(text)).toBe(false);
+  });
+
+  it.each([
+    ['order 2026.03.02, ref 12/28'],
+    ['IBAN DE89 3704 0044 0532 0130 00'],
+    ['tracking 1Z 999 AA1 01 2345 6784'],
+    ['４１１１ only the last four: 1111'],
+  ])('%s is kept', (text) => {
+    expect(noFullCardNumber(text)).toBe(true);
+  });
+
+  it('the refund reason and providerRef are checked too', async () => {
+    const { ZRefundEventRequest } = await import('../../src/modules/refunds/refunds.schemas.ts');
+    const failed = ZRefundEventRequest.safeParse({
+      type: 'FAILED',
+      reason: 'card 4111.1111.1111.1111 closed',
+    });
+    expect(failed.success).toBe(false);
+    expect(JSON.stringify(failed.error?.issues)).not.toContain('4111');
+    const sub = ZRefundEventRequest.safeParse({ type: 'SUBMITTED', providerRef: '4111111111111111' });
+    expect(sub.success).toBe(false);
+    expect(ZRefundEventRequest.safeParse({ type: 'SUBMITTED', providerRef: 'rf_8842' }).success).toBe(true);
+  });
+});

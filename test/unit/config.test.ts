@@ -1,17 +1,22 @@
 import { describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
 import { CONFIG_KEYS, ConfigError, loadConfig } from '../../src/config.ts';
 
-const COMPLETE_PRODUCTION = {
+const strong = () => randomBytes(32).toString('base64url');
+const PROD = {
   NODE_ENV: 'production',
-  DOCUMENT_MASTER_KEY: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
-  RISK_API_KEYS: 'real-key',
-  REFUND_PROVIDER_KEYS: 'real-provider',
-  APPEAL_TOKEN_SECRET: 'x'.repeat(40),
+  DOCUMENT_MASTER_KEY: `k1:${randomBytes(32).toString('base64')}`,
+  RISK_API_KEYS: strong(),
+  REFUND_PROVIDER_KEYS: `${strong()},${randomBytes(32).toString('hex')}`,
+  APPEAL_TOKEN_SECRET: strong(),
+  AUDIT_HMAC_KEY: strong(),
   DATABASE_URL: 'postgresql://db/appeal',
   REDIS_URL: 'redis://r:6379',
   PUBLIC_BASE_URL: 'https://appeals.example.com',
   SMTP_URL: 'smtp://mail:25',
   ADMIN_PASSWORD: 'a-real-long-password',
+  TRUST_PROXY: '1',
+  STAFF_TOTP_REQUIRED: 'true',
 };
 
 describe('config', () => {
@@ -53,13 +58,58 @@ describe('config', () => {
   });
 
   it('accepts a complete production configuration', () => {
-    const c = loadConfig(COMPLETE_PRODUCTION);
+    const c = loadConfig(PROD);
     expect(c.NODE_ENV).toBe('production');
+    expect(c.TRUST_PROXY).toBe(1);
+  });
+
+  it('production refuses weak keys, http links, OCR off, an implicit proxy setting and shipped samples', () => {
+    const refused = (over: Record<string, string | undefined>, key: string) => {
+      const env = { ...PROD, ...over };
+      for (const [k, v] of Object.entries(over)) if (v === undefined) delete env[k as keyof typeof env];
+      expect(() => loadConfig(env), `${key} ${JSON.stringify(over)}`).toThrow(new RegExp(key));
+    };
+    refused({ RISK_API_KEYS: 'k' }, 'RISK_API_KEYS');
+    refused({ RISK_API_KEYS: `${strong()},short` }, 'RISK_API_KEYS');
+    refused({ RISK_API_KEYS: 'x'.repeat(64) }, 'RISK_API_KEYS');
+    refused({ RISK_API_KEYS: 'compose-risk-key' }, 'RISK_API_KEYS');
+    refused({ REFUND_PROVIDER_KEYS: 'p' }, 'REFUND_PROVIDER_KEYS');
+    refused({ APPEAL_TOKEN_SECRET: 'x'.repeat(40) }, 'APPEAL_TOKEN_SECRET');
+    refused({ APPEAL_TOKEN_SECRET: 'compose-only-appeal-token-secret-0123456789' }, 'APPEAL_TOKEN_SECRET');
+    refused({ DOCUMENT_MASTER_KEY: `k1:${Buffer.alloc(32, 7).toString('base64')}` }, 'DOCUMENT_MASTER_KEY');
+    refused(
+      { DOCUMENT_MASTER_KEY: 'compose:Y29tcG9zZS1vbmx5LW1hc3Rlci1rZXktMzItYnl0ZXM=' },
+      'DOCUMENT_MASTER_KEY',
+    );
+    refused({ PUBLIC_BASE_URL: 'http://appeals.example.com' }, 'PUBLIC_BASE_URL');
+    refused({ OCR_ENABLED: 'false' }, 'OCR_ENABLED');
+    refused({ STAFF_TOTP_REQUIRED: undefined }, 'STAFF_TOTP_REQUIRED');
+    refused({ TRUST_PROXY: undefined }, 'TRUST_PROXY');
+    refused({ ADMIN_PASSWORD: 'compose-admin-password' }, 'ADMIN_PASSWORD');
+    refused({ AUDIT_HMAC_KEY: undefined }, 'AUDIT_HMAC_KEY');
+    refused({ METRICS_TOKEN: 'm'.repeat(40) }, 'METRICS_TOKEN');
+    refused({ WEBHOOK_ALLOW_HOSTS: '127.0.0.1:8080' }, 'WEBHOOK_ALLOW_HOSTS');
+    // a localhost demo may keep http
+    expect(loadConfig({ ...PROD, PUBLIC_BASE_URL: 'http://localhost:8080' }).PUBLIC_BASE_URL).toBe(
+      'http://localhost:8080',
+    );
+  });
+
+  it('TRUST_PROXY is a hop count or address list, never the blind "true"', () => {
+    expect(loadConfig({}).TRUST_PROXY).toBe(0);
+    expect(loadConfig({ TRUST_PROXY: 'false' }).TRUST_PROXY).toBe(0);
+    expect(loadConfig({ TRUST_PROXY: '2' }).TRUST_PROXY).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8' }).TRUST_PROXY).toEqual([
+      'loopback',
+      '10.0.0.0/8',
+    ]);
+    expect(() => loadConfig({ TRUST_PROXY: 'true' })).toThrow(/TRUST_PROXY/);
+    expect(() => loadConfig({ TRUST_PROXY: 'everyone' })).toThrow(/TRUST_PROXY/);
   });
 
   it('refuses production with the card-number guard switched off (issue 15.6)', () => {
-    expect(() => loadConfig({ ...COMPLETE_PRODUCTION, OCR_ENABLED: 'false' })).toThrow(/OCR_ENABLED/);
-    expect(loadConfig({ ...COMPLETE_PRODUCTION, OCR_ENABLED: 'true' }).OCR_ENABLED).toBe(true);
+    expect(() => loadConfig({ ...PROD, OCR_ENABLED: 'false' })).toThrow(/OCR_ENABLED/);
+    expect(loadConfig({ ...PROD, OCR_ENABLED: 'true' }).OCR_ENABLED).toBe(true);
   });
 
   it('rejects malformed values', () => {

@@ -5,8 +5,13 @@
 //
 // Final appeals (APPROVED, REJECTED, EXPIRED, WITHDRAWN) get a new link too: the buyer page is read-only
 // for them (every change is refused by status) and a buyer whose appeal was rejected or expired still
-// needs to follow the refund. Reissuing sets a new nonce, which revokes every earlier link at once.
+// needs to follow the refund. Reissuing does NOT revoke the buyer's current link (anyone knowing an order
+// id and e-mail address could otherwise cut a buyer off): the new link is kept as the appeal's pending
+// link, and opening it makes it the current one, which ends the old one (http/auth.ts appealByToken).
+// A second reissue replaces a pending link that was never opened. The answer takes the same time whatever
+// happened: it is held until REISSUE_MIN_MS after the request arrived.
 import { timingSafeEqual } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { type Request, Router } from 'express';
 import { z } from 'zod';
 import { sha256 } from '../../http/auth.ts';
@@ -41,11 +46,13 @@ export const REISSUE_ANSWER = {
   status: 'accepted',
   message:
     'If this matches an appeal, we have sent a new link to the e-mail address of the order. ' +
-    'Earlier links no longer work.',
+    'Your earlier link keeps working until you open the new one.',
 } as const;
 
 /** Links e-mailed per appeal per hour: a guessed order and e-mail pair cannot flood the buyer's inbox. */
 export const MAX_REISSUES_PER_APPEAL_PER_HOUR = 3;
+/** The floor of every answer's time, so a match cannot be told from no match by the clock. */
+export const REISSUE_MIN_MS = 400;
 /** Requests per IP (whatever their outcome). */
 export const REISSUE_LIMIT = { max: 10, windowMs: 60 * 60_000 } as const;
 
@@ -56,7 +63,10 @@ type ReissueDeps = Pick<Deps, 'prisma' | 'clock' | 'config'>;
 async function findAppealId(deps: ReissueDeps, input: TReissueRequest): Promise<string | null> {
   if ('token' in input) {
     const hash = tokenHash(input.token);
-    const a = await deps.prisma.appeal.findUnique({ where: { tokenHash: hash }, select: { id: true } });
+    const a = await deps.prisma.appeal.findFirst({
+      where: { OR: [{ tokenHash: hash }, { pendingTokenHash: hash }] },
+      select: { id: true },
+    });
     return a?.id ?? null;
   }
   const order = await deps.prisma.blockedOrder.findUnique({
@@ -108,7 +118,11 @@ export async function reissueAppealLink(
     const expiresAt = new Date(now.getTime() + deps.config.APPEAL_TOKEN_TTL_DAYS * 86_400_000);
     await tx.appeal.update({
       where: { id: a.id },
-      data: { tokenNonce: nonce, tokenHash: tokenHash(token), tokenExpiresAt: expiresAt },
+      data: {
+        pendingTokenNonce: nonce,
+        pendingTokenHash: tokenHash(token),
+        pendingTokenExpiresAt: expiresAt,
+      },
     });
     await queueEmail(tx, {
       to: a.order.buyerEmail,
@@ -160,14 +174,21 @@ function wantsHtml(req: Request): boolean {
   return req.is('application/x-www-form-urlencoded') === 'application/x-www-form-urlencoded';
 }
 
-export function appealLinkReissueRoutes(deps: Deps): Router {
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, Math.max(0, ms)));
+}
+
+export function appealLinkReissueRoutes(deps: Deps, opts: { minMs?: number } = {}): Router {
+  const minMs = opts.minMs ?? REISSUE_MIN_MS;
   const r = Router();
   r.post(
     reissue.path,
     rateLimit(deps, { name: 'appeal-link-reissue', ...REISSUE_LIMIT, key: byIp }),
     async (req, res) => {
+      const started = performance.now();
       const { body } = parseRequest(reissue, req);
       const outcome = await reissueAppealLink(deps, body, auditFromRequest(req));
+      await sleep(minMs - (performance.now() - started));
       // the outcome goes to the log (no token, no e-mail address), never into the answer
       req.log?.info({ outcome }, 'appeal link reissue');
       res.status(202).set('Cache-Control', 'no-store');

@@ -9,6 +9,7 @@ import { AppError, isAppError } from '../../platform/errors.ts';
 import { type Lang, pageText } from '../../platform/messages.ts';
 import { reissueByOrderForm, reissueForm } from './appeals.reissue.ts';
 import { ID_TYPES } from './appeals.rules.ts';
+import { assertStaffMaySeeAppeal } from './appeals.scope.ts';
 import { getAppealView, resolveAppealLink, setIdType, submitAppeal } from './appeals.service.ts';
 
 export const ZAppealParams = z.object({ id: z.string().max(64) });
@@ -21,7 +22,14 @@ const view = describeRoute({
   security: ['buyer', 'staff'],
   roles: ['buyer of this appeal', 'REVIEWER', 'LEAD', 'FINANCE', 'ADMIN'],
   params: ZAppealParams,
-  responses: { 200: { description: 'The appeal view' } },
+  responses: {
+    200: { description: 'The appeal view' },
+    404: {
+      description:
+        "Not this buyer's appeal, or outside the staff user's scope: a REVIEWER sees their cases and the " +
+        'open pool (as GET /cases/:id), FINANCE appeals with a refund; LEAD and ADMIN every appeal',
+    },
+  },
 });
 
 const link = describeRoute({
@@ -107,6 +115,8 @@ export function appealsRoutes(deps: Deps): Router {
   const r = Router();
   r.get(view.path, requireBuyerOf('id', ['REVIEWER', 'LEAD', 'FINANCE', 'ADMIN']), async (req, res) => {
     const { params } = parseRequest(view, req);
+    const p = req.principal;
+    if (p.kind === 'staff') await assertStaffMaySeeAppeal(deps, { id: p.userId, roles: p.roles }, params.id);
     res.set('Cache-Control', 'no-store').json(await getAppealView(deps, params.id));
   });
 
@@ -121,7 +131,9 @@ export function appealsRoutes(deps: Deps): Router {
       res.cookie(BUYER_COOKIE, token, {
         httpOnly: true,
         sameSite: 'strict',
-        secure: req.secure,
+        // like the staff cookie: Secure whenever the public URL is https (req.secure is false behind a
+        // TLS-terminating proxy that talks http to us)
+        secure: deps.config.PUBLIC_BASE_URL.startsWith('https:'),
         path: '/',
         expires: expiresAt,
       });

@@ -2,7 +2,7 @@
 // decision and refund. SPEC section 7 "The appeal view".
 import { timingSafeEqual } from 'node:crypto';
 import { DateTime } from 'luxon';
-import { APPEAL_TOKEN_PREFIX, sha256 } from '../../http/auth.ts';
+import { APPEAL_TOKEN_PREFIX, appealByToken, sha256 } from '../../http/auth.ts';
 import {
   type BusinessCalendar,
   deadlineLocalDate,
@@ -188,13 +188,8 @@ export async function resolveAppealLink(
 ): Promise<{ appealId: string; expiresAt: Date }> {
   if (!token.startsWith(APPEAL_TOKEN_PREFIX) || !/^[A-Za-z0-9_-]{10,200}$/.test(token))
     throw new AppError('AUTH.INVALID', 'This appeal link is not valid.');
-  const hash = sha256(token);
-  const appeal = await deps.prisma.appeal.findUnique({
-    where: { tokenHash: hash },
-    select: { id: true, tokenHash: true, tokenExpiresAt: true },
-  });
-  if (!appeal || !timingSafeEqual(Buffer.from(appeal.tokenHash), Buffer.from(hash)))
-    throw new AppError('AUTH.INVALID', 'This appeal link is not valid.');
+  const appeal = await appealByToken(deps.prisma, token);
+  if (!appeal) throw new AppError('AUTH.INVALID', 'This appeal link is not valid.');
   if (appeal.tokenExpiresAt <= deps.clock.now())
     throw new AppError('AUTH.TOKEN_EXPIRED', 'This appeal link has expired. Ask for a new link by e-mail.', {
       appealId: appeal.id,

@@ -1,15 +1,21 @@
 // The append-only, hash-chained audit trail: logins (and failures), document views, decisions,
 // assignments, refund events, exports and admin changes - who, what, when, from where.
 //
-// Each record carries the hash of the one before it: hash = sha256(prevHash + canonical JSON of the
-// record's fields). Editing a record breaks its own hash; deleting one breaks the next record's link.
+// Each record carries the MAC of the one before it: hash = HMAC-SHA256(AUDIT_HMAC_KEY, prevHash +
+// canonical JSON of the record's fields). The key lives outside the database (platform/audit-key.ts), so
+// someone who can write audit_log cannot recompute a chain that verifies. Editing a record breaks its own
+// hash; deleting or reordering one breaks the next record's link; cutting the tail is caught by the
+// signed head files (audit.head.ts). Records written before the chain was keyed (plain sha256) verify
+// only as a prefix: after the first keyed record every record must be keyed. The database also refuses
+// UPDATE/DELETE/TRUNCATE on audit_log (trigger + REVOKE, migration security_hardening).
 // Ids are not used as proof (sequences skip on rollback); only the prevHash links are.
 //
 // Appends are serialised by a transaction-scoped advisory lock taken before the last hash is read, so
 // two concurrent appends can never both chain onto the same predecessor (a fork). The lock is held until
 // the caller's transaction ends: call appendAudit as the LAST statement of a transaction, after its row
 // locks, so audited transactions queue briefly on the lock instead of deadlocking on each other.
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
+import { auditKey } from '../../platform/audit-key.ts';
 import type { Prisma } from '../../generated/prisma/client.ts';
 import type { Db, Tx } from '../../platform/db.ts';
 import { canonicalJson } from '../../platform/json.ts';
@@ -62,8 +68,17 @@ interface HashedFields {
   data: unknown;
 }
 
+/** The unkeyed hash of records written before the chain was keyed (verification of old prefixes). */
 export function auditHash(prevHash: string, f: HashedFields): string {
   return createHash('sha256')
+    .update(prevHash)
+    .update(canonicalJson({ ...f, data: f.data ?? null }))
+    .digest('hex');
+}
+
+/** The keyed link of a record: HMAC-SHA256 under the audit key. */
+export function auditMac(key: Buffer, prevHash: string, f: HashedFields): string {
+  return createHmac('sha256', key)
     .update(prevHash)
     .update(canonicalJson({ ...f, data: f.data ?? null }))
     .digest('hex');
@@ -113,13 +128,14 @@ export async function appendAudit(
   entry: AuditEntry,
   opts: { lockHeld?: boolean } = {},
 ): Promise<{ id: string; hash: string }> {
+  const key = auditKey(); // before any statement: no key, no append
   return inTransaction(db, async (tx) => {
     if (!opts.lockHeld) await tx.$executeRaw`SELECT pg_advisory_xact_lock(${AUDIT_LOCK_KEY}::bigint)`;
     const [last] = await tx.$queryRaw<{ hash: string }[]>`
       SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1`;
     const prevHash = last?.hash ?? GENESIS_HASH;
     const f = toFields(entry);
-    const hash = auditHash(prevHash, f);
+    const hash = auditMac(key, prevHash, f);
     const row = await tx.auditLog.create({
       data: {
         at: new Date(f.at),
@@ -159,8 +175,13 @@ export interface AuditVerification {
  * its fields) and a deleted one (the next record's prevHash is not the hash before it). Deleting the
  * newest records leaves a valid, shorter chain: compare `headHash` with a copy kept elsewhere for that.
  */
-export async function verifyAuditChain(db: Db, opts: { batch?: number } = {}): Promise<AuditVerification> {
+export async function verifyAuditChain(
+  db: Db,
+  opts: { batch?: number; key?: Buffer } = {},
+): Promise<AuditVerification> {
   const batch = opts.batch ?? 1000;
+  const key = opts.key ?? auditKey();
+  let keyedSeen = false;
   let expectedPrev = GENESIS_HASH;
   let checked = 0;
   let after = -1n;
@@ -188,7 +209,8 @@ export async function verifyAuditChain(db: Db, opts: { batch?: number } = {}): P
         userAgent: r.userAgent,
         data: r.data,
       };
-      if (auditHash(r.prevHash, fields) !== r.hash)
+      if (auditMac(key, r.prevHash, fields) === r.hash) keyedSeen = true;
+      else if (keyedSeen || auditHash(r.prevHash, fields) !== r.hash)
         return { ok: false, checked, firstBadId: id, reason: 'HASH_MISMATCH' };
       expectedPrev = r.hash;
       after = r.id;

@@ -30,10 +30,15 @@ async function withAppealLink(
   if (!appealId) throw new PermanentJobError('appeal link placeholder without an appealId');
   const appeal = await deps.prisma.appeal.findUnique({
     where: { id: appealId },
-    select: { tokenNonce: true },
+    select: { tokenNonce: true, pendingTokenNonce: true },
   });
   if (!appeal) throw new PermanentJobError('appeal of the e-mail not found');
-  const token = appealToken(appeal.tokenNonce, deps.config.APPEAL_TOKEN_SECRET);
+  // a reissued link waits as the pending link until it is opened (appeals.reissue.ts)
+  const nonce =
+    message.template === 'NEW_APPEAL_LINK'
+      ? (appeal.pendingTokenNonce ?? appeal.tokenNonce)
+      : appeal.tokenNonce;
+  const token = appealToken(nonce, deps.config.APPEAL_TOKEN_SECRET);
   return { ...message, appealUrl: appealUrl(deps.config.PUBLIC_BASE_URL, token) };
 }
 

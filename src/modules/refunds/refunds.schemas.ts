@@ -2,6 +2,7 @@
 // and the shapes answered.
 import { z } from 'zod';
 import { ZMoney } from '../orders/orders.schemas.ts';
+import { CARD_NUMBER_IN_TEXT, noFullCardNumber } from '../security/card-text.ts';
 import { ARN_PATTERN } from './refunds.rules.ts';
 
 export const REFUND_STATUSES = ['SCHEDULED', 'SUBMITTED', 'SETTLED', 'FAILED'] as const;
@@ -12,7 +13,7 @@ export const ZIdempotencyKey = z
   .string()
   .regex(/^[\x21-\x7e]{1,255}$/, 'idempotency key: 1-255 printable ASCII characters, no spaces');
 
-const Ref = z.string().trim().min(1).max(128);
+const Ref = z.string().trim().min(1).max(128).refine(noFullCardNumber, `providerRef ${CARD_NUMBER_IN_TEXT}`);
 const common = {
   amount: ZMoney.optional(),
   idempotencyKey: ZIdempotencyKey.optional(),
@@ -26,7 +27,11 @@ export const ZRefundEventRequest = z
       arn: z.string().regex(ARN_PATTERN, 'arn must be the 23-digit Acquirer Reference Number (digits only)'),
       ...common,
     }),
-    z.strictObject({ type: z.literal('FAILED'), reason: z.string().trim().min(1).max(500), ...common }),
+    z.strictObject({
+      type: z.literal('FAILED'),
+      reason: z.string().trim().min(1).max(500).refine(noFullCardNumber, `reason ${CARD_NUMBER_IN_TEXT}`),
+      ...common,
+    }),
   ])
   .meta({ id: 'RefundEventRequest' });
 export type TRefundEventRequest = z.infer<typeof ZRefundEventRequest>;

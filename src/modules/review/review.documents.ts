@@ -3,7 +3,7 @@
 // view in the audit trail before the first byte leaves.
 import { Router } from 'express';
 import { z } from 'zod';
-import { requireStaff } from '../../http/auth.ts';
+import { requireSecondFactor, requireStaff } from '../../http/auth.ts';
 import { describeRoute } from '../../http/openapi.ts';
 import { parseRequest } from '../../http/validate.ts';
 import type { Prisma } from '../../generated/prisma/client.ts';
@@ -157,7 +157,7 @@ const image = describeRoute({
 
 export function reviewDocumentsRoutes(deps: Deps): Router {
   const r = Router();
-  r.get(image.path, requireStaff('REVIEWER', 'LEAD'), async (req, res) => {
+  r.get(image.path, requireStaff('REVIEWER', 'LEAD'), requireSecondFactor(deps.config), async (req, res) => {
     const { params, query } = parseRequest(image, req);
     const p = req.principal;
     if (p.kind !== 'staff') throw new Error('requireStaff must run first');

@@ -5,7 +5,6 @@ import { requireStaff } from '../../http/auth.ts';
 import { describeRoute } from '../../http/openapi.ts';
 import { parseRequest } from '../../http/validate.ts';
 import type { Deps } from '../../platform/deps.ts';
-import { isAppError } from '../../platform/errors.ts';
 import { auditFromRequest } from '../audit/audit.request.ts';
 import {
   ZCreateStaffRequest,
@@ -14,9 +13,12 @@ import {
   ZLoginResponse,
   ZStaffParams,
   ZStaffUserView,
+  ZTotpConfirmRequest,
+  ZTotpEnrolment,
   ZUpdateStaffRequest,
 } from './staff.schemas.ts';
 import { resetStaffPassword } from './staff.reset.ts';
+import { confirmTotp, startTotp } from './staff.totp.ts';
 import { createStaff, getStaff, listStaff, login, logout, updateStaff } from './staff.service.ts';
 
 const loginDoc = describeRoute({
@@ -28,8 +30,39 @@ const loginDoc = describeRoute({
   body: ZLoginRequest,
   responses: {
     200: { description: 'Signed in', schema: ZLoginResponse },
-    401: { description: 'Wrong e-mail or password' },
-    429: { description: 'Locked after too many failures (Retry-After)' },
+    401: {
+      description:
+        'AUTH.INVALID: wrong e-mail or password, or the account is locked after 5 failures (the same answer); ' +
+        'AUTH.TOTP_REQUIRED: the password was right and the account has a second factor - send the ' +
+        'same body again with totpCode; AUTH.TOTP_INVALID: wrong, expired or already used code',
+    },
+    429: { description: 'Too many failed sign-ins from this address (Retry-After)' },
+  },
+});
+
+const totpStart = describeRoute({
+  method: 'post',
+  path: '/api/v1/me/totp',
+  summary: 'Start enrolling a TOTP second factor: a fresh seed (shown once) to put in an authenticator app',
+  tags: ['staff'],
+  security: ['staff'],
+  responses: {
+    200: { description: 'The seed and its otpauth:// URL', schema: ZTotpEnrolment },
+    409: { description: 'TOTP.NOT_PENDING: already enrolled' },
+  },
+});
+
+const totpConfirm = describeRoute({
+  method: 'post',
+  path: '/api/v1/me/totp/confirm',
+  summary: 'Confirm the enrolment with a first code; every later sign-in asks for a code',
+  tags: ['staff'],
+  security: ['staff'],
+  body: ZTotpConfirmRequest,
+  responses: {
+    204: { description: "Enabled; the account's other sessions ended" },
+    401: { description: 'AUTH.TOTP_INVALID' },
+    409: { description: 'TOTP.NOT_PENDING: no enrolment started' },
   },
 });
 
@@ -126,23 +159,27 @@ export function staffRoutes(deps: Deps): Router {
   r.post(loginDoc.path, async (req, res) => {
     const { body } = parseRequest(loginDoc, req);
     const p = req.principal;
-    try {
-      const out = await login(deps, body, {
-        ip: req.ip,
-        userAgent: req.get('user-agent'),
-        ...(p.kind === 'staff' ? { previousSessionId: p.sessionId } : {}),
-      });
-      res
-        .cookie(STAFF_COOKIE, out.token, { ...cookieOptions(deps), expires: out.expiresAt })
-        .set('Cache-Control', 'no-store')
-        .json({ token: out.token, csrfToken: out.csrfToken, user: out.user });
-    } catch (err) {
-      if (isAppError(err) && err.code === 'AUTH.LOCKED') {
-        const details = err.details as { retryAfterSeconds: number };
-        res.set('Retry-After', String(details.retryAfterSeconds));
-      }
-      throw err;
-    }
+    const out = await login(deps, body, {
+      ip: req.ip,
+      userAgent: req.get('user-agent'),
+      ...(p.kind === 'staff' ? { previousSessionId: p.sessionId } : {}),
+    });
+    res
+      .cookie(STAFF_COOKIE, out.token, { ...cookieOptions(deps), expires: out.expiresAt })
+      .set('Cache-Control', 'no-store')
+      .json({ token: out.token, csrfToken: out.csrfToken, user: out.user });
+  });
+  r.post(totpStart.path, requireStaff(), async (req, res) => {
+    const p = req.principal;
+    const out = await startTotp(deps, p.kind === 'staff' ? p.userId : '', auditFromRequest(req));
+    res.set('Cache-Control', 'no-store').json(out);
+  });
+  r.post(totpConfirm.path, requireStaff(), async (req, res) => {
+    const { body } = parseRequest(totpConfirm, req);
+    const p = req.principal;
+    if (p.kind === 'staff')
+      await confirmTotp(deps, p.userId, p.sessionId, body.totpCode, auditFromRequest(req));
+    res.status(204).end();
   });
   r.post(logoutDoc.path, requireStaff(), async (req, res) => {
     if (req.principal.kind === 'staff') await logout(deps, req.principal.sessionId, auditFromRequest(req));

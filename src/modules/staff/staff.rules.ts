@@ -2,8 +2,8 @@
 
 /** Failed logins tolerated before the account locks. */
 export const MAX_FAILED_LOGINS = 5;
-const BASE_LOCK_MS = 60_000;
-const MAX_LOCK_MS = 15 * 60_000;
+export const BASE_LOCK_MS = 60_000;
+export const MAX_LOCK_MS = 15 * 60_000;
 
 /**
  * After the 5th consecutive failure the account locks for 1 minute, doubling with every further failure

@@ -17,6 +17,26 @@ export const ZLoginRequest = z.strictObject({
     .max(254)
     .transform((s) => s.trim().toLowerCase()),
   password: z.string().max(256),
+  /** the 6-digit code of the authenticator app: required once the account enrolled TOTP */
+  totpCode: z
+    .string()
+    .trim()
+    .regex(/^\d{6}$/, 'totpCode: the 6 digits shown by the authenticator app')
+    .optional(),
+});
+
+export const ZTotpEnrolment = z
+  .object({
+    secret: z.string().meta({ description: 'base32 TOTP seed (shown once; also inside otpauthUrl)' }),
+    otpauthUrl: z.string().meta({ description: 'otpauth://totp/... for a QR code' }),
+  })
+  .meta({ id: 'TotpEnrolment' });
+
+export const ZTotpConfirmRequest = z.strictObject({
+  totpCode: z
+    .string()
+    .trim()
+    .regex(/^\d{6}$/, 'totpCode: the 6 digits shown by the authenticator app'),
 });
 
 export const ZStaffUserView = z.object({
@@ -31,6 +51,8 @@ export const ZStaffUserView = z.object({
   openCases: z.number().int(),
   lastAssignedAt: z.string().nullable(),
   createdAt: z.string(),
+  /** a TOTP second factor is enrolled and asked at every sign-in */
+  totpEnabled: z.boolean(),
 });
 
 export const ZLoginResponse = z.object({

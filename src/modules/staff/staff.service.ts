@@ -9,7 +9,8 @@ import type { AuditSource } from '../audit/audit.request.ts';
 import { type AuditActor, appendAudit } from '../audit/audit.service.ts';
 import { returnUntouchedCases } from '../review/review.routing.ts';
 import type { TCreateStaffRequest, TUpdateStaffRequest } from './staff.schemas.ts';
-import { isOnLeave, lockUntil, retryAfterSeconds } from './staff.rules.ts';
+import { BASE_LOCK_MS, isOnLeave, MAX_FAILED_LOGINS, MAX_LOCK_MS } from './staff.rules.ts';
+import { checkTotp, consumeTotpStep } from './staff.totp.ts';
 
 type StaffRow = Prisma.StaffUserGetPayload<object>;
 
@@ -20,15 +21,6 @@ function invalid(): AppError {
   return new AppError('AUTH.INVALID', 'The e-mail address or the password is wrong.');
 }
 
-function locked(until: Date, now: Date): AppError {
-  const retryAfter = retryAfterSeconds(until, now);
-  return new AppError(
-    'AUTH.LOCKED',
-    `Too many failed sign-in attempts: this account is locked until ${until.toISOString()}. Try again in ${retryAfter} seconds.`,
-    { retryAfterSeconds: retryAfter, lockedUntil: until.toISOString() },
-  );
-}
-
 export interface LoginResult {
   token: string;
   csrfToken: string;
@@ -36,9 +28,42 @@ export interface LoginResult {
   user: { id: string; email: string; roles: string[] };
 }
 
+function totpRequired(): AppError {
+  return new AppError(
+    'AUTH.TOTP_REQUIRED',
+    'Enter the 6-digit code from your authenticator app (send it as totpCode with the password).',
+    { secondFactor: 'totp' },
+  );
+}
+
+/**
+ * Reserves one sign-in attempt BEFORE the password is checked, in one conditional UPDATE: the failure
+ * counter goes up and, at the limit, the lock is set (the same schedule as staff.rules lockUntil: 1 min
+ * after the 5th failure, doubling to 15 min). A locked account reserves nothing (no row comes back), so
+ * of N parallel guesses at most the attempts left are ever checked. A success resets the counter.
+ */
+async function reserveAttempt(
+  deps: Pick<Deps, 'prisma'>,
+  userId: string,
+  now: Date,
+): Promise<{ failedLogins: number; lockedUntil: Date | null } | null> {
+  const rows = await deps.prisma.$queryRaw<{ failed_logins: number; locked_until: Date | null }[]>`
+    UPDATE staff_users
+    SET failed_logins = failed_logins + 1,
+        locked_until = CASE
+          WHEN failed_logins + 1 >= ${MAX_FAILED_LOGINS}
+          THEN ${now}::timestamptz + make_interval(secs => LEAST(${MAX_LOCK_MS / 1000}::float8,
+                 ${BASE_LOCK_MS / 1000}::float8 * power(2, failed_logins + 1 - ${MAX_FAILED_LOGINS})))
+          ELSE NULL END
+    WHERE id = ${userId}::uuid AND (locked_until IS NULL OR locked_until <= ${now}::timestamptz)
+    RETURNING failed_logins, locked_until`;
+  const r = rows[0];
+  return r ? { failedLogins: r.failed_logins, lockedUntil: r.locked_until } : null;
+}
+
 export async function login(
   deps: Pick<Deps, 'prisma' | 'clock' | 'config'>,
-  input: { email: string; password: string },
+  input: { email: string; password: string; totpCode?: string },
   meta: { ip?: string; userAgent?: string; previousSessionId?: string } = {},
 ): Promise<LoginResult> {
   const now = deps.clock.now();
@@ -58,28 +83,29 @@ export async function login(
     await verifyPassword(input.password, DUMMY_HASH); // same cost as a real check
     return failed('UNKNOWN_ACCOUNT', invalid());
   }
-  if (user.lockedUntil && user.lockedUntil > now) return failed('LOCKED', locked(user.lockedUntil, now));
-  const ok = await verifyPassword(input.password, user.passwordHash);
-  if (!ok) {
-    // the increment is atomic, so parallel guesses all count
-    const updated = await deps.prisma.staffUser.update({
-      where: { id: user.id },
-      data: { failedLogins: { increment: 1 } },
-      select: { failedLogins: true },
-    });
-    const until = lockUntil(updated.failedLogins, now);
-    if (until) {
-      await deps.prisma.staffUser.update({ where: { id: user.id }, data: { lockedUntil: until } });
-      return failed('WRONG_PASSWORD_LOCKED', locked(until, now));
-    }
-    return failed('WRONG_PASSWORD', invalid());
+  const reserved = await reserveAttempt(deps, user.id, now);
+  if (!reserved) {
+    // a locked account answers exactly like a wrong password, at the same cost
+    await verifyPassword(input.password, DUMMY_HASH);
+    return failed('LOCKED', invalid());
   }
+  const ok = await verifyPassword(input.password, user.passwordHash);
+  if (!ok) return failed(reserved.lockedUntil ? 'WRONG_PASSWORD_LOCKED' : 'WRONG_PASSWORD', invalid());
   if (!user.active) return failed('INACTIVE', invalid());
+  let totpStep: number | null = null;
+  if (user.totpEnabledAt && user.totpSecret) {
+    // the attempt stays counted: the second step must not become a free password oracle
+    if (!input.totpCode) return failed('TOTP_REQUIRED', totpRequired());
+    totpStep = await checkTotp(deps, user.totpSecret, input.totpCode, user.totpLastStep);
+    if (totpStep === null)
+      return failed('TOTP_INVALID', new AppError('AUTH.TOTP_INVALID', 'The code is wrong or expired.'));
+  }
 
   const token = newToken(STAFF_TOKEN_PREFIX, 32);
   const csrfToken = randomBytes(24).toString('base64url');
   const expiresAt = new Date(now.getTime() + deps.config.SESSION_TTL_HOURS * 3_600_000);
-  await deps.prisma.$transaction(async (tx) => {
+  const replayed = await deps.prisma.$transaction(async (tx) => {
+    if (totpStep !== null && !(await consumeTotpStep(tx, user.id, totpStep))) return true;
     await tx.staffUser.update({ where: { id: user.id }, data: { failedLogins: 0, lockedUntil: null } });
     // a login never reuses a session: the one presented (if any) ends, a fresh token is issued
     if (meta.previousSessionId) {
@@ -106,8 +132,12 @@ export async function login(
       action: 'LOGIN_SUCCEEDED',
       ip: meta.ip ?? null,
       userAgent: meta.userAgent ?? null,
+      ...(totpStep === null ? {} : { data: { secondFactor: 'totp' } }),
     });
+    return false;
   });
+  if (replayed)
+    return failed('TOTP_REPLAYED', new AppError('AUTH.TOTP_INVALID', 'The code is wrong or expired.'));
   return { token, csrfToken, expiresAt, user: { id: user.id, email: user.email, roles: user.roles } };
 }
 
@@ -150,6 +180,7 @@ function view(u: StaffRow, open: number) {
     openCases: open,
     lastAssignedAt: u.lastAssignedAt?.toISOString() ?? null,
     createdAt: u.createdAt.toISOString(),
+    totpEnabled: u.totpEnabledAt !== null,
   };
 }
 export type StaffView = ReturnType<typeof view>;

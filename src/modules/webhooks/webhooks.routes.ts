@@ -21,7 +21,15 @@ const create = describeRoute({
   tags: ['webhooks'],
   security: ['service'],
   body: ZCreateWebhookRequest,
-  responses: { 201: { description: 'Registered; the secret is shown only here', schema: ZCreatedWebhook } },
+  responses: {
+    201: { description: 'Registered; the secret is shown only here', schema: ZCreatedWebhook },
+    400: {
+      description:
+        'WEBHOOK.URL_REFUSED: not https, or the host resolves to a loopback, private, link-local or ' +
+        'unique-local address',
+    },
+    409: { description: 'WEBHOOK.LIMIT_REACHED: MAX_WEBHOOKS subscriptions are active' },
+  },
 });
 
 const list = describeRoute({

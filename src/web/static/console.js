@@ -97,24 +97,40 @@ function loginView() {
     autocomplete: 'current-password',
     required: true,
   });
+  const totp = el('input', {
+    id: 'totp',
+    inputmode: 'numeric',
+    autocomplete: 'one-time-code',
+    pattern: '[0-9]{6}',
+    maxlength: 6,
+  });
+  const totpField = el('label', { class: 'field', for: 'totp', hidden: true }, 'Authenticator code', totp);
   const form = el(
     'form',
     { class: 'card', novalidate: true },
     el('label', { class: 'field', for: 'email' }, t('email'), email),
     el('label', { class: 'field', for: 'password' }, t('password'), pw),
+    totpField,
     el('button', { class: 'primary', type: 'submit', text: t('signIn') }),
   );
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     try {
-      const out = await api('POST', '/api/v1/auth/login', { email: email.value, password: pw.value });
+      const body = { email: email.value, password: pw.value };
+      if (totp.value.trim()) body.totpCode = totp.value.trim();
+      const out = await api('POST', '/api/v1/auth/login', body);
       state.user = out.user;
       setCsrf(out.csrfToken);
       sessionStorage.setItem('staff', JSON.stringify({ user: out.user, csrf: out.csrfToken }));
       go(landing() ?? '/console', true);
     } catch (err) {
       flash(err.message, true);
-      pw.focus();
+      // second step: the password was right, the account asks for its authenticator code
+      if (err instanceof ApiError && err.code.startsWith('AUTH.TOTP_')) {
+        totpField.hidden = false;
+        totp.value = '';
+        totp.focus();
+      } else pw.focus();
     }
   });
   setView(t('signIn'), form);
