@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 // The e-mail channel over real SMTP on loopback: nodemailer and a raw SMTP client send to the inbound
 // listener; the workers process the mail through the upload use case; answers go through the outbox to
 // a real SMTP test server. DNS for mail authentication is the only fake (a fixture resolver).
@@ -14,6 +15,8 @@ import { type Call, openAppeal, type OpenedAppeal } from '../support/intake.ts';
 import { dkimKey, rawSmtp, answersTo as answersToOf, sender, until } from '../support/inbound.ts';
 import { makeStaff } from '../support/review.ts';
 import { type ReceivedMail, startSmtpServer, type TestSmtpServer } from '../support/smtp.ts';
+
+const METRICS_TOKEN = randomBytes(32).toString('base64url');
 
 // real SMTP round trips, image checks and (here) OCR on a shared 2-core machine: generous per-test limits
 vi.setConfig({ testTimeout: 120_000 });
@@ -38,7 +41,11 @@ beforeAll(async () => {
       },
     }),
   );
-  env = await createTestEnv({ SECURITY_MAILBOX: MAILBOX, INBOUND_MAX_BYTES: String(6 * 1024 * 1024) });
+  env = await createTestEnv({
+    SECURITY_MAILBOX: MAILBOX,
+    INBOUND_MAX_BYTES: String(6 * 1024 * 1024),
+    METRICS_TOKEN,
+  });
   server = await listen(createApp(env.deps));
   call = client(server.url);
   smtp = await startSmtpServer();
@@ -164,8 +171,9 @@ describe('the done-when mail: five camera photos from the buyer', () => {
     expect(slot.state).toBe('ACCEPTED');
     // reviewers see where each document came from (the case view is the appeal view)
     expect(slot.document.source).toEqual({ channel: 'EMAIL', senderCheck: 'PASS', filename: 'IMG_4100.JPG' });
-    const reviewer = await makeStaff(env.deps, ['REVIEWER']);
-    const staffView = await call('GET', `/api/v1/appeals/${a.appealId}`, { token: reviewer.token });
+    // a lead: reviewers see only their own cases and the pool (this appeal is not submitted yet)
+    const lead = await makeStaff(env.deps, ['LEAD']);
+    const staffView = await call('GET', `/api/v1/appeals/${a.appealId}`, { token: lead.token });
     expect(
       staffView.body.slots.find((s: { slot: string }) => s.slot === 'ID_FRONT').document.source.channel,
     ).toBe('EMAIL');
@@ -434,7 +442,7 @@ describe('which appeal, and who gets an answer', () => {
   it('the case history shows each mail and /metrics counts them', async () => {
     const history = await env.deps.prisma.caseHistory.findMany({ where: { action: 'EMAIL_RECEIVED' } });
     expect(history.length).toBeGreaterThanOrEqual(3);
-    const m = await call('GET', '/metrics');
+    const m = await call('GET', '/metrics', { token: METRICS_TOKEN });
     const count = (k: string) =>
       Number(new RegExp(`inbound_mails_total\\{outcome="${k}"\\} (\\d+)`).exec(m.text)?.[1]);
     expect(count('received')).toBe(await env.deps.prisma.inboundMail.count());
