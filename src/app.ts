@@ -22,6 +22,7 @@ import { inboundRoutes } from './modules/inbound/inbound.routes.ts';
 import { notificationsRoutes } from './modules/notifications/notifications.routes.ts';
 import { ordersRoutes } from './modules/orders/orders.routes.ts';
 import { refundsRoutes } from './modules/refunds/refunds.routes.ts';
+import { SIGNED_BODY_PATH } from './modules/refunds/refunds.signature.ts';
 import { reviewDocumentsRoutes } from './modules/review/review.documents.ts';
 import { reviewRoutes } from './modules/review/review.routes.ts';
 import { slaRoutes } from './modules/sla/sla.routes.ts';
@@ -99,7 +100,16 @@ export function createApp(deps: Deps): express.Express {
     }),
   );
   app.use(cookieParser());
-  app.use(express.json({ limit: '64kb', strict: true }));
+  app.use(
+    express.json({
+      limit: '64kb',
+      strict: true,
+      // signed provider callbacks are verified over the bytes as sent (refunds.signature.ts); kept for those only
+      verify: (req, _res, buf) => {
+        if (req.url && SIGNED_BODY_PATH.test(req.url)) (req as express.Request).rawBody = buf;
+      },
+    }),
+  );
   app.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 }));
 
   app.use(healthRoutes(deps));

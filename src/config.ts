@@ -41,6 +41,8 @@ export const ConfigSchema = z
     DATA_DIR: z.string().default(path.join(ROOT, 'data')),
     RISK_API_KEYS: csv.default([DEV_RISK_KEY]),
     REFUND_PROVIDER_KEYS: csv.default([DEV_PROVIDER_KEY]),
+    /** HMAC secrets for signed provider callbacks (first signs, all verify: rotation); set = signature required */
+    REFUND_PROVIDER_SIGNING_SECRETS: csv.default([]),
     /** smtp://user:pass@host:port ; unset = .eml files under DATA_DIR/mail */
     SMTP_URL: z.string().optional(),
     MAIL_FROM: z.string().default('Appeal desk <appeals@localhost>'),
@@ -153,6 +155,11 @@ export const ConfigSchema = z
       !c.REFUND_PROVIDER_KEYS.includes(DEV_PROVIDER_KEY) && c.REFUND_PROVIDER_KEYS.every(isStrongSecret),
       'REFUND_PROVIDER_KEYS',
       `set real provider keys: each ${strong}`,
+    );
+    need(
+      c.REFUND_PROVIDER_SIGNING_SECRETS.length > 0 && c.REFUND_PROVIDER_SIGNING_SECRETS.every(isStrongSecret),
+      'REFUND_PROVIDER_SIGNING_SECRETS',
+      `provider callbacks must be signed in production: each secret ${strong}`,
     );
     need(
       c.APPEAL_TOKEN_SECRET !== DEV_TOKEN_SECRET && isStrongSecret(c.APPEAL_TOKEN_SECRET),

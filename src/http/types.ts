@@ -27,6 +27,8 @@ declare global {
       principal: Principal;
       log: Logger;
       id: string | number | object;
+      /** the JSON body's bytes, kept only where a signature covers them (app.ts express.json verify) */
+      rawBody?: Buffer;
     }
   }
 }

@@ -120,6 +120,7 @@ export const ERRORS_ZH: Record<ErrorCode, Text> = {
   'AUTH.TOTP_REQUIRED': '请输入身份验证器应用中的 6 位验证码。',
   'AUTH.TOTP_INVALID': '验证码错误或已过期。',
   'AUTH.MFA_REQUIRED': '查看身份证件需要启用双重验证。',
+  'AUTH.SIGNATURE_INVALID': '请求签名无效或已过期。',
   'TOTP.NOT_PENDING': '没有待确认的双重验证注册。',
   'WEBHOOK.URL_REFUSED': '不允许使用此回调地址。',
   'WEBHOOK.LIMIT_REACHED': '回调数量已达上限。',

@@ -13,6 +13,7 @@ import { AppError } from '../../platform/errors.ts';
 import { auditFromRequest } from '../audit/audit.request.ts';
 import { appendAudit } from '../audit/audit.service.ts';
 import { type RefundEventActor, recordRefundEvent } from './refunds.events.ts';
+import { requireProviderSignature } from './refunds.signature.ts';
 import { CSV_COLUMNS, getRefundItem, listRefunds, refundCsvRows, refundSummary } from './refunds.finance.ts';
 import {
   ZIdempotencyKey,
@@ -91,7 +92,10 @@ const one = describeRoute({
   responses: { 200: { description: 'The refund and its events' } },
 });
 
-/** FINANCE staff, or the payment provider's callback (a Bearer key from REFUND_PROVIDER_KEYS). */
+/**
+ * FINANCE staff, or the payment provider's callback (a Bearer key from REFUND_PROVIDER_KEYS, plus an HMAC
+ * signature when REFUND_PROVIDER_SIGNING_SECRETS is set: refunds.signature.ts).
+ */
 function requireFinanceOrProvider(): RequestHandler {
   const finance = requireStaff('FINANCE');
   return (req, res, next) => {
@@ -112,7 +116,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export function refundsRoutes(deps: Deps): Router {
   const r = Router();
 
-  r.post(event.path, requireFinanceOrProvider(), async (req, res) => {
+  r.post(event.path, requireFinanceOrProvider(), requireProviderSignature(deps), async (req, res) => {
     const { params, body } = parseRequest(event, req);
     const header = req.get('idempotency-key');
     const headerKey = header === undefined ? undefined : ZIdempotencyKey.parse(header);

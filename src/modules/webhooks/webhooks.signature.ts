@@ -8,8 +8,9 @@ export const SIGNATURE_HEADER = 'X-AppealDesk-Signature';
 export const TIMESTAMP_HEADER = 'X-AppealDesk-Timestamp';
 export const EVENT_ID_HEADER = 'X-AppealDesk-Event-Id';
 
-export function signWebhook(secret: string, timestamp: number, body: string): string {
-  return `v1=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
+/** The body as sent: a string, or the raw bytes a receiver kept (refund provider callbacks). */
+export function signWebhook(secret: string, timestamp: number, body: string | Uint8Array): string {
+  return `v1=${createHmac('sha256', secret).update(`${timestamp}.`).update(body).digest('hex')}`;
 }
 
 /**
@@ -19,7 +20,7 @@ export function signWebhook(secret: string, timestamp: number, body: string): st
 export function verifyWebhookSignature(opts: {
   secret: string;
   timestamp: string | number;
-  body: string;
+  body: string | Uint8Array;
   signature: string;
   nowSec: number;
   toleranceSec?: number;
