@@ -21,6 +21,7 @@ function interpolate(env: Record<string, string>, values: Record<string, string>
 const operatorSecrets = {
   RISK_API_KEYS: randomBytes(32).toString('base64url'),
   REFUND_PROVIDER_KEYS: randomBytes(32).toString('base64url'),
+  REFUND_PROVIDER_SIGNING_SECRETS: randomBytes(32).toString('base64url'),
   DOCUMENT_MASTER_KEY: `k1:${randomBytes(32).toString('base64')}`,
   APPEAL_TOKEN_SECRET: randomBytes(32).toString('base64url'),
   AUDIT_HMAC_KEY: randomBytes(32).toString('base64url'),

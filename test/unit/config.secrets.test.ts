@@ -8,6 +8,7 @@ const ROOT = new URL('../../', import.meta.url);
 const SECRET_VARS = [
   'RISK_API_KEYS',
   'REFUND_PROVIDER_KEYS',
+  'REFUND_PROVIDER_SIGNING_SECRETS',
   'APPEAL_TOKEN_SECRET',
   'AUDIT_HMAC_KEY',
   'METRICS_TOKEN',

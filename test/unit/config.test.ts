@@ -8,6 +8,7 @@ const PROD = {
   DOCUMENT_MASTER_KEY: `k1:${randomBytes(32).toString('base64')}`,
   RISK_API_KEYS: strong(),
   REFUND_PROVIDER_KEYS: `${strong()},${randomBytes(32).toString('hex')}`,
+  REFUND_PROVIDER_SIGNING_SECRETS: `${strong()},${strong()}`,
   APPEAL_TOKEN_SECRET: strong(),
   AUDIT_HMAC_KEY: strong(),
   DATABASE_URL: 'postgresql://db/appeal',
@@ -25,6 +26,7 @@ describe('config', () => {
     expect(c.PORT).toBe(3000);
     expect(c.PUBLIC_BASE_URL).toBe('http://localhost:3000');
     expect(c.RISK_API_KEYS).toEqual(['dev-risk-key']);
+    expect(c.REFUND_PROVIDER_SIGNING_SECRETS).toEqual([]); // development: unsigned provider callbacks
     expect(c.STORAGE_URL).toMatch(/^file:\/\/.*\/documents$/);
     expect(c.DATABASE_URL).toBeUndefined();
     expect(Object.isFrozen(c)).toBe(true);
@@ -53,6 +55,7 @@ describe('config', () => {
       'REDIS_URL',
       'SMTP_URL',
       'APPEAL_TOKEN_SECRET',
+      'REFUND_PROVIDER_SIGNING_SECRETS',
     ])
       expect(msg).toContain(k);
   });
@@ -74,6 +77,9 @@ describe('config', () => {
     refused({ RISK_API_KEYS: 'x'.repeat(64) }, 'RISK_API_KEYS');
     refused({ RISK_API_KEYS: 'compose-risk-key' }, 'RISK_API_KEYS');
     refused({ REFUND_PROVIDER_KEYS: 'p' }, 'REFUND_PROVIDER_KEYS');
+    refused({ REFUND_PROVIDER_SIGNING_SECRETS: undefined }, 'REFUND_PROVIDER_SIGNING_SECRETS');
+    refused({ REFUND_PROVIDER_SIGNING_SECRETS: `${strong()},short` }, 'REFUND_PROVIDER_SIGNING_SECRETS');
+    refused({ REFUND_PROVIDER_SIGNING_SECRETS: 's'.repeat(64) }, 'REFUND_PROVIDER_SIGNING_SECRETS');
     refused({ APPEAL_TOKEN_SECRET: 'x'.repeat(40) }, 'APPEAL_TOKEN_SECRET');
     refused({ APPEAL_TOKEN_SECRET: 'compose-only-appeal-token-secret-0123456789' }, 'APPEAL_TOKEN_SECRET');
     refused({ DOCUMENT_MASTER_KEY: `k1:${Buffer.alloc(32, 7).toString('base64')}` }, 'DOCUMENT_MASTER_KEY');
