@@ -15,6 +15,8 @@ export interface RouteDoc {
   roles?: string[];
   params?: z.ZodType;
   query?: z.ZodType;
+  /** request headers (documented only; the route or its guard reads them) */
+  headers?: z.ZodType;
   body?: z.ZodType;
   /** multipart form fields (documented only; multer parses them) */
   multipart?: z.ZodType;
@@ -154,6 +156,7 @@ export function buildOpenApi(opts: { serverUrl: string; version: string }) {
     for (const [where, schema] of [
       ['path', r.params],
       ['query', r.query],
+      ['header', r.headers],
     ] as const) {
       if (!schema) continue;
       const js = toJson(schema, 'input') as { properties?: Record<string, unknown>; required?: string[] };
@@ -253,7 +256,8 @@ export function buildOpenApi(opts: { serverUrl: string; version: string }) {
         provider: {
           type: 'http',
           scheme: 'bearer',
-          description: 'A refund-provider callback key (REFUND_PROVIDER_KEYS)',
+          description:
+            'A refund-provider callback key (REFUND_PROVIDER_KEYS); with REFUND_PROVIDER_SIGNING_SECRETS set (always in production) the request must also carry X-Provider-Timestamp and X-Provider-Signature',
         },
         buyer: {
           type: 'http',

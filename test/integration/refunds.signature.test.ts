@@ -52,7 +52,10 @@ async function submittedRefund(): Promise<string> {
   const cal = await loadCalendar(env.deps);
   const refundId = await env.deps.prisma.$transaction(async (tx) => {
     const now = env.clock.now();
-    await tx.appeal.update({ where: { id: appealId }, data: { status: 'REJECTED', decidedAt: now, closedAt: now } });
+    await tx.appeal.update({
+      where: { id: appealId },
+      data: { status: 'REJECTED', decidedAt: now, closedAt: now },
+    });
     return scheduleRefundInTx(tx, cal, { appealId, cause: 'REJECTED', decidedAt: now });
   });
   if (typeof refundId !== 'string') throw new Error('no refund');
@@ -69,7 +72,13 @@ const nowSec = () => Math.floor(env.clock.now().getTime() / 1000);
 function signed(
   refundId: string,
   raw: string,
-  opts: { secret?: string; ts?: number; signedBody?: string; token?: string | null; headers?: Record<string, string> } = {},
+  opts: {
+    secret?: string;
+    ts?: number;
+    signedBody?: string;
+    token?: string | null;
+    headers?: Record<string, string>;
+  } = {},
 ) {
   const ts = opts.ts ?? nowSec();
   return call('POST', `/api/v1/refunds/${refundId}/events`, {
@@ -123,7 +132,11 @@ describe('signed provider callbacks', () => {
       ['wrong secret', { secret: randomBytes(32).toString('base64url') }, 'does not match'],
       ['stale timestamp (6 min)', { ts: nowSec() - 360 }, 'outside the allowed window'],
       ['future timestamp (6 min)', { ts: nowSec() + 360 }, 'outside the allowed window'],
-      ['timestamp not a number', { headers: { 'X-Provider-Timestamp': '1e9' } }, 'outside the allowed window'],
+      [
+        'timestamp not a number',
+        { headers: { 'X-Provider-Timestamp': '1e9' } },
+        'outside the allowed window',
+      ],
       ['signature header missing', { headers: { 'X-Provider-Signature': '' } }, 'must be signed'],
       ['timestamp header missing', { headers: { 'X-Provider-Timestamp': '' } }, 'must be signed'],
       ['other scheme only', { headers: { 'X-Provider-Signature': 'v2=abc' } }, 'does not match'],
@@ -137,7 +150,10 @@ describe('signed provider callbacks', () => {
     // timestamp re-signed with a fresh value but the old signature: refused (the timestamp is signed)
     const ts = nowSec() - 10;
     const r = await signed(refundId, raw, {
-      headers: { 'X-Provider-Signature': signWebhook(NEW_SECRET, ts - 400, raw), 'X-Provider-Timestamp': String(ts) },
+      headers: {
+        'X-Provider-Signature': signWebhook(NEW_SECRET, ts - 400, raw),
+        'X-Provider-Timestamp': String(ts),
+      },
     });
     expect(r.status).toBe(401);
     // a valid signature without the provider key: not a provider at all

@@ -751,7 +751,7 @@ export interface paths {
         put?: never;
         /**
          * Record a refund status event (SUBMITTED with providerRef, SETTLED with a 23-digit ARN, FAILED with a reason); idempotent with Idempotency-Key
-         * @description Roles: FINANCE, refund provider callback key
+         * @description Roles: FINANCE, refund provider callback key (+ HMAC signature when signing secrets are set)
          */
         post: operations["postRefundsByIdEvents"];
         delete?: never;
@@ -4800,7 +4800,11 @@ export interface operations {
     postRefundsByIdEvents: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+                "X-Provider-Signature"?: string;
+                "X-Provider-Timestamp"?: string;
+            };
             path: {
                 id: string;
             };
@@ -4830,7 +4834,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not authenticated. Error codes: AUTH.REQUIRED, AUTH.INVALID, AUTH.SESSION_EXPIRED. */
+            /** @description AUTH.SIGNATURE_INVALID: a provider callback unsigned, wrongly signed or outside the time window Error codes: AUTH.REQUIRED, AUTH.INVALID, AUTH.SESSION_EXPIRED, AUTH.SIGNATURE_INVALID. */
             401: {
                 headers: {
                     [name: string]: unknown;

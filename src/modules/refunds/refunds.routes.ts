@@ -13,7 +13,11 @@ import { AppError } from '../../platform/errors.ts';
 import { auditFromRequest } from '../audit/audit.request.ts';
 import { appendAudit } from '../audit/audit.service.ts';
 import { type RefundEventActor, recordRefundEvent } from './refunds.events.ts';
-import { requireProviderSignature } from './refunds.signature.ts';
+import {
+  PROVIDER_SIGNATURE_HEADER,
+  PROVIDER_TIMESTAMP_HEADER,
+  requireProviderSignature,
+} from './refunds.signature.ts';
 import { CSV_COLUMNS, getRefundItem, listRefunds, refundCsvRows, refundSummary } from './refunds.finance.ts';
 import {
   ZIdempotencyKey,
@@ -35,13 +39,36 @@ const event = describeRoute({
     'Record a refund status event (SUBMITTED with providerRef, SETTLED with a 23-digit ARN, FAILED with a reason); idempotent with Idempotency-Key',
   tags: ['refunds'],
   security: ['staff', 'provider'],
-  roles: ['FINANCE', 'refund provider callback key'],
+  roles: ['FINANCE', 'refund provider callback key (+ HMAC signature when signing secrets are set)'],
   params: ZRefundParams,
+  headers: z.object({
+    'Idempotency-Key': ZIdempotencyKey.optional().meta({
+      description: 'Alternative to idempotencyKey in the body',
+    }),
+    [PROVIDER_TIMESTAMP_HEADER]: z
+      .string()
+      .regex(/^\d{1,12}$/)
+      .optional()
+      .meta({
+        description:
+          'Provider callbacks with signing secrets configured: unix seconds; refused beyond +-300 s of the server clock',
+      }),
+    [PROVIDER_SIGNATURE_HEADER]: z.string().optional().meta({
+      description:
+        'Provider callbacks with signing secrets configured: v1=<hex HMAC-SHA256(secret, timestamp + "." + raw request body)>; several comma-separated values allowed',
+      example: 'v1=5257a869e7ecebeda32affa62cdca3fa51cad7e77a0e56ff536d0ce8e108d8bd',
+    }),
+  }),
   body: ZRefundEventRequest,
+  errors: ['AUTH.SIGNATURE_INVALID'],
   responses: {
     200: {
       description: 'The refund after the event (or the first answer for a replayed key)',
       schema: ZRefundItem,
+    },
+    401: {
+      description:
+        'AUTH.SIGNATURE_INVALID: a provider callback unsigned, wrongly signed or outside the time window',
     },
     404: { description: 'REFUND.NOT_FOUND' },
     409: { description: 'REFUND.INVALID_TRANSITION, or IDEMPOTENCY.CONFLICT (key reused with another body)' },
