@@ -27,6 +27,8 @@ describe('PDF statements', () => {
       encrypted: false,
       hasJavaScript: false,
       hasAttachments: false,
+      // the largest page side in points (x UserUnit): an A4 page, far under the A0 limit
+      maxPageSidePt: 842,
     });
     expect(r.sanitised?.mimeType).toBe('application/pdf');
     expect(r.sanitised?.bytes.equals(pdf)).toBe(true);
