@@ -9,6 +9,7 @@ import type { Express } from 'express';
 import { enumerateRoutes } from '../support/routes.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.ts';
+import { signWebhook } from '../../src/modules/webhooks/webhooks.signature.ts';
 import { createTestEnv, type TestEnv } from '../support/env.ts';
 import { blockedOrder, RISK_KEY, tokenFromUrl } from '../support/factories.ts';
 import { type CallOptions, client, listen, type TestServer } from '../support/http.ts';
@@ -235,11 +236,22 @@ let call: ReturnType<typeof client>;
 let ctx: Ctx;
 const tokens = {} as Record<P, string | undefined>;
 let ipSeq = 0;
+// provider callbacks signed as in production (refunds.signature.ts): the provider signs every request
+const SIGNING_SECRET = 'matrix-provider-signing-secret-0123456789abcdef';
+
+function providerSignature(opts: CallOptions): Record<string, string> {
+  const ts = Math.floor(env.clock.now().getTime() / 1000);
+  const raw = opts.body === undefined ? '' : JSON.stringify(opts.body);
+  return { 'X-Provider-Timestamp': String(ts), 'X-Provider-Signature': signWebhook(SIGNING_SECRET, ts, raw) };
+}
 
 /** Each request from its own address: the per-IP abuse limits must not decide any cell of the matrix. */
 function as(p: P, method: string, url: string, opts: CallOptions = {}) {
   ipSeq++;
-  const headers = { 'x-forwarded-for': `10.${(ipSeq >> 16) & 255}.${(ipSeq >> 8) & 255}.${ipSeq & 255}` };
+  const headers = {
+    'x-forwarded-for': `10.${(ipSeq >> 16) & 255}.${(ipSeq >> 8) & 255}.${ipSeq & 255}`,
+    ...(p === 'provider' ? providerSignature(opts) : {}),
+  };
   const token = tokens[p];
   return call(method, url, {
     ...opts,
@@ -249,7 +261,11 @@ function as(p: P, method: string, url: string, opts: CallOptions = {}) {
 }
 
 beforeAll(async () => {
-  env = await createTestEnv({ TRUST_PROXY: '1', REFUND_PROVIDER_KEYS: 'matrix-provider-key' });
+  env = await createTestEnv({
+    TRUST_PROXY: '1',
+    REFUND_PROVIDER_KEYS: 'matrix-provider-key',
+    REFUND_PROVIDER_SIGNING_SECRETS: SIGNING_SECRET,
+  });
   app = createApp(env.deps);
   server = await listen(app);
   call = client(server.url);
@@ -319,6 +335,18 @@ describe('authorisation matrix', () => {
     }
     expect(actual).toEqual(expected);
   }, 120_000);
+
+  it('the provider key alone (unsigned, or signed over another body) is refused on the callback route', async () => {
+    const url = `/api/v1/refunds/${NO_SUCH}/events`;
+    const unsigned = await call('POST', url, { token: tokens.provider, body: {} });
+    const tampered = await call('POST', url, {
+      token: tokens.provider,
+      body: { type: 'FAILED' },
+      headers: providerSignature({ body: {} }),
+    });
+    expect([unsigned.status, unsigned.body.error.code]).toEqual([401, 'AUTH.SIGNATURE_INVALID']);
+    expect([tampered.status, tampered.body.error.code]).toEqual([401, 'AUTH.SIGNATURE_INVALID']);
+  });
 });
 
 /** A fresh session for a role (the matrix's last row logged every staff user out). */
