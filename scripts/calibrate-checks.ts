@@ -14,9 +14,10 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp, { type Sharp } from 'sharp';
-import { DEFAULT_THRESHOLDS, hammingDistance, inspectUpload } from '../src/modules/documents/checks.sharp.ts';
+import { DEFAULT_THRESHOLDS, inspectUpload } from '../src/modules/documents/checks.sharp.ts';
 import { DUPLICATE_MAX_DISTANCE } from '../src/modules/documents/checks.rules.ts';
 import { DOC_TEMPLATE } from './calibrate-checks.doc.ts';
+import { duplicateStudy } from './calibrate-duplicates.ts';
 import { costStudy, loadAtCost } from './calibrate-cost.ts';
 import { reflection as glare, realDocumentStudy } from './calibrate-real.ts';
 
@@ -318,46 +319,6 @@ function table(rows: Scored[]): string {
       )
       .join('\n')
   );
-}
-
-function duplicateStudy(rows: Scored[]): { same: number; different: number; lines: string[] } {
-  // "same picture": the original and its lossless-looking derivatives (re-encode, resize, mild blur,
-  // mild darkening, small glare); "different": originals of different scenes.
-  const sameNames = new Set([
-    'original',
-    'jpeg q40',
-    'half size',
-    'blur sigma 0.5',
-    'blur sigma 1',
-    'dark x0.7',
-    'glare 3%',
-  ]);
-  let same = 0;
-  const lines: string[] = [];
-  const bases = [...new Set(rows.filter((r) => r.name === 'original').map((r) => r.base))];
-  for (const base of bases) {
-    const orig = rows.find((r) => r.base === base && r.name === 'original')!;
-    const dists = rows
-      .filter((r) => r.base === base && sameNames.has(r.name) && r !== orig)
-      .map((r) => [r.name, hammingDistance(orig.hash, r.hash)] as const);
-    same = Math.max(same, ...dists.map(([, d]) => d));
-    lines.push(`| ${base} | ${dists.map(([n, d]) => `${n}: ${d}`).join(', ')} |`);
-  }
-  const originals = bases.map((b) => rows.find((r) => r.base === b && r.name === 'original')!);
-  // Landscape_1 and Landscape_6 are the same photo in two orientations: after auto-orientation they are
-  // duplicates, so the "different" comparison uses one of them.
-  const distinct = [...originals, ...rows.filter((r) => r.base === 'Channel_digital_image_CMYK_color.jpg')];
-  let different = 64;
-  for (let i = 0; i < distinct.length; i += 1) {
-    for (let j = i + 1; j < distinct.length; j += 1) {
-      const a = distinct[i]!;
-      const b = distinct[j]!;
-      if (a.base.startsWith('CMYK') && b.base.startsWith('Channel')) continue;
-      if (a.base.startsWith('Channel') && b.base.startsWith('CMYK')) continue;
-      different = Math.min(different, hammingDistance(a.hash, b.hash));
-    }
-  }
-  return { same, different, lines };
 }
 
 async function main() {
