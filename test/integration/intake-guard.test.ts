@@ -20,8 +20,9 @@ import { makeCardImage, TEST_NUMBERS } from '../support/card-images.ts';
 import { createTestEnv, type TestEnv } from '../support/env.ts';
 import { client, listen, type TestServer } from '../support/http.ts';
 import { type Call, openAppeal, upload } from '../support/intake.ts';
+import { REAL_CARDS_DIR } from '../support/shared.ts';
 
-const REAL_CARDS = path.resolve(import.meta.dirname, '../../../shared/fixtures/real-cards');
+const REAL_CARDS = REAL_CARDS_DIR;
 
 let env: TestEnv;
 let server: TestServer;

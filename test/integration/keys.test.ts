@@ -14,6 +14,7 @@ import { createBlobStore, type FileBlobStore, newBlobKey } from '../../src/platf
 import { createTestEnv, type TestEnv } from '../support/env.ts';
 import { blockedOrder, RISK_KEY } from '../support/factories.ts';
 import { client, listen } from '../support/http.ts';
+import { REAL_WORLD_DIR } from '../support/shared.ts';
 
 const k = () => randomBytes(32).toString('base64');
 const A = `A:${k()}`;
@@ -63,7 +64,7 @@ beforeAll(async () => {
   });
   await server.close();
   appealId = r.body.appealId;
-  jpeg = await readFile('/work/shared/fixtures/real-world/Landscape_1.jpg');
+  jpeg = await readFile(path.join(REAL_WORLD_DIR, 'Landscape_1.jpg'));
   png = await sharp(jpeg).resize({ width: 400 }).png().toBuffer();
 });
 afterAll(async () => {

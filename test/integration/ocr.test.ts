@@ -19,9 +19,10 @@ import {
   toWorkingGrey,
 } from '../../src/modules/documents/ocr.ts';
 import { makeCardImage, TEST_NUMBERS } from '../support/card-images.ts';
+import { REAL_WORLD_DIR } from '../support/shared.ts';
 
 const MASKED = '**** **** **** 4242';
-const FIXTURES = '/work/shared/fixtures/real-world';
+const FIXTURES = REAL_WORLD_DIR;
 
 /** lets a finished read leave its worker slot (that happens a few promise hops after it settles) */
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));

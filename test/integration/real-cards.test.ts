@@ -7,8 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOcrPool, type OcrPool } from '../../src/modules/documents/ocr.ts';
 import { lineReaderEngineFactory } from '../../src/modules/documents/ocr.engine.ts';
 import { evaluate } from '../../scripts/eval-cards.ts';
+import { REAL_CARDS_DIR } from '../support/shared.ts';
 
-const DIR = path.resolve(import.meta.dirname, '../../../shared/fixtures/real-cards');
+const DIR = REAL_CARDS_DIR;
 interface Entry {
   file: string;
   slot: 'CARD_FRONT';

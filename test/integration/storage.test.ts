@@ -7,8 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decryptDocument, encryptDocument, parseKeyring } from '../../src/platform/crypto.ts';
 import { isAppError } from '../../src/platform/errors.ts';
 import { createBlobStore, FileBlobStore, newBlobKey } from '../../src/platform/storage.ts';
+import { REAL_WORLD_DIR } from '../support/shared.ts';
 
-const FIXTURES = '/work/shared/fixtures/real-world';
+const FIXTURES = REAL_WORLD_DIR;
 let tmp: string;
 
 beforeAll(async () => {

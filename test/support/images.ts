@@ -5,8 +5,9 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import sharp from 'sharp';
+import { REAL_WORLD_DIR } from './shared.ts';
 
-export const REAL_WORLD = '/work/shared/fixtures/real-world';
+export const REAL_WORLD = REAL_WORLD_DIR;
 export const PHOTO = path.join(REAL_WORLD, '2569067123_aca715a2ee_o.jpg'); // 2725x2225
 
 export type GoodVariant =

@@ -17,11 +17,12 @@ import {
 import type { Slot } from '../../src/modules/documents/checks.rules.ts';
 import { DEFAULT_THRESHOLDS as T } from '../../src/modules/documents/checks.thresholds.ts';
 import { reflection } from '../../scripts/calibrate-real.ts';
+import { REAL_CARDS_DIR } from '../support/shared.ts';
 
 const CANDIDATES = [
   process.env.REAL_CARDS_DIR ?? '',
   new URL('../fixtures/real-cards', import.meta.url).pathname,
-  '/work/shared/fixtures/real-cards',
+  REAL_CARDS_DIR,
 ].filter(Boolean);
 const DIR = CANDIDATES.find((d) => existsSync(path.join(d, 'manifest.json')));
 if (!DIR) throw new Error(`real-cards fixtures (manifest.json) not found in ${CANDIDATES.join(' or ')}`);

@@ -12,8 +12,9 @@ import {
   WRAPPED_KEY_LENGTH,
 } from '../../src/platform/crypto.ts';
 import { isAppError } from '../../src/platform/errors.ts';
+import { REAL_WORLD_DIR } from '../support/shared.ts';
 
-const FIXTURES = '/work/shared/fixtures/real-world';
+const FIXTURES = REAL_WORLD_DIR;
 const k = (fill: number) => Buffer.alloc(32, fill).toString('base64');
 const ring1 = parseKeyring(`k1:${k(1)}`);
 const JPEG = readFileSync(`${FIXTURES}/Landscape_1.jpg`);
