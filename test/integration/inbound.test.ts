@@ -10,7 +10,8 @@ import { createMailer, type Mailer } from '../../src/platform/mailer.ts';
 import { startWorkers, type WorkerSet } from '../../workers/main.ts';
 import { createTestEnv, type TestEnv } from '../support/env.ts';
 import { client, listen, type TestServer } from '../support/http.ts';
-import { goodImage, statementPdf } from '../support/images.ts';
+import { blurredImage, goodImage, statementPdf } from '../support/images.ts';
+import { checkMessage } from '../../src/platform/messages.ts';
 import { type Call, openAppeal, type OpenedAppeal } from '../support/intake.ts';
 import { dkimKey, rawSmtp, answersTo as answersToOf, sender, until } from '../support/inbound.ts';
 import { makeStaff } from '../support/review.ts';
@@ -449,5 +450,49 @@ describe('which appeal, and who gets an answer', () => {
     expect(count('quarantined')).toBeGreaterThanOrEqual(1);
     expect(count('matched')).toBeGreaterThanOrEqual(4);
     expect(count('answered')).toBeGreaterThanOrEqual(4);
+  });
+});
+
+describe("an answer in the buyer's language", () => {
+  it('zh: each refused file says what to fix in the same Chinese words as the page', async () => {
+    const a = await buyer('zh@signed.test', {
+      buyer: { id: 'zh@signed.test', email: 'zh@signed.test', name: '李雷', locale: 'zh-CN' },
+    });
+    const messageId = mid('zh');
+    await sender(port, {
+      domainName: 'signed.test',
+      keySelector: 'mail',
+      privateKey: key.privateKey,
+    }).sendMail({
+      from: 'Li Lei <zh@signed.test>',
+      to: MAILBOX,
+      subject: 'Verification for Your Order on Alibaba',
+      text: 'documents',
+      messageId,
+      attachments: [
+        { filename: 'id_front.jpg', content: await blurredImage('ID_FRONT'), contentType: 'image/jpeg' },
+        { filename: 'id_back.jpg', content: await goodImage('ID_BACK'), contentType: 'image/jpeg' },
+      ],
+    });
+    const row = await mailRow(messageId);
+    expect(row.appealId).toBe(a.appealId);
+    const [refused, placed] = row.attachments as {
+      outcome: string;
+      checks?: { rule: string; passed: boolean; message: string }[];
+    }[];
+    expect(placed!.outcome).toBe('PLACED');
+    expect(refused!.outcome).toBe('REFUSED');
+    expect(refused!.checks?.map((c) => c.rule)).toContain('sharpness');
+    await until('answer', async () => answersTo('zh@signed.test').length >= 1);
+    const text = answersTo('zh@signed.test')[0]!.parsed.text!;
+    const line = text.split('\n').find((l) => l.includes('id_front.jpg'))!;
+    expect(line.startsWith('- id_front.jpg：未接受。')).toBe(true);
+    // the page's Chinese verdict of each failed rule, not the checker's English
+    for (const c of refused!.checks!) {
+      expect(line).toContain(checkMessage('zh', c));
+      expect(line).not.toContain(c.message);
+    }
+    expect(line).toContain('模糊');
+    expect(text).toContain('id_back.jpg：已接受，归入');
   });
 });

@@ -12,6 +12,7 @@ import { APPEAL_LINK_PLACEHOLDER, queueEmail } from '../notifications/notificati
 import type { Match } from './inbound.match.ts';
 import type { ParsedMail } from './inbound.parse.ts';
 import { readyForReview, submitLink } from './inbound.submit-link.ts';
+import { reasonIn, type StoredCheck } from './inbound.reasons.ts';
 import type { InboundMessage } from './inbound.templates.ts';
 
 export interface FileOutcome {
@@ -21,7 +22,11 @@ export interface FileOutcome {
   documentId: string | null;
   reason: string | null;
   code?: string;
+  /** the failed checks of a REFUSED file, for the answer in the buyer's language */
+  checks?: StoredCheck[];
   confidence?: number;
+  /** which cue placed or guessed it (file name, shape, OCR words) */
+  cue?: string;
 }
 
 /** Answers per sender address within an hour, and to unmatched senders within a day. */
@@ -29,12 +34,6 @@ export const ANSWERS_PER_SENDER_PER_HOUR = 5;
 export const UNMATCHED_ANSWERS_PER_DAY = 1;
 
 type MailRow = Prisma.InboundMailGetPayload<object>;
-
-const SKIP_TEXT: Record<string, string> = {
-  TOO_MANY:
-    'Too many files in one e-mail: send the rest in another e-mail or upload them on your appeal page.',
-  TOTAL_TOO_LARGE: 'The files of this e-mail are too large together: send this one in another e-mail.',
-};
 
 async function answerAllowed(tx: Tx, deps: Pick<Deps, 'clock'>, from: string | null, unmatched: boolean) {
   if (!from) return false;
@@ -133,6 +132,7 @@ export async function finishMatched(
     const missing = requiredSlots(appeal.idType as IdType | null).filter((s) => !filled.has(s));
     let answered = false;
     if (!silent && parsed.fromAddress && (await answerAllowed(tx, deps, parsed.fromAddress, false))) {
+      const locale = localeOf(parsed, appeal.order.buyerLocale);
       const message: InboundMessage = {
         template: 'INBOUND_ANSWER',
         subject: parsed.subject,
@@ -142,7 +142,7 @@ export async function finishMatched(
           filename: o.filename,
           outcome: o.outcome,
           slot: o.slot,
-          reason: o.outcome === 'SKIPPED' ? (SKIP_TEXT[o.reason ?? ''] ?? o.reason) : o.reason,
+          reason: reasonIn(locale, o),
         })),
         missing,
         appealUrl: APPEAL_LINK_PLACEHOLDER,
@@ -154,7 +154,7 @@ export async function finishMatched(
       // answers go to the buyer's address on the order, never to whatever address the mail came from
       await queueEmail(tx, {
         to: appeal.order.buyerEmail,
-        locale: localeOf(parsed, appeal.order.buyerLocale),
+        locale,
         message,
         appealId: appeal.id,
         reply: reply(mail, parsed),

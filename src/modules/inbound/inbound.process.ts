@@ -17,6 +17,7 @@ import { checkingSlot, classify, PLACE_CONFIDENCE } from './inbound.classify.ts'
 import { matchAppeal } from './inbound.match.ts';
 import { mustNotAnswer, parseMail, type ParsedMail } from './inbound.parse.ts';
 import { finishMatched, finishUnmatched, type FileOutcome } from './inbound.answer.ts';
+import { failedChecksOf } from './inbound.reasons.ts';
 import { placeUnsorted } from './inbound.unsorted.ts';
 
 type MailRow = Prisma.InboundMailGetPayload<object>;
@@ -266,6 +267,7 @@ async function fileOne(
       documentId: null,
       reason: err.message,
       code: err.code,
+      ...(failedChecksOf(err.details) ? { checks: failedChecksOf(err.details) } : {}),
     };
   } finally {
     await rm(file, { force: true });
