@@ -20,6 +20,7 @@ import { goodImage, statementPdf } from '../support/images.ts';
 import { answersTo as answersToOf, sender, until } from '../support/inbound.ts';
 import { type Call, openAppeal } from '../support/intake.ts';
 import { type ReceivedMail, startSmtpServer, type TestSmtpServer } from '../support/smtp.ts';
+import { makeTextImage, PASSPORT_PAGE, STATEMENT_PAGE } from '../support/text-images.ts';
 
 // real SMTP round trips, image checks and (here) OCR on a shared 2-core machine: generous per-test limits
 vi.setConfig({ testTimeout: 120_000 });
@@ -146,6 +147,59 @@ describe('e-mail with OCR', () => {
     );
     const twice = await call('POST', link!);
     expect(twice.status).toBe(409);
+  });
+
+  it('camera-named photos are placed by the words the intake OCR read: MRZ, statement words, the order last 4', async () => {
+    const a = await openAppeal(call, {
+      buyer: { id: 'cues', email: 'cues@example.com', name: 'Bea', locale: 'en-GB' },
+    });
+    const row = await send('cues@example.com', '<cues-1@client.test>', [
+      { filename: 'IMG_4200.JPG', content: await makeTextImage(PASSPORT_PAGE) },
+      { filename: 'IMG_4201.JPG', content: await makeTextImage(STATEMENT_PAGE, 1) },
+      { filename: 'IMG_4203.JPG', content: await goodImage('OTHER') },
+    ]);
+    const outcomes = row.attachments as { filename: string; outcome: string; slot: string; cue: string }[];
+    expect(outcomes.slice(0, 2).map((o) => [o.filename, o.outcome, o.slot, o.cue])).toEqual([
+      ['IMG_4200.JPG', 'PLACED', 'ID_FRONT', 'ocr:mrz-passport'],
+      ['IMG_4201.JPG', 'PLACED', 'BILLING_STATEMENT', 'ocr:statement'],
+    ]);
+    // a photo with no words of any document: only its shape guessed, left for the buyer
+    expect(outcomes[2]).toMatchObject({ filename: 'IMG_4203.JPG', outcome: 'UNSORTED' });
+    expect(outcomes[2]!.cue).not.toMatch(/^ocr:/);
+    const docs = await env.deps.prisma.document.findMany({
+      where: { appealId: a.appealId, status: { in: ['ACTIVE', 'UNSORTED'] } },
+      select: { slot: true, status: true, filename: true },
+    });
+    expect(
+      docs
+        .filter((d) => d.status === 'ACTIVE')
+        .map((d) => d.slot)
+        .sort(),
+    ).toEqual(['BILLING_STATEMENT', 'ID_FRONT']);
+    expect(docs.filter((d) => d.status === 'UNSORTED').map((d) => d.filename)).toEqual(['IMG_4203.JPG']);
+    await until('answer', async () => answersTo('cues@example.com').length >= 1);
+    const text = answersTo('cues@example.com')[0]!.parsed.text!;
+    expect(text).toContain('IMG_4200.JPG: accepted, filed as');
+    expect(text).toContain('IMG_4203.JPG: accepted. Please choose');
+
+    // a camera-named card photo (another appeal: the synthetic pictures look alike to the duplicate rule)
+    const b = await openAppeal(call, {
+      buyer: { id: 'cues2', email: 'cues2@example.com', name: 'Bea', locale: 'en-GB' },
+    });
+    const card = await sharp(await cardPhoto('**** **** **** 4242'))
+      .tint('#3f6fc4') // an unsorted photo is checked by the ID_FRONT rules, colour among them
+      .jpeg({ quality: 90 })
+      .toBuffer();
+    const row2 = await send('cues2@example.com', '<cues-2@client.test>', [
+      { filename: 'IMG_4202.JPG', content: card },
+    ]);
+    expect(row2.attachments).toMatchObject([
+      { filename: 'IMG_4202.JPG', outcome: 'PLACED', slot: 'CARD_FRONT', cue: 'ocr:order-last4' },
+    ]);
+    const front = await env.deps.prisma.document.findFirstOrThrow({
+      where: { appealId: b.appealId, status: 'ACTIVE' },
+    });
+    expect([front.slot, front.cardLast4Read]).toEqual(['CARD_FRONT', '4242']);
   });
 
   it('an HEIC photo is taken exactly as the upload path takes HEIC on this build', async () => {

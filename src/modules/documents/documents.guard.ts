@@ -40,9 +40,13 @@ async function readOrUnavailable(
   pool: OcrPool,
   image: Buffer,
   slot: Slot,
+  readAsCardFront = false,
 ): Promise<CardReading | { unavailable: string }> {
   try {
-    return await pool.read(image, { cardFront: slot === 'CARD_FRONT', cardBack: slot === 'CARD_BACK' });
+    return await pool.read(image, {
+      cardFront: slot === 'CARD_FRONT' || readAsCardFront,
+      cardBack: slot === 'CARD_BACK',
+    });
   } catch (e) {
     if (isAppError(e) && e.code === 'DEPENDENCY.UNAVAILABLE') {
       const reason = String((e.details as { reason?: string })?.reason ?? 'unavailable');
@@ -74,8 +78,10 @@ export async function guardImage(
   slot: Slot,
   ocrInput: Buffer,
   second: OcrPool | null = null,
+  /** a file of no known slot yet (e-mail): read a covered card number's last 4 too */
+  readAsCardFront = false,
 ): Promise<GuardOutcome> {
-  const r = await readOrUnavailable(deps, pool, ocrInput, slot);
+  const r = await readOrUnavailable(deps, pool, ocrInput, slot, readAsCardFront);
   if ('unavailable' in r) {
     if (guardRequired(slot)) throw busy(r.unavailable);
     return { reading: null, unavailable: true };

@@ -21,7 +21,7 @@ import {
 import type { TDocument, TUploadFields } from './documents.schemas.ts';
 import { type DocumentStorage, deleteBlobQuietly, putEncrypted } from './documents.storage.ts';
 import { guardImage, guardPdf, refuseCardData } from './documents.guard.ts';
-import type { OcrPool } from './ocr.ts';
+import type { CardReading, OcrPool } from './ocr.ts';
 import { type IntakeSource, sourceColumns } from './documents.source.ts';
 
 export type { IntakeSource };
@@ -117,17 +117,14 @@ export function checkDuplicateInAppeal(
   };
 }
 
-function slotLabel(slot: string): string {
-  return (
-    {
-      ID_FRONT: 'the front of your ID',
-      ID_BACK: 'the back of your ID',
-      CARD_FRONT: 'the front of your card',
-      CARD_BACK: 'the back of your card',
-      BILLING_STATEMENT: 'your statement',
-    }[slot] ?? slot
-  );
-}
+const SLOT_WORDS: Record<string, string> = {
+  ID_FRONT: 'the front of your ID',
+  ID_BACK: 'the back of your ID',
+  CARD_FRONT: 'the front of your card',
+  CARD_BACK: 'the back of your card',
+  BILLING_STATEMENT: 'your statement',
+};
+const slotLabel = (slot: string): string => SLOT_WORDS[slot] ?? slot;
 
 /** The error a failed upload answers with: 413 size, 415 type, 422 last-4 only, else 422 checks. */
 export function rejectionCode(failed: readonly CheckResult[], maxBytes: number): ErrorCode {
@@ -153,6 +150,8 @@ export interface UploadInput {
   filePath: string;
   /** where the file came from; absent = the web page (src/modules/inbound passes EMAIL) */
   source?: IntakeSource;
+  /** told the guard's OCR reading (src/modules/inbound classifies by its cues) */
+  onReading?: (reading: CardReading | null) => void;
 }
 
 function assertUploadAllowed(status: AppealStatus, slot: Slot, requested: readonly Slot[]): void {
@@ -162,13 +161,8 @@ function assertUploadAllowed(status: AppealStatus, slot: Slot, requested: readon
       requestedSlots: requested,
     });
   }
-  throw new AppError(
-    'APPEAL.INVALID_TRANSITION',
-    `Documents cannot be uploaded while the appeal is ${status}.`,
-    {
-      status,
-    },
-  );
+  const message = `Documents cannot be uploaded while the appeal is ${status}.`;
+  throw new AppError('APPEAL.INVALID_TRANSITION', message, { status });
 }
 
 async function lockAppeal(tx: Tx, appealId: string): Promise<void> {
@@ -274,7 +268,7 @@ export async function uploadDocument(deps: IntakeDeps, input: UploadInput): Prom
   const countRefusal = (c: CheckResult) => recordAttempt(deps, appealId, slot, false, [c]);
   const guard =
     pool && inspection.ocrInput
-      ? await guardImage(deps, pool, slot, inspection.ocrInput, deps.secondOcr?.() ?? null)
+      ? await guardImage(deps, pool, slot, inspection.ocrInput, deps.secondOcr?.() ?? null, !!unsorted)
       : inspection.kind === 'pdf' && inspection.passed && inspection.sanitised
         ? await guardPdf(deps, pool, slot, inspection.sanitised.bytes, {
             maxPages: t.maxPdfPages,
@@ -283,6 +277,7 @@ export async function uploadDocument(deps: IntakeDeps, input: UploadInput): Prom
         : null;
   if (guard?.unavailable) flags.push(FLAGS.OCR_UNAVAILABLE);
   const reading = guard?.reading ?? null;
+  input.onReading?.(reading);
   if (reading) {
     deps.logger.info({ slot, ocrMs: reading.ms }, 'card digits read');
     if (reading.fullNumberDetected)
@@ -290,8 +285,8 @@ export async function uploadDocument(deps: IntakeDeps, input: UploadInput): Prom
     if (reading.cvvVisible)
       await refuseCardData(deps, { appealId, slot, checks, reading }, 'cvv', countRefusal);
     if (reading.suspiciousDigitRun) flags.push(FLAGS.SUSPICIOUS_DIGIT_RUN);
+    if (slot === 'CARD_FRONT' || unsorted) cardLast4Read = reading.last4;
     if (slot === 'CARD_FRONT') {
-      cardLast4Read = reading.last4;
       if (reading.last4 === null) flags.push(FLAGS.LAST4_NOT_READ);
       else if (
         (fields.cardLast4 && reading.last4 !== fields.cardLast4) ||

@@ -9,6 +9,7 @@ import {
   readCoveredLast4,
   readLast4,
 } from './card-number.ts';
+import { type TextCues, textCues } from './ocr.cues.ts';
 import type { OcrLine } from './ocr.paddle.ts';
 
 export interface LineAnalysis {
@@ -24,6 +25,8 @@ export interface LineAnalysis {
   uncertain: boolean;
   /** 0-100: the recogniser's mean probability on the line the last 4 came from, else over all lines */
   confidence: number;
+  /** which document the words suggest (the e-mail channel's classifier); never the text itself */
+  cues: TextCues;
 }
 
 /** A last 4 read with less than this mean character probability is not a reading. */
@@ -68,5 +71,13 @@ export function analyseLines(
     return (n.match(/\d/g)?.length ?? 0) >= 8 || (/[*X•]{3}/.test(n) && /\d/.test(n));
   });
   const uncertain = !full && !cvv && (opts.cardFront ? last4 === null : true) && numberLike;
-  return { last4, full, suspicious, cvv, uncertain, confidence: Math.round(confidence * 100) };
+  return {
+    last4,
+    full,
+    suspicious,
+    cvv,
+    uncertain,
+    confidence: Math.round(confidence * 100),
+    cues: textCues(asRead),
+  };
 }

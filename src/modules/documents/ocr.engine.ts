@@ -38,11 +38,11 @@ export function lineReaderEngineFactory(opts: { threads?: number } = {}): OcrEng
         if (!p) return;
         pending.delete(m.id);
         if (m.ok) {
-          const { last4, full, suspicious, cvv, uncertain, confidence } = m as Extract<
+          const { last4, full, suspicious, cvv, uncertain, confidence, cues } = m as Extract<
             WorkerReply,
             { last4: unknown }
           >;
-          p.resolve({ last4, full, suspicious, cvv, uncertain, confidence });
+          p.resolve({ last4, full, suspicious, cvv, uncertain, confidence, cues });
         } else if ((m as { error: string }).error === 'decode') {
           p.reject(new AppError('UPLOAD.INVALID', 'image could not be decoded for OCR'));
         } else p.reject(new Error('OCR worker failed on an image'));

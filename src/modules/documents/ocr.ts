@@ -240,6 +240,7 @@ export function createOcrPool(opts: OcrPoolOptions): OcrPool {
       ms: Date.now() - job.createdAt,
       ...(job.cardBack ? { cvvVisible: a.cvv } : {}),
       ...(a.uncertain ? { secondOpinion: true } : {}),
+      ...(a.cues ? { cues: a.cues } : {}),
     };
   }
 

@@ -1,4 +1,5 @@
 // The OCR pool's contract: what a read returns, its options, and what an engine must provide.
+import type { TextCues } from './ocr.cues.ts';
 
 export interface CardReading {
   /** last 4 digits of a masked number, or null when none was read */
@@ -15,6 +16,8 @@ export interface CardReading {
   cvvVisible?: boolean;
   /** line reader only: a number-like line gave no verdict, a second engine should look */
   secondOpinion?: boolean;
+  /** line reader only: which document its words suggest (ocr.cues.ts) */
+  cues?: TextCues;
 }
 
 export interface ReadOptions {
@@ -52,6 +55,7 @@ export interface EngineAnalysis {
   cvv: boolean;
   uncertain?: boolean;
   confidence: number;
+  cues?: TextCues;
 }
 /** Starts one engine; `onCrash` must be called if the engine dies on its own. */
 export type OcrEngineFactory = ((onCrash: (why: string) => void) => Promise<OcrEngine>) & {

@@ -12,8 +12,9 @@ import type { Slot } from '../appeals/appeals.rules.ts';
 import { appendAudit } from '../audit/audit.service.ts';
 import { type IntakeDeps, uploadDocument } from '../documents/documents.service.ts';
 import { deleteBlobQuietly, readDecrypted } from '../documents/documents.storage.ts';
+import type { CardReading } from '../documents/ocr.types.ts';
 import { checkSender, type AuthVerdict } from './inbound.auth.ts';
-import { checkingSlot, classify, PLACE_CONFIDENCE } from './inbound.classify.ts';
+import { checkingSlot, classify, classifyByText, PLACE_CONFIDENCE, withOcr } from './inbound.classify.ts';
 import { matchAppeal } from './inbound.match.ts';
 import { mustNotAnswer, parseMail, type ParsedMail } from './inbound.parse.ts';
 import { finishMatched, finishUnmatched, type FileOutcome } from './inbound.answer.ts';
@@ -220,43 +221,59 @@ async function fileOne(
     forwarded: f.forwarded,
   };
   try {
+    let reading: CardReading | null = null;
     const doc = await uploadDocument(deps, {
       appealId,
       fields: { slot, override: false },
       filePath: file,
       source: place ? source : { ...source, unsorted: { slotGuess: c.slot, confidence: c.confidence } },
+      onReading: (r) => {
+        reading = r;
+      },
     });
-    if (!place && c.slot === 'CARD_FRONT') {
-      // the card front is placed by itself only when OCR read the order's last 4 on it
-      const row = await deps.prisma.document.findUniqueOrThrow({
-        where: { id: doc.id },
-        select: { cardLast4Read: true },
-      });
-      if (row.cardLast4Read && row.cardLast4Read === orderLast4) {
-        try {
-          const placed = await placeUnsorted(deps, appealId, doc.id, {
-            slot: 'CARD_FRONT',
-            cardLast4: orderLast4,
-          });
-          return {
-            filename: f.filename,
-            outcome: 'PLACED',
-            slot: 'CARD_FRONT',
-            documentId: placed.id,
-            reason: null,
-          };
-        } catch {
-          // stays unsorted; the buyer places it
-        }
+    if (place)
+      return { filename: f.filename, outcome: 'PLACED', slot, documentId: doc.id, reason: null, cue: c.cue };
+    // the words of the intake's own OCR read (no second read to classify): MRZ, PASSPORT, bank words,
+    // brand marks, the order's last 4
+    const r = reading as CardReading | null;
+    const guess = withOcr(c, classifyByText(r?.cues, r?.last4 ?? null, orderLast4));
+    // a card front is placed by itself only when OCR read the order's last 4 on it
+    const cardOk = guess.slot !== 'CARD_FRONT' || (r?.last4 != null && r.last4 === orderLast4);
+    if (guess.slot && guess.confidence >= PLACE_CONFIDENCE && cardOk) {
+      try {
+        const placed = await placeUnsorted(deps, appealId, doc.id, {
+          slot: guess.slot,
+          ...(guess.slot === 'CARD_FRONT' ? { cardLast4: orderLast4 } : {}),
+        });
+        return {
+          filename: f.filename,
+          outcome: 'PLACED',
+          slot: guess.slot,
+          documentId: placed.id,
+          reason: null,
+          cue: guess.cue,
+        };
+      } catch (err) {
+        // stays unsorted (the slot's own rules refused it, or the slot takes no upload now); the buyer places it
+        deps.logger.info(
+          { inboundMailId, slot: guess.slot, code: (err as { code?: string }).code },
+          'OCR guess not placed',
+        );
       }
     }
+    if (guess !== c)
+      await deps.prisma.document.updateMany({
+        where: { id: doc.id, status: 'UNSORTED' },
+        data: { slotGuess: guess.slot, slotConfidence: guess.confidence },
+      });
     return {
       filename: f.filename,
-      outcome: place ? 'PLACED' : 'UNSORTED',
-      slot: place ? slot : c.slot,
+      outcome: 'UNSORTED',
+      slot: guess.slot,
       documentId: doc.id,
       reason: null,
-      ...(place ? {} : { confidence: c.confidence }),
+      confidence: guess.confidence,
+      cue: guess.cue,
     };
   } catch (err) {
     if (!isAppError(err) || err.code === 'INTERNAL' || err.code === 'DEPENDENCY.UNAVAILABLE') throw err;
