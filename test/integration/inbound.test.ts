@@ -8,6 +8,7 @@ import { fixtureResolver, setMailAuthResolver } from '../../src/modules/inbound/
 import { mailRef } from '../../src/modules/inbound/inbound.ref.ts';
 import { createMailer, type Mailer } from '../../src/platform/mailer.ts';
 import { startWorkers, type WorkerSet } from '../../workers/main.ts';
+import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import { createTestEnv, type TestEnv } from '../support/env.ts';
 import { client, listen, type TestServer } from '../support/http.ts';
 import { blurredImage, goodImage, statementPdf } from '../support/images.ts';
@@ -494,5 +495,63 @@ describe("an answer in the buyer's language", () => {
     }
     expect(line).toContain('模糊');
     expect(text).toContain('id_back.jpg：已接受，归入');
+  });
+});
+
+describe('the done-when mail over a plain SMTP client (raw socket, exact commands)', () => {
+  it('five camera photos -> five checked documents in that appeal and one threaded answer naming each, with the link', async () => {
+    const a = await buyer('raw5@plain.test');
+    const names = ['IMG_4100.JPG', 'IMG_4101.JPG', 'IMG_4102.JPG', 'IMG_4103.JPG', 'IMG_4104.JPG'];
+    const variants = ['ID_FRONT', 'ID_BACK', 'CARD_FRONT', 'CARD_BACK', 'OTHER'] as const;
+    const files = await Promise.all(variants.map((v) => goodImage(v)));
+    const messageId = mid('raw5');
+    const raw = await new MailComposer({
+      from: 'Bea Buyer <raw5@plain.test>',
+      to: MAILBOX,
+      subject: 'Verification for Your Order on Alibaba',
+      text: 'Please find my documents attached.',
+      messageId,
+      attachments: files.map((content, i) => ({ filename: names[i], content, contentType: 'image/jpeg' })),
+    })
+      .compile()
+      .build();
+    const answers = await rawSmtp(port, [
+      { cmd: 'EHLO client.test' },
+      { cmd: 'MAIL FROM:<raw5@plain.test>' },
+      { cmd: `RCPT TO:<${MAILBOX}>` },
+      { cmd: 'DATA', data: raw },
+      { cmd: 'QUIT' },
+    ]);
+    expect(answers[4]).toMatch(/^354/);
+    expect(answers[5]).toMatch(/^250 /);
+    const row = await mailRow(messageId);
+    expect([row.status, row.appealId]).toEqual(['PROCESSED', a.appealId]);
+    const docs = await env.deps.prisma.document.findMany({ where: { appealId: a.appealId } });
+    expect(docs.map((d) => d.filename).sort()).toEqual(names);
+    // no DKIM and no DMARC policy for plain.test: accepted, each file flagged for the reviewer
+    expect(row.senderCheck).toBe('UNVERIFIED');
+    for (const d of docs) {
+      expect(d.flags).toContain('SENDER_UNVERIFIED');
+      expect((d.checks as { passed: boolean }[]).length).toBeGreaterThan(0);
+      expect(d.blobKey).toBeTruthy();
+    }
+    await until('answer', async () => answersTo('raw5@plain.test').length >= 1);
+    await new Promise((r) => setTimeout(r, 500));
+    const got = answersTo('raw5@plain.test');
+    expect(got).toHaveLength(1);
+    expect(got[0]!.parsed.inReplyTo).toBe(messageId);
+    expect(got[0]!.parsed.subject).toMatch(/^Re: Verification for Your Order on Alibaba/);
+    for (const n of names) expect(got[0]!.parsed.text).toContain(n);
+    expect(got[0]!.parsed.text).toMatch(/http:\/\/appeal\.test\/a\/apl_[A-Za-z0-9_-]+/);
+  });
+
+  it('every e-mail the product sent in this file carries Auto-Submitted and X-Auto-Response-Suppress: All', () => {
+    expect(smtp.received.length).toBeGreaterThan(5);
+    for (const m of smtp.received) {
+      expect(['auto-generated', 'auto-replied']).toContain(m.parsed.headers.get('auto-submitted'));
+      expect(m.parsed.headers.get('x-auto-response-suppress')).toBe('All');
+    }
+    // notifications (not answers) are among them: the header is not only on the channel's answers
+    expect(smtp.received.some((m) => m.parsed.headers.get('auto-submitted') === 'auto-generated')).toBe(true);
   });
 });
