@@ -15,6 +15,7 @@ import type { Deps } from '../../platform/deps.ts';
 import { AppError } from '../../platform/errors.ts';
 import { money } from '../../platform/money.ts';
 import { recordHistory } from '../appeals/appeals.history.ts';
+import { transitionAppeal } from '../appeals/appeals.transition.ts';
 import type { AuditSource } from '../audit/audit.request.ts';
 import { appendAudit } from '../audit/audit.service.ts';
 import { type IdType, requiredSlots, type Slot } from '../appeals/appeals.rules.ts';
@@ -243,21 +244,15 @@ export async function decideCase(
       }
 
       if (input.decision === 'REJECT') {
-        await tx.appeal.update({
-          where: { id: appealId },
-          data: { status: 'REJECTED', decidedAt: now, closedAt: now, needsLead: false },
+        await transitionAppeal(tx, appealId, 'REJECT', actor, {
+          now,
+          action: 'REJECTED',
+          patch: { decidedAt: now, closedAt: now, needsLead: false },
+          reason: input.reasonCodes.join(','),
+          historyData: { decisionId: decision.id },
+          eventData: { decisionId: decision.id, reasonCodes: input.reasonCodes },
         });
         await tx.caseAssignment.updateMany({ where: { appealId, endedAt: null }, data: { endedAt: now } });
-        await recordHistory(tx, {
-          appealId,
-          at: now,
-          actor,
-          action: 'REJECTED',
-          from: 'IN_REVIEW',
-          to: 'REJECTED',
-          reason: input.reasonCodes.join(','),
-          data: { decisionId: decision.id },
-        });
         const refundId = await scheduleRefundInTx(tx, cal, { appealId, cause: 'REJECTED', decidedAt: now });
         const refund = refundId ? await tx.refund.findUniqueOrThrow({ where: { id: refundId } }) : null;
         await queueEmail(tx, {
@@ -308,10 +303,13 @@ export async function decideCase(
       ];
       const deadlines = a.slaStartAt ? sla(deps, cal, a.slaStartAt, pauses) : null;
       const usedMs = a.slaStartAt ? workingMsBetween(a.slaStartAt, now, cal, pauses.slice(0, -1)) : 0;
-      await tx.appeal.update({
-        where: { id: appealId },
-        data: {
-          status: 'MORE_INFO_REQUESTED',
+      await transitionAppeal(tx, appealId, 'REQUEST_MORE_INFO', actor, {
+        now,
+        action: 'MORE_INFO_REQUESTED',
+        reason: input.reasonCodes.join(','),
+        historyData: { decisionId: decision.id, slots: input.slots, round: a.round + 1, slaUsedMs: usedMs },
+        eventData: { decisionId: decision.id, slots: input.slots, round: a.round + 1 },
+        patch: {
           requestedSlots: { set: input.slots },
           round: a.round + 1,
           lastReviewerId: by.id,
@@ -330,16 +328,6 @@ export async function decideCase(
         data: { status: 'REDO_REQUESTED' },
       });
       await tx.slaPause.create({ data: { appealId, startedAt: now } });
-      await recordHistory(tx, {
-        appealId,
-        at: now,
-        actor,
-        action: 'MORE_INFO_REQUESTED',
-        from: 'IN_REVIEW',
-        to: 'MORE_INFO_REQUESTED',
-        reason: input.reasonCodes.join(','),
-        data: { decisionId: decision.id, slots: input.slots, round: a.round + 1, slaUsedMs: usedMs },
-      });
       await queueEmail(tx, {
         to: a.order.buyerEmail,
         locale: a.order.buyerLocale,
@@ -401,21 +389,15 @@ async function approve(
   actor: { type: 'STAFF'; id: string },
   decisionId?: string,
 ): Promise<void> {
-  await tx.appeal.update({
-    where: { id: a.id },
-    data: { status: 'APPROVED', decidedAt: now, closedAt: now, needsLead: false },
+  await transitionAppeal(tx, a.id, 'APPROVE', actor, {
+    now,
+    action: 'APPROVED',
+    patch: { decidedAt: now, closedAt: now, needsLead: false },
+    ...(decisionId ? { historyData: { decisionId } } : {}),
+    eventData: { decisionId: decisionId ?? null },
   });
   await tx.blockedOrder.update({ where: { id: a.orderId }, data: { state: 'RELEASED' } });
   await tx.caseAssignment.updateMany({ where: { appealId: a.id, endedAt: null }, data: { endedAt: now } });
-  await recordHistory(tx, {
-    appealId: a.id,
-    at: now,
-    actor,
-    action: 'APPROVED',
-    from: 'IN_REVIEW',
-    to: 'APPROVED',
-    ...(decisionId ? { data: { decisionId } } : {}),
-  });
   await queueEmail(tx, {
     to: a.order.buyerEmail,
     locale: a.order.buyerLocale,
