@@ -1,8 +1,8 @@
 // The appeal as the buyer (and staff) see it: status, slots with their state and checks, answer-by date,
 // decision and refund. SPEC section 7 "The appeal view".
-import { timingSafeEqual } from 'node:crypto';
 import { DateTime } from 'luxon';
-import { APPEAL_TOKEN_PREFIX, appealByToken, sha256 } from '../../http/auth.ts';
+import { APPEAL_TOKEN_PREFIX } from '../../platform/crypto.ts';
+import { appealByToken } from './appeals.token.ts';
 import {
   type BusinessCalendar,
   deadlineLocalDate,

@@ -4,7 +4,7 @@ import { Prisma } from '../../platform/db.ts';
 import type { Deps } from '../../platform/deps.ts';
 import { AppError } from '../../platform/errors.ts';
 import { canonicalJson } from '../../platform/json.ts';
-import { sha256 } from '../../http/auth.ts';
+import { sha256 } from '../../platform/crypto.ts';
 import { appealToken, appealUrl, newTokenNonce, tokenHash } from '../appeals/appeals.token.ts';
 import { openAppeal } from '../appeals/appeals.transition.ts';
 import { queueEmail } from '../notifications/notifications.outbox.ts';

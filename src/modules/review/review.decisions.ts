@@ -2,7 +2,7 @@
 // locked and its status re-checked, then the decision row, the status change, the history, the order and
 // refund effects, the SLA pause and the buyer's e-mail are written together.
 import type { Prisma } from '../../generated/prisma/client.ts';
-import type { StaffRole } from '../../http/types.ts';
+import type { StaffRole } from '../../platform/principal.ts';
 import {
   type BusinessCalendar,
   deadlineLocalDate,
