@@ -1,26 +1,20 @@
 // Who is calling. One middleware resolves the principal from a Bearer token or a cookie; route guards
 // then say who may call. Token kinds are told apart by prefix (appeal tokens `apl_`, staff session
 // tokens `stf_`); service and provider keys are compared in constant time against the configured lists.
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import type { Config } from '../config.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Db } from '../platform/db.ts';
+import { APPEAL_TOKEN_PREFIX, STAFF_TOKEN_PREFIX, sha256 } from '../platform/crypto.ts';
 import { AppError } from '../platform/errors.ts';
-import type { Principal, StaffRole } from './types.ts';
+import { appealByToken } from '../modules/appeals/appeals.token.ts';
+import type { Principal, StaffRole } from '../platform/principal.ts';
 
 export const BUYER_COOKIE = 'ad_buyer';
 export const STAFF_COOKIE = 'ad_staff';
-export const APPEAL_TOKEN_PREFIX = 'apl_';
-export const STAFF_TOKEN_PREFIX = 'stf_';
-
-export function sha256(s: string): string {
-  return createHash('sha256').update(s).digest('hex');
-}
-
-export function newToken(prefix: string, bytes = 24): string {
-  return prefix + randomBytes(bytes).toString('base64url');
-}
+// the token helpers live in platform/crypto.ts; re-exported for the routes that take them from here
+export { APPEAL_TOKEN_PREFIX, newToken, STAFF_TOKEN_PREFIX, sha256 } from '../platform/crypto.ts';
 
 /** Constant-time membership test: every configured key is compared, whatever matches. */
 export function matchKey(candidate: string, keys: readonly string[]): number {
@@ -140,38 +134,7 @@ async function fromToken(deps: AuthDeps, token: string, via: 'bearer' | 'cookie'
 
 const LAST_SEEN_EVERY_MS = 60_000;
 
-/**
- * The appeal a link token opens, or null. The current link, or a reissued link not used yet: opening
- * that one makes it the current link and ends the old one, in one UPDATE (appeals.reissue.ts).
- */
-export async function appealByToken(
-  prisma: Db,
-  token: string,
-): Promise<{ id: string; tokenExpiresAt: Date } | null> {
-  const hash = sha256(token);
-  const current = async () => {
-    const a = await prisma.appeal.findUnique({
-      where: { tokenHash: hash },
-      select: { id: true, tokenHash: true, tokenExpiresAt: true },
-    });
-    return a && timingSafeEqual(Buffer.from(a.tokenHash), Buffer.from(hash))
-      ? { id: a.id, tokenExpiresAt: a.tokenExpiresAt }
-      : null;
-  };
-  const found = await current();
-  if (found) return found;
-  const promoted = await prisma.$queryRaw<{ id: string; token_expires_at: Date }[]>`
-    UPDATE appeals
-    SET token_hash = pending_token_hash, token_nonce = pending_token_nonce,
-        token_expires_at = pending_token_expires_at,
-        pending_token_hash = NULL, pending_token_nonce = NULL, pending_token_expires_at = NULL
-    WHERE pending_token_hash = ${hash} AND pending_token_nonce IS NOT NULL
-    RETURNING id::text AS id, token_expires_at`;
-  const p = promoted[0];
-  if (p) return { id: p.id, tokenExpiresAt: p.token_expires_at };
-  // a concurrent request may have promoted it between the two statements
-  return current();
-}
+export { appealByToken } from '../modules/appeals/appeals.token.ts';
 
 /**
  * For routes that show identity documents: with STAFF_TOTP_REQUIRED, a staff user without an enrolled

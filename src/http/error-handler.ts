@@ -1,7 +1,7 @@
 // The only place that turns errors into HTTP responses: {"error": {"code", "message", "details"}}.
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ZodError } from 'zod';
-import { AppError, ERROR_STATUS, type ErrorCode, isAppError } from '../platform/errors.ts';
+import { AppError, ERROR_STATUS, type ErrorCode, isAppError, isDependencyDown } from '../platform/errors.ts';
 
 export function statusFor(code: ErrorCode): number {
   return ERROR_STATUS[code];
@@ -41,42 +41,7 @@ export function toAppError(err: unknown): AppError {
   return new AppError('INTERNAL', 'Something went wrong on our side.');
 }
 
-const DOWN_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-  '57P01',
-  '57P03',
-  'P1001',
-  'P1017',
-  'P2024',
-]);
-export function isDependencyDown(err: unknown): boolean {
-  let cur: unknown = err;
-  for (let depth = 0; cur && depth < 5; depth++) {
-    const c = cur as {
-      code?: string;
-      name?: string;
-      message?: string;
-      cause?: unknown;
-      meta?: { driverAdapterError?: unknown };
-    };
-    if (c.code && DOWN_CODES.has(c.code)) return true;
-    if (c.name === 'DriverAdapterError' && /connect|terminat|closed|timeout/i.test(c.message ?? ''))
-      return true;
-    if (
-      /Connection is closed|connect ECONNREFUSED|Connection terminated|Server has closed the connection|timeout exceeded when trying to connect|Stream isn't writeable|enableOfflineQueue/i.test(
-        c.message ?? '',
-      )
-    )
-      return true;
-    // Prisma wraps a driver failure in a known request error (P2010 for raw queries) with the adapter's
-    // error under meta rather than as its cause
-    cur = c.cause ?? c.meta?.driverAdapterError;
-  }
-  return false;
-}
+export { isDependencyDown } from '../platform/errors.ts';
 
 export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   const appErr = toAppError(err);

@@ -1,25 +1,9 @@
 // What the auth middleware attaches to a request.
 import type { Logger } from 'pino';
 
-export type StaffRole = 'REVIEWER' | 'LEAD' | 'FINANCE' | 'ADMIN' | 'SECURITY';
+import type { Principal } from '../platform/principal.ts';
 
-export type Principal =
-  | { kind: 'anonymous' }
-  | { kind: 'service'; keyIndex: number }
-  | { kind: 'provider'; keyIndex: number }
-  | { kind: 'buyer'; appealId: string; via: 'bearer' | 'cookie' }
-  | {
-      kind: 'staff';
-      userId: string;
-      email: string;
-      name: string;
-      roles: StaffRole[];
-      sessionId: string;
-      csrfToken: string;
-      /** a TOTP second factor is enrolled (every session of the account was opened with a code) */
-      totp: boolean;
-      via: 'bearer' | 'cookie';
-    };
+export type { Principal, StaffRole } from '../platform/principal.ts';
 
 declare global {
   namespace Express {

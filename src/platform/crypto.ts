@@ -140,7 +140,7 @@ export function encryptDocument(
   const dataKey = randomBytes(KEY_LEN);
   try {
     const blob = seal(dataKey, plaintext, BLOB_AAD);
-    const { wrappedKey, keyId } = wrap(dataKey, sha256(blob), ring);
+    const { wrappedKey, keyId } = wrap(dataKey, sha256Bytes(blob), ring);
     return { blob, wrappedKey, keyId };
   } finally {
     dataKey.fill(0);
@@ -151,7 +151,7 @@ export function encryptDocument(
 export function decryptDocument(blob: Buffer, wrappedKey: Buffer, keyId: string, ring: Keyring): Buffer {
   const { dataKey, blobDigest } = unwrap(wrappedKey, keyId, ring);
   try {
-    if (!timingSafeEqual(sha256(blob), blobDigest)) {
+    if (!timingSafeEqual(sha256Bytes(blob), blobDigest)) {
       throw new AppError(
         'INTERNAL',
         'Document blob does not belong to this wrapped key (tampered or swapped)',
@@ -182,7 +182,7 @@ export function rewrapKey(
   }
 }
 
-function sha256(b: Buffer | string): Buffer {
+function sha256Bytes(b: Buffer | string): Buffer {
   return createHash('sha256').update(b).digest();
 }
 
@@ -235,4 +235,19 @@ export function openSecret(stored: string, ring: Keyring, purpose: string): stri
 
 export function isSealedSecret(stored: string): boolean {
   return stored.startsWith(`${SECRET_PREFIX}:`);
+}
+
+// Hashing and token helpers of the domain (issue 14: they were in src/http/auth.ts). Token kinds are told
+// apart by prefix: appeal link tokens `apl_`, staff session tokens `stf_`.
+export const APPEAL_TOKEN_PREFIX = 'apl_';
+export const STAFF_TOKEN_PREFIX = 'stf_';
+
+/** Hex SHA-256 of a string (token hashes, request hashes). */
+export function sha256(s: string): string {
+  return sha256Hex(s);
+}
+
+/** A random token with its kind's prefix. */
+export function newToken(prefix: string, bytes = 24): string {
+  return prefix + randomBytes(bytes).toString('base64url');
 }

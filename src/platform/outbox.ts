@@ -168,3 +168,37 @@ export function startOutboxRelay(
     },
   };
 }
+
+/** A domain event of the appeal (issue 14): what happened, in the transaction that made it happen. */
+export interface DomainEventInput {
+  type: string;
+  appealId: string;
+  from?: Prisma.DomainEventCreateInput['fromStatus'];
+  to?: Prisma.DomainEventCreateInput['toStatus'];
+  actor: { type: string; id?: string | null };
+  /** ids and small facts only */
+  data?: Prisma.InputJsonValue;
+  occurredAt: Date;
+}
+
+/**
+ * Records a domain event in `domain_events`, beside the outbox rows of the same transaction; returns the
+ * event id, which is the idempotency key of every subscriber. Only the appeals module calls this (through
+ * transitionAppeal); the event table lives here because it is plumbing, like the outbox.
+ */
+export async function recordDomainEvent(tx: Tx, e: DomainEventInput): Promise<string> {
+  const row = await tx.domainEvent.create({
+    data: {
+      type: e.type,
+      appealId: e.appealId,
+      fromStatus: e.from ?? null,
+      toStatus: e.to ?? null,
+      actorType: e.actor.type,
+      actorId: e.actor.id ?? null,
+      data: e.data ?? {},
+      occurredAt: e.occurredAt,
+    },
+    select: { id: true },
+  });
+  return row.id;
+}

@@ -17,10 +17,11 @@ import { queueEmail } from '../notifications/notifications.outbox.ts';
 import { scheduleRefundInTx } from '../refunds/refunds.create.ts';
 import { queueWebhookEvent } from '../webhooks/webhooks.outbox.ts';
 import { loadCalendar } from '../sla/sla.calendar.ts';
-import { type Actor, recordHistory } from './appeals.history.ts';
+import type { Actor } from './appeals.history.ts';
 import { type AppealStatus, nextStatus } from './appeals.rules.ts';
 import { getAppealView } from './appeals.service.ts';
 import { appealToken, appealUrl } from './appeals.token.ts';
+import { transitionAppeal } from './appeals.transition.ts';
 
 type LifecycleDeps = Pick<Deps, 'prisma' | 'config' | 'clock'>;
 
@@ -58,28 +59,20 @@ async function closeInTx(
   now: Date,
   reason?: string,
 ): Promise<string | null> {
-  await tx.appeal.update({
-    where: { id: appeal.id },
-    data: {
-      status: to,
+  await transitionAppeal(tx, appeal.id, to === 'WITHDRAWN' ? 'WITHDRAW' : 'EXPIRE', actor, {
+    now,
+    action: to === 'WITHDRAWN' ? 'APPEAL_WITHDRAWN' : 'APPEAL_EXPIRED',
+    patch: {
       closedAt: now,
       assigneeId: null,
       assignedAt: null,
       ...(to === 'WITHDRAWN' ? { lastBuyerActivityAt: now } : {}),
     },
+    ...(reason ? { reason } : {}),
   });
   await tx.caseAssignment.updateMany({
     where: { appealId: appeal.id, endedAt: null },
     data: { endedAt: now },
-  });
-  await recordHistory(tx, {
-    appealId: appeal.id,
-    at: now,
-    actor,
-    action: to === 'WITHDRAWN' ? 'APPEAL_WITHDRAWN' : 'APPEAL_EXPIRED',
-    from: appeal.status,
-    to,
-    ...(reason ? { reason } : {}),
   });
   const refundId = await scheduleRefundInTx(tx, cal, {
     appealId: appeal.id,

@@ -34,12 +34,15 @@ export type AppealEvent =
   | 'REQUEST_MORE_INFO'
   | 'RESUBMIT'
   | 'EXPIRE'
-  | 'WITHDRAW';
+  | 'WITHDRAW'
+  /** a case already in review gets (another) reviewer or goes back to the pool: the status stays */
+  | 'ASSIGN';
 
 const TRANSITIONS: Record<AppealEvent, Partial<Record<AppealStatus, AppealStatus>>> = {
   SUBMIT: { AWAITING_DOCUMENTS: 'SUBMITTED' },
   RESUBMIT: { MORE_INFO_REQUESTED: 'SUBMITTED' },
   ROUTE: { SUBMITTED: 'IN_REVIEW' },
+  ASSIGN: { IN_REVIEW: 'IN_REVIEW' },
   APPROVE: { IN_REVIEW: 'APPROVED' },
   REJECT: { IN_REVIEW: 'REJECTED' },
   REQUEST_MORE_INFO: { IN_REVIEW: 'MORE_INFO_REQUESTED' },
@@ -51,6 +54,18 @@ const TRANSITIONS: Record<AppealEvent, Partial<Record<AppealStatus, AppealStatus
     MORE_INFO_REQUESTED: 'WITHDRAWN',
   },
 };
+
+export const APPEAL_STATUSES = Object.freeze([
+  'AWAITING_DOCUMENTS',
+  'SUBMITTED',
+  'IN_REVIEW',
+  'MORE_INFO_REQUESTED',
+  'APPROVED',
+  'REJECTED',
+  'EXPIRED',
+  'WITHDRAWN',
+] as const satisfies readonly AppealStatus[]);
+export const APPEAL_EVENTS = Object.freeze(Object.keys(TRANSITIONS) as AppealEvent[]);
 
 /** The next status, or null when the event is not allowed in this status. */
 export function nextStatus(current: AppealStatus, event: AppealEvent): AppealStatus | null {

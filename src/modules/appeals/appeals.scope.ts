@@ -3,7 +3,7 @@
 // open pool, as GET /cases/:id; FINANCE the appeals that have a refund (their work). Anything else is 404,
 // so a staff user cannot learn that an appeal outside their scope exists.
 import type { Prisma } from '../../generated/prisma/client.ts';
-import type { StaffRole } from '../../http/types.ts';
+import type { StaffRole } from '../../platform/principal.ts';
 import type { Deps } from '../../platform/deps.ts';
 import { AppError } from '../../platform/errors.ts';
 

@@ -1,8 +1,8 @@
 // The appeal as the buyer (and staff) see it: status, slots with their state and checks, answer-by date,
 // decision and refund. SPEC section 7 "The appeal view".
-import { timingSafeEqual } from 'node:crypto';
 import { DateTime } from 'luxon';
-import { APPEAL_TOKEN_PREFIX, appealByToken, sha256 } from '../../http/auth.ts';
+import { APPEAL_TOKEN_PREFIX } from '../../platform/crypto.ts';
+import { appealByToken } from './appeals.token.ts';
 import {
   type BusinessCalendar,
   deadlineLocalDate,
@@ -28,6 +28,7 @@ import {
   type Slot,
 } from './appeals.rules.ts';
 import { appealToken, appealUrl } from './appeals.token.ts';
+import { transitionAppeal } from './appeals.transition.ts';
 import { listUnsorted } from '../inbound/inbound.unsorted.ts';
 
 export async function loadAppealOr404(deps: Pick<Deps, 'prisma'>, id: string) {
@@ -313,29 +314,28 @@ export async function submitAppeal(deps: Pick<Deps, 'prisma' | 'config' | 'clock
         },
         cal,
       );
-      await tx.appeal.update({
-        where: { id: appealId },
-        data: {
-          status: to,
-          submittedAt: now,
-          firstSubmittedAt: a.firstSubmittedAt ?? now,
-          slaStartAt,
-          slaPausedAt: null,
-          targetAt: deadlines.targetAt,
-          warnAt: deadlines.warnAt,
-          breachAt: deadlines.breachAt,
-          lastBuyerActivityAt: now,
-        },
-      });
-      await recordHistory(tx, {
+      await transitionAppeal(
+        tx,
         appealId,
-        at: now,
-        actor: { type: 'BUYER' },
-        action: event === 'SUBMIT' ? 'SUBMITTED' : 'RESUBMITTED',
-        from: a.status,
-        to,
-        data: { round: a.round },
-      });
+        event,
+        { type: 'BUYER' },
+        {
+          now,
+          action: event === 'SUBMIT' ? 'SUBMITTED' : 'RESUBMITTED',
+          patch: {
+            submittedAt: now,
+            firstSubmittedAt: a.firstSubmittedAt ?? now,
+            slaStartAt,
+            slaPausedAt: null,
+            targetAt: deadlines.targetAt,
+            warnAt: deadlines.warnAt,
+            breachAt: deadlines.breachAt,
+            lastBuyerActivityAt: now,
+          },
+          historyData: { round: a.round },
+          eventData: { round: a.round },
+        },
+      );
       await writeOutbox(tx, 'case.route', { appealId });
       if (deadlines.targetAt) {
         await queueEmail(tx, {

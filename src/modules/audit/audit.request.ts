@@ -1,7 +1,7 @@
 // Who and from where, for audit records written by routes: the principal, the client address (req.ip,
 // which honours TRUST_PROXY) and the user agent. Never a token: a buyer is identified by the appeal id.
 import type { Request } from 'express';
-import type { Principal } from '../../http/types.ts';
+import type { Principal } from '../../platform/principal.ts';
 import type { AuditActor } from './audit.service.ts';
 
 export function actorOf(p: Principal | undefined): AuditActor {

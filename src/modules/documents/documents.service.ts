@@ -1,7 +1,7 @@
 // Document intake: an uploaded file goes through the checker (checks.sharp.ts), the duplicate and last-4
 // rules, the OCR card-number guard, and only then is its sanitised copy encrypted and stored. Nothing of a
 // rejected upload is stored; every attempt is counted (override eligibility).
-import { isDependencyDown } from '../../http/error-handler.ts';
+import { isDependencyDown } from '../../platform/errors.ts';
 import type { Prisma } from '../../generated/prisma/client.ts';
 import { sha256Hex } from '../../platform/crypto.ts';
 import type { Tx } from '../../platform/db.ts';

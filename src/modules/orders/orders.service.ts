@@ -4,9 +4,9 @@ import { Prisma } from '../../platform/db.ts';
 import type { Deps } from '../../platform/deps.ts';
 import { AppError } from '../../platform/errors.ts';
 import { canonicalJson } from '../../platform/json.ts';
-import { sha256 } from '../../http/auth.ts';
-import { recordHistory } from '../appeals/appeals.history.ts';
+import { sha256 } from '../../platform/crypto.ts';
 import { appealToken, appealUrl, newTokenNonce, tokenHash } from '../appeals/appeals.token.ts';
+import { openAppeal } from '../appeals/appeals.transition.ts';
 import { queueEmail } from '../notifications/notifications.outbox.ts';
 import type { TCreateBlockedOrderRequest } from './orders.schemas.ts';
 
@@ -91,21 +91,13 @@ export async function registerBlockedOrder(
           body: { orderId: order.orderId, appealable: false, paymentError: toPaymentErrorView(entry) },
         };
       }
-      const appeal = await tx.appeal.create({
-        data: {
-          orderId: order.id,
-          tokenHash: tokenHash(token),
-          tokenNonce: nonce,
-          tokenExpiresAt: new Date(now.getTime() + deps.config.APPEAL_TOKEN_TTL_DAYS * 86_400_000),
-          lastBuyerActivityAt: now,
-        },
-      });
-      await recordHistory(tx, {
-        appealId: appeal.id,
-        at: now,
+      const appeal = await openAppeal(tx, {
+        orderId: order.id,
+        tokenHash: tokenHash(token),
+        tokenNonce: nonce,
+        tokenExpiresAt: new Date(now.getTime() + deps.config.APPEAL_TOKEN_TTL_DAYS * 86_400_000),
+        now,
         actor: { type: 'SERVICE' },
-        action: 'APPEAL_OPENED',
-        to: 'AWAITING_DOCUMENTS',
         reason: input.errorCode,
       });
       const url = appealUrl(deps.config.PUBLIC_BASE_URL, token);

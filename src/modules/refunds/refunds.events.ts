@@ -10,7 +10,7 @@
 // with a stale refusal.
 import { DateTime } from 'luxon';
 import type { Prisma } from '../../generated/prisma/client.ts';
-import { sha256 } from '../../http/auth.ts';
+import { sha256 } from '../../platform/crypto.ts';
 import type { Tx } from '../../platform/db.ts';
 import type { Deps } from '../../platform/deps.ts';
 import { AppError } from '../../platform/errors.ts';

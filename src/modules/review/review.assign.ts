@@ -1,9 +1,8 @@
 // A lead's assignment: to a reviewer (or lead), or back to the pool, where the router then leaves the
 // case alone (see POOL_HOLD_RULE in review.routing.ts).
-import type { Prisma } from '../../generated/prisma/client.ts';
 import type { Deps } from '../../platform/deps.ts';
 import { AppError } from '../../platform/errors.ts';
-import { recordHistory } from '../appeals/appeals.history.ts';
+import { transitionAppeal } from '../appeals/appeals.transition.ts';
 import type { AuditSource } from '../audit/audit.request.ts';
 import { appendAudit } from '../audit/audit.service.ts';
 import { scheduleSlaTimers } from '../sla/sla.timers.ts';
@@ -56,14 +55,8 @@ export async function assignCase(
         where: { appealId: a.id, endedAt: null },
         data: { endedAt: now },
       });
-      await tx.appeal.update({
-        where: { id: a.id },
-        data: {
-          status: 'IN_REVIEW',
-          assigneeId: input.reviewerId,
-          assignedAt: input.reviewerId ? now : null,
-        },
-      });
+      const actor = { type: 'STAFF' as const, id: input.leadId };
+      const reason = input.reviewerId ? (a.assigneeId ? 'LEAD_REASSIGN' : 'LEAD_ASSIGN') : 'LEAD_TO_POOL';
       if (input.reviewerId) {
         await tx.caseAssignment.create({
           data: {
@@ -76,20 +69,18 @@ export async function assignCase(
         });
         await tx.staffUser.update({ where: { id: input.reviewerId }, data: { lastAssignedAt: now } });
       }
-      await recordHistory(tx, {
-        appealId: a.id,
-        at: now,
-        actor: { type: 'STAFF', id: input.leadId },
+      await transitionAppeal(tx, a.id, a.status === 'SUBMITTED' ? 'ROUTE' : 'ASSIGN', actor, {
+        now,
         action: input.reviewerId ? 'ASSIGNED' : 'UNASSIGNED',
-        from: a.status as Prisma.CaseHistoryCreateInput['fromStatus'],
-        to: 'IN_REVIEW',
-        reason: input.reviewerId ? (a.assigneeId ? 'LEAD_REASSIGN' : 'LEAD_ASSIGN') : 'LEAD_TO_POOL',
-        data: {
+        patch: { assigneeId: input.reviewerId, assignedAt: input.reviewerId ? now : null },
+        reason,
+        historyData: {
           reviewerId: input.reviewerId,
           previousAssigneeId: a.assigneeId,
           overCap,
           ...(input.reviewerId ? {} : { hold: POOL_HOLD_RULE }),
         },
+        eventData: { assigneeId: input.reviewerId, previousAssigneeId: a.assigneeId, reason },
       });
       // a return to the pool is recorded too, with reviewerId null
       await appendAudit(tx, {

@@ -2,7 +2,7 @@
 // Visibility: a LEAD sees every case; a REVIEWER sees the cases assigned to them, the unassigned pool and
 // the cases they worked on before (a resubmission they asked for, a decision they made).
 import { Prisma } from '../../generated/prisma/client.ts';
-import type { StaffRole } from '../../http/types.ts';
+import type { StaffRole } from '../../platform/principal.ts';
 import type { Deps } from '../../platform/deps.ts';
 import { AppError } from '../../platform/errors.ts';
 import { money } from '../../platform/money.ts';

@@ -1,60 +1,24 @@
 // Decisions on a case: APPROVE, REJECT, REQUEST_MORE_INFO. One transaction per decision: the appeal row is
-// locked and its status re-checked, then the decision row, the status change, the history, the order and
-// refund effects, the SLA pause and the buyer's e-mail are written together.
+// locked and its status re-checked, the second-approval and resubmission-cap rules applied and the decision
+// row written here; the status change and its effects are in review.approve.ts, review.reject.ts and
+// review.more-info.ts, each going through transitionAppeal. The audit record is the last write.
 import type { Prisma } from '../../generated/prisma/client.ts';
-import type { StaffRole } from '../../http/types.ts';
-import {
-  type BusinessCalendar,
-  deadlineLocalDate,
-  localDate,
-  slaDeadlines,
-  workingMsBetween,
-} from '../../platform/calendar.ts';
-import type { Tx } from '../../platform/db.ts';
 import type { Deps } from '../../platform/deps.ts';
 import { AppError } from '../../platform/errors.ts';
 import { money } from '../../platform/money.ts';
 import { recordHistory } from '../appeals/appeals.history.ts';
 import type { AuditSource } from '../audit/audit.request.ts';
 import { appendAudit } from '../audit/audit.service.ts';
-import { type IdType, requiredSlots, type Slot } from '../appeals/appeals.rules.ts';
-import { appealToken, appealUrl } from '../appeals/appeals.token.ts';
-import { queueEmail } from '../notifications/notifications.outbox.ts';
-import { queueWebhookEvent } from '../webhooks/webhooks.outbox.ts';
-import { scheduleRefundInTx } from '../refunds/refunds.create.ts';
+import { type IdType, requiredSlots } from '../appeals/appeals.rules.ts';
 import { loadCalendar } from '../sla/sla.calendar.ts';
+import { approveInTx } from './review.approve.ts';
+import type { DecideDeps, DecisionInput, DecisionResult, Decider } from './review.decision.shared.ts';
+import { requestMoreInfoInTx } from './review.more-info.ts';
+import { rejectInTx } from './review.reject.ts';
 import { lockAppeal } from './review.routing.ts';
-import {
-  checkDecisionShape,
-  type DecisionKindInput,
-  moreInfoGoesToLead,
-  needsSecondApproval,
-  unknownCodes,
-} from './review.rules.ts';
+import { checkDecisionShape, moreInfoGoesToLead, needsSecondApproval, unknownCodes } from './review.rules.ts';
 
-export interface DecisionInput {
-  decision: DecisionKindInput;
-  reasonCodes: string[];
-  buyerMessage?: string | null;
-  internalNote?: string | null;
-  slots: Slot[];
-}
-
-export interface Decider {
-  id: string;
-  roles: readonly StaffRole[];
-}
-
-export interface DecisionResult {
-  caseId: string;
-  status: string;
-  needsLead: boolean;
-  decision: { id: string; kind: DecisionKindInput; state: string } | null;
-  /** the refund the rejection scheduled (null when the payment was not captured) */
-  refundId?: string | null;
-}
-
-type DecideDeps = Pick<Deps, 'prisma' | 'clock' | 'config'>;
+export type { Decider, DecisionInput, DecisionResult } from './review.decision.shared.ts';
 
 async function loadReasons(deps: Pick<Deps, 'prisma'>, codes: readonly string[]) {
   const rows = await deps.prisma.reasonCode.findMany({ where: { code: { in: [...codes] } } });
@@ -152,7 +116,7 @@ export async function decideCase(
             action: 'SECOND_APPROVAL',
             data: { decisionId: pending.id, firstApproverId: pending.reviewerId },
           });
-          await approve(tx, deps, a, now, actor);
+          await approveInTx(tx, deps, a, now, actor);
           return done({
             caseId: appealId,
             status: 'APPROVED',
@@ -238,59 +202,12 @@ export async function decideCase(
           });
           return done({ caseId: appealId, status: 'IN_REVIEW', needsLead: true, decision: decisionView });
         }
-        await approve(tx, deps, a, now, actor, decision.id);
+        await approveInTx(tx, deps, a, now, actor, decision.id);
         return done({ caseId: appealId, status: 'APPROVED', needsLead: false, decision: decisionView });
       }
 
       if (input.decision === 'REJECT') {
-        await tx.appeal.update({
-          where: { id: appealId },
-          data: { status: 'REJECTED', decidedAt: now, closedAt: now, needsLead: false },
-        });
-        await tx.caseAssignment.updateMany({ where: { appealId, endedAt: null }, data: { endedAt: now } });
-        await recordHistory(tx, {
-          appealId,
-          at: now,
-          actor,
-          action: 'REJECTED',
-          from: 'IN_REVIEW',
-          to: 'REJECTED',
-          reason: input.reasonCodes.join(','),
-          data: { decisionId: decision.id },
-        });
-        const refundId = await scheduleRefundInTx(tx, cal, { appealId, cause: 'REJECTED', decidedAt: now });
-        const refund = refundId ? await tx.refund.findUniqueOrThrow({ where: { id: refundId } }) : null;
-        await queueEmail(tx, {
-          to: a.order.buyerEmail,
-          locale: a.order.buyerLocale,
-          appealId,
-          message: {
-            template: 'REJECTED',
-            buyerName: a.order.buyerName,
-            orderId: a.order.orderId,
-            appealUrl: buyerLink(deps, a.tokenNonce),
-            reasons,
-            buyerMessage: input.buyerMessage ?? null,
-            refund: refund
-              ? {
-                  amount: money(refund.amountMinor, refund.currency),
-                  expectedFrom: deadlineLocalDate(refund.expectedFrom, cal),
-                  dueBy: deadlineLocalDate(refund.dueBy, cal),
-                }
-              : null,
-          },
-        });
-        await queueWebhookEvent(tx, {
-          type: 'appeal.decided',
-          data: {
-            appealId,
-            orderId: a.order.orderId,
-            decision: 'REJECTED',
-            decisionId: decision.id,
-            refundId,
-          },
-          occurredAt: now,
-        });
+        const refundId = await rejectInTx(tx, deps, cal, a, { decision, input, reasons, now, actor });
         return done({
           caseId: appealId,
           status: 'REJECTED',
@@ -300,61 +217,7 @@ export async function decideCase(
         });
       }
 
-      // REQUEST_MORE_INFO: the clock pauses with the time used so far; deadlines not yet reached become
-      // null until the buyer resubmits (a paused clock has no deadline, so no timer can fire).
-      const pauses = [
-        ...a.pauses.map((p) => ({ start: p.startedAt, end: p.endedAt ?? now })),
-        { start: now, end: null },
-      ];
-      const deadlines = a.slaStartAt ? sla(deps, cal, a.slaStartAt, pauses) : null;
-      const usedMs = a.slaStartAt ? workingMsBetween(a.slaStartAt, now, cal, pauses.slice(0, -1)) : 0;
-      await tx.appeal.update({
-        where: { id: appealId },
-        data: {
-          status: 'MORE_INFO_REQUESTED',
-          requestedSlots: { set: input.slots },
-          round: a.round + 1,
-          lastReviewerId: by.id,
-          assigneeId: null,
-          assignedAt: null,
-          needsLead: false,
-          slaPausedAt: now,
-          slaUsedMs: BigInt(usedMs),
-          lastBuyerActivityAt: now,
-          ...(deadlines ?? {}),
-        },
-      });
-      await tx.caseAssignment.updateMany({ where: { appealId, endedAt: null }, data: { endedAt: now } });
-      await tx.document.updateMany({
-        where: { appealId, slot: { in: input.slots }, status: 'ACTIVE' },
-        data: { status: 'REDO_REQUESTED' },
-      });
-      await tx.slaPause.create({ data: { appealId, startedAt: now } });
-      await recordHistory(tx, {
-        appealId,
-        at: now,
-        actor,
-        action: 'MORE_INFO_REQUESTED',
-        from: 'IN_REVIEW',
-        to: 'MORE_INFO_REQUESTED',
-        reason: input.reasonCodes.join(','),
-        data: { decisionId: decision.id, slots: input.slots, round: a.round + 1, slaUsedMs: usedMs },
-      });
-      await queueEmail(tx, {
-        to: a.order.buyerEmail,
-        locale: a.order.buyerLocale,
-        appealId,
-        message: {
-          template: 'MORE_INFO_REQUESTED',
-          buyerName: a.order.buyerName,
-          orderId: a.order.orderId,
-          appealUrl: buyerLink(deps, a.tokenNonce),
-          slots: input.slots,
-          reasons,
-          buyerMessage: input.buyerMessage ?? null,
-          respondBy: localDate(new Date(now.getTime() + deps.config.APPEAL_EXPIRY_DAYS * 86_400_000), cal),
-        },
-      });
+      await requestMoreInfoInTx(tx, deps, cal, a, { decision, input, reasons, now, actor, by });
       return done({
         caseId: appealId,
         status: 'MORE_INFO_REQUESTED',
@@ -364,72 +227,4 @@ export async function decideCase(
     },
     { timeout: 15_000 },
   );
-}
-
-function sla(
-  deps: DecideDeps,
-  cal: BusinessCalendar,
-  startAt: Date,
-  pauses: { start: Date; end: Date | null }[],
-): { targetAt: Date | null; warnAt: Date | null; breachAt: Date | null } {
-  return slaDeadlines(
-    {
-      startAt,
-      pauses,
-      targetDays: deps.config.SLA_TARGET_DAYS,
-      warnDays: deps.config.SLA_WARN_DAYS,
-      breachDays: deps.config.SLA_BREACH_DAYS,
-    },
-    cal,
-  );
-}
-
-function buyerLink(deps: DecideDeps, nonce: string): string {
-  return appealUrl(deps.config.PUBLIC_BASE_URL, appealToken(nonce, deps.config.APPEAL_TOKEN_SECRET));
-}
-
-async function approve(
-  tx: Tx,
-  deps: DecideDeps,
-  a: {
-    id: string;
-    orderId: string;
-    tokenNonce: string;
-    order: { orderId: string; buyerEmail: string; buyerLocale: string; buyerName: string };
-  },
-  now: Date,
-  actor: { type: 'STAFF'; id: string },
-  decisionId?: string,
-): Promise<void> {
-  await tx.appeal.update({
-    where: { id: a.id },
-    data: { status: 'APPROVED', decidedAt: now, closedAt: now, needsLead: false },
-  });
-  await tx.blockedOrder.update({ where: { id: a.orderId }, data: { state: 'RELEASED' } });
-  await tx.caseAssignment.updateMany({ where: { appealId: a.id, endedAt: null }, data: { endedAt: now } });
-  await recordHistory(tx, {
-    appealId: a.id,
-    at: now,
-    actor,
-    action: 'APPROVED',
-    from: 'IN_REVIEW',
-    to: 'APPROVED',
-    ...(decisionId ? { data: { decisionId } } : {}),
-  });
-  await queueEmail(tx, {
-    to: a.order.buyerEmail,
-    locale: a.order.buyerLocale,
-    appealId: a.id,
-    message: {
-      template: 'APPROVED',
-      buyerName: a.order.buyerName,
-      orderId: a.order.orderId,
-      appealUrl: buyerLink(deps, a.tokenNonce),
-    },
-  });
-  await queueWebhookEvent(tx, {
-    type: 'appeal.decided',
-    data: { appealId: a.id, orderId: a.order.orderId, decision: 'APPROVED', decisionId: decisionId ?? null },
-    occurredAt: now,
-  });
 }

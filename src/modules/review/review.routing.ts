@@ -8,16 +8,18 @@
 //
 // Throughput: the common case (a first submission, or a pool case) takes a fast path of few round trips:
 // one statement chooses the best reviewer and locks them (FOR UPDATE SKIP LOCKED, so parallel routers
-// spread over the team), one recounts their open cases inside that lock, one writes the assignment, the
-// reviewer's last_assigned_at and the history row. Only when that recount refuses (the reviewer filled up
+// spread over the team), one recounts their open cases inside that lock, then the assignment is written
+// through transitionAppeal (the status, history and domain event; issue 14), with the assignment row and the
+// reviewer's last_assigned_at. Only when that recount refuses (the reviewer filled up
 // between the choice and the lock) is the transaction rolled back and the case routed again by the full
 // algorithm below (savepoints, a waiting second pass), so the fast path never holds a lock it then gives up.
 import type { Prisma } from '../../generated/prisma/client.ts';
 import type { Tx } from '../../platform/db.ts';
 import type { Deps } from '../../platform/deps.ts';
 import { writeOutbox } from '../../platform/outbox.ts';
-import { type Actor, recordHistory } from '../appeals/appeals.history.ts';
-import { AUDIT_LOCK_KEY, type AuditEntry, appendAudit } from '../audit/audit.service.ts';
+import type { Actor } from '../appeals/appeals.history.ts';
+import { transitionAppeal } from '../appeals/appeals.transition.ts';
+import { type AuditEntry, appendAudit } from '../audit/audit.service.ts';
 import { scheduleSlaTimers } from '../sla/sla.timers.ts';
 
 const ROUTER_ID = 'router';
@@ -162,12 +164,35 @@ async function pickAndLockReviewer(tx: Tx, now: Date): Promise<{ id: string; max
 class FastPathRefused extends Error {}
 
 /**
- * The fast path's writes in one statement, guarded by the recount: only if the reviewer (locked by the
- * previous statement, so this statement's snapshot sees every assignment committed before that lock) is
- * still under their cap does it update the appeal, add the assignment row, set the reviewer's
- * last_assigned_at and add the history entry (what appeal.update, caseAssignment.create,
- * staffUser.update and recordHistory write on the slow path). It then takes the audit chain's lock: after
- * the row locks, as appendAudit requires. Returns false, having written nothing, when the cap refuses.
+ * The router's assignment of a locked case to a reviewer: the transition (ROUTE from SUBMITTED, ASSIGN
+ * for a pool case), the assignment row and the reviewer's last_assigned_at.
+ */
+async function writeAssignment(
+  tx: Tx,
+  a: { id: string; status: string },
+  reviewerId: string,
+  reason: string,
+  now: Date,
+  opts: { historyData?: Prisma.InputJsonValue } = {},
+): Promise<void> {
+  await transitionAppeal(tx, a.id, a.status === 'SUBMITTED' ? 'ROUTE' : 'ASSIGN', ROUTER, {
+    now,
+    action: 'ASSIGNED',
+    patch: { assigneeId: reviewerId, assignedAt: now },
+    reason,
+    historyData: opts.historyData ?? { reviewerId },
+    eventData: { assigneeId: reviewerId, reason },
+  });
+  await tx.caseAssignment.create({
+    data: { appealId: a.id, reviewerId, assignedById: null, reason, assignedAt: now },
+  });
+  await tx.staffUser.update({ where: { id: reviewerId }, data: { lastAssignedAt: now } });
+}
+
+/**
+ * The fast path's writes, guarded by a recount: the reviewer is locked by the previous statement, so this
+ * statement's snapshot sees every assignment committed before that lock. Only if they are still under
+ * their cap does it write the assignment. Returns false, having written nothing, when the cap refuses.
  */
 async function writeAssignmentIfRoom(
   tx: Tx,
@@ -176,31 +201,9 @@ async function writeAssignmentIfRoom(
   reason: string,
   now: Date,
 ): Promise<boolean> {
-  const history = JSON.stringify({ reviewerId: reviewer.id });
-  const rows = await tx.$queryRaw<{ ok: boolean }[]>`
-    WITH room AS (
-      SELECT 1 WHERE (SELECT count(*) FROM appeals
-                      WHERE assignee_id = ${reviewer.id}::uuid AND status = 'IN_REVIEW') < ${reviewer.max}
-    ), up AS (
-      UPDATE appeals SET status = 'IN_REVIEW', assignee_id = ${reviewer.id}::uuid, assigned_at = ${now},
-             updated_at = now()
-      WHERE id = ${a.id}::uuid AND EXISTS (SELECT 1 FROM room)
-      RETURNING id
-    ), ca AS (
-      INSERT INTO case_assignments (id, appeal_id, reviewer_id, assigned_by_id, reason, assigned_at)
-      SELECT gen_random_uuid(), up.id, ${reviewer.id}::uuid, NULL, ${reason}, ${now} FROM up
-    ), su AS (
-      UPDATE staff_users SET last_assigned_at = ${now}, updated_at = now()
-      WHERE id = ${reviewer.id}::uuid AND EXISTS (SELECT 1 FROM up)
-    ), h AS (
-      INSERT INTO case_history (appeal_id, at, actor_type, actor_id, action, from_status, to_status, reason, data)
-      SELECT up.id, ${now}, 'SYSTEM', ${ROUTER_ID}, 'ASSIGNED', ${a.status}::"AppealStatus", 'IN_REVIEW',
-             ${reason}, ${history}::jsonb
-      FROM up
-      RETURNING id
-    )
-    SELECT true AS ok, pg_advisory_xact_lock(${AUDIT_LOCK_KEY}::bigint)::text AS locked FROM h`;
-  return rows.length === 1;
+  if ((await openCaseCount(tx, reviewer.id)) >= reviewer.max) return false;
+  await writeAssignment(tx, a, reviewer.id, reason, now);
+  return true;
 }
 
 const ROUTER: Actor = { type: 'SYSTEM', id: ROUTER_ID };
@@ -255,19 +258,13 @@ async function routeInTransaction(
   if (hold && !hold.released) return { outcome: 'held' };
 
   if (a.status === 'SUBMITTED' && a.round > deps.config.MAX_RESUBMISSIONS) {
-    await tx.appeal.update({
-      where: { id: a.id },
-      data: { status: 'IN_REVIEW', assigneeId: null, assignedAt: null, needsLead: true },
-    });
-    await recordHistory(tx, {
-      appealId: a.id,
-      at: now,
-      actor: ROUTER,
+    await transitionAppeal(tx, a.id, 'ROUTE', ROUTER, {
+      now,
       action: 'ROUTED_TO_POOL',
-      from: 'SUBMITTED',
-      to: 'IN_REVIEW',
+      patch: { assigneeId: null, assignedAt: null, needsLead: true },
       reason: 'RESUBMISSION_CAP',
-      data: { round: a.round, max: deps.config.MAX_RESUBMISSIONS },
+      historyData: { round: a.round, max: deps.config.MAX_RESUBMISSIONS },
+      eventData: { assigneeId: null, needsLead: true, reason: 'RESUBMISSION_CAP' },
     });
     return { outcome: 'pool', needsLead: true };
   }
@@ -284,7 +281,7 @@ async function routeInTransaction(
       // a full reviewer means the choosing statement's snapshot was stale: give the lock back (roll
       // back) and let the full algorithm choose
       if (!(await writeAssignmentIfRoom(tx, a, picked, reason, now))) throw new FastPathRefused();
-      await appendAudit(tx, routedAudit(now, a.id, picked.id, reason), { lockHeld: true });
+      await appendAudit(tx, routedAudit(now, a.id, picked.id, reason));
       return { outcome: 'assigned', reviewerId: picked.id };
     }
     // no row: everyone with room is being assigned to right now (or nobody has room); the loops below
@@ -306,18 +303,12 @@ async function routeInTransaction(
 
   if (!reviewer) {
     if (a.status === 'SUBMITTED') {
-      await tx.appeal.update({
-        where: { id: a.id },
-        data: { status: 'IN_REVIEW', assigneeId: null, assignedAt: null },
-      });
-      await recordHistory(tx, {
-        appealId: a.id,
-        at: now,
-        actor: ROUTER,
+      await transitionAppeal(tx, a.id, 'ROUTE', ROUTER, {
+        now,
         action: 'ROUTED_TO_POOL',
-        from: 'SUBMITTED',
-        to: 'IN_REVIEW',
+        patch: { assigneeId: null, assignedAt: null },
         reason: 'NO_ELIGIBLE_REVIEWER',
+        eventData: { assigneeId: null, needsLead: false, reason: 'NO_ELIGIBLE_REVIEWER' },
       });
     }
     return { outcome: 'pool', needsLead: false };
@@ -330,23 +321,8 @@ async function routeInTransaction(
       : fromPool
         ? 'POOL'
         : 'ROUTED';
-  await tx.appeal.update({
-    where: { id: a.id },
-    data: { status: 'IN_REVIEW', assigneeId: reviewer.id, assignedAt: now },
-  });
-  await tx.caseAssignment.create({
-    data: { appealId: a.id, reviewerId: reviewer.id, assignedById: null, reason, assignedAt: now },
-  });
-  await tx.staffUser.update({ where: { id: reviewer.id }, data: { lastAssignedAt: now } });
-  await recordHistory(tx, {
-    appealId: a.id,
-    at: now,
-    actor: ROUTER,
-    action: 'ASSIGNED',
-    from: a.status as Prisma.CaseHistoryCreateInput['fromStatus'],
-    to: 'IN_REVIEW',
-    reason,
-    data: hold
+  await writeAssignment(tx, a, reviewer.id, reason, now, {
+    historyData: hold
       ? {
           reviewerId: reviewer.id,
           rule: 'WARN_AT_PASSED',
@@ -396,20 +372,17 @@ export async function returnUntouchedCases(
     ORDER BY a.id
     FOR UPDATE`;
   for (const { id } of rows) {
-    await tx.appeal.update({ where: { id }, data: { assigneeId: null, assignedAt: null } });
+    await transitionAppeal(tx, id, 'ASSIGN', input.actor, {
+      now: input.now,
+      action: 'UNASSIGNED',
+      patch: { assigneeId: null, assignedAt: null },
+      reason: input.reason,
+      historyData: { reviewerId: input.reviewerId },
+      eventData: { assigneeId: null, previousAssigneeId: input.reviewerId, reason: input.reason },
+    });
     await tx.caseAssignment.updateMany({
       where: { appealId: id, reviewerId: input.reviewerId, endedAt: null },
       data: { endedAt: input.now },
-    });
-    await recordHistory(tx, {
-      appealId: id,
-      at: input.now,
-      actor: input.actor,
-      action: 'UNASSIGNED',
-      from: 'IN_REVIEW',
-      to: 'IN_REVIEW',
-      reason: input.reason,
-      data: { reviewerId: input.reviewerId },
     });
     await writeOutbox(tx, 'case.route', { appealId: id });
   }

@@ -1,6 +1,6 @@
 // Staff accounts: login/logout with server-side sessions, the ADMIN's staff management, "me".
 import { randomBytes } from 'node:crypto';
-import { newToken, STAFF_TOKEN_PREFIX, sha256 } from '../../http/auth.ts';
+import { newToken, STAFF_TOKEN_PREFIX, sha256 } from '../../platform/crypto.ts';
 import { Prisma } from '../../generated/prisma/client.ts';
 import type { Deps } from '../../platform/deps.ts';
 import { AppError } from '../../platform/errors.ts';

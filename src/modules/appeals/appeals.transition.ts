@@ -1,0 +1,143 @@
+// The one writer of the appeal's status (issue 14). transitionAppeal takes the row lock, checks the move
+// against the state machine of appeals.rules.ts, writes the row and the case-history entry, and records
+// the domain event, all in the caller's transaction: a transition is either whole or absent.
+import type { Prisma } from '../../generated/prisma/client.ts';
+import type { Tx } from '../../platform/db.ts';
+import { AppError } from '../../platform/errors.ts';
+import { recordDomainEvent } from '../../platform/outbox.ts';
+import { type Actor, recordHistory } from './appeals.history.ts';
+import { type AppealEvent, type AppealStatus, nextStatus } from './appeals.rules.ts';
+
+/** The domain event each state-machine event records (the outcome of a decision goes in its data). */
+export const DOMAIN_EVENT: Record<AppealEvent, string> = {
+  SUBMIT: 'appeal.submitted',
+  RESUBMIT: 'appeal.resubmitted',
+  ROUTE: 'appeal.assigned',
+  ASSIGN: 'appeal.assigned',
+  APPROVE: 'appeal.decided',
+  REJECT: 'appeal.decided',
+  REQUEST_MORE_INFO: 'appeal.decided',
+  EXPIRE: 'appeal.expired',
+  WITHDRAW: 'appeal.withdrawn',
+};
+
+/** Events that have an outcome: the status they lead to, as the event's `outcome`. */
+const OUTCOME_EVENTS: ReadonlySet<AppealEvent> = new Set(['APPROVE', 'REJECT', 'REQUEST_MORE_INFO']);
+
+export type AppealPatch = Omit<Prisma.AppealUncheckedUpdateInput, 'status' | 'id'>;
+
+export interface TransitionInput {
+  now: Date;
+  /** history action, e.g. 'APPROVED', 'APPEAL_WITHDRAWN' (kept as the flows wrote them before) */
+  action: string;
+  /** columns written with the status (decidedAt, assigneeId, deadlines, ...) */
+  patch?: AppealPatch;
+  reason?: string;
+  /** the history entry's data */
+  historyData?: Prisma.InputJsonValue;
+  /** facts the domain event carries (ids and small facts only) */
+  eventData?: Record<string, Prisma.InputJsonValue | null>;
+}
+
+export interface TransitionResult {
+  from: AppealStatus;
+  to: AppealStatus;
+  /** the domain event's id: the idempotency key of its subscribers */
+  eventId: string;
+}
+
+/** Locks the appeal row (FOR UPDATE) and returns its status, or null when there is no such appeal. */
+export async function lockAppealRow(tx: Tx, appealId: string): Promise<AppealStatus | null> {
+  const rows = await tx.$queryRaw<{ status: AppealStatus }[]>`
+    SELECT status::text AS status FROM appeals WHERE id = ${appealId}::uuid FOR UPDATE`;
+  return rows[0]?.status ?? null;
+}
+
+/**
+ * Moves the appeal by `event`. Throws APPEAL.NOT_FOUND when there is no such appeal and
+ * APPEAL.INVALID_TRANSITION (details.status, details.event) when the state machine forbids the move; the
+ * caller's transaction then rolls back, so nothing is half-written.
+ */
+export async function transitionAppeal(
+  tx: Tx,
+  appealId: string,
+  event: AppealEvent,
+  actor: Actor,
+  input: TransitionInput,
+): Promise<TransitionResult> {
+  const from = await lockAppealRow(tx, appealId);
+  if (!from) throw new AppError('APPEAL.NOT_FOUND', 'No such appeal.');
+  const to = nextStatus(from, event);
+  if (!to) {
+    throw new AppError('APPEAL.INVALID_TRANSITION', `The appeal cannot ${event} while it is ${from}.`, {
+      status: from,
+      event,
+    });
+  }
+  await tx.appeal.update({ where: { id: appealId }, data: { ...input.patch, status: to } });
+  await recordHistory(tx, {
+    appealId,
+    at: input.now,
+    actor,
+    action: input.action,
+    from,
+    to,
+    ...(input.reason !== undefined ? { reason: input.reason } : {}),
+    ...(input.historyData !== undefined ? { data: input.historyData } : {}),
+  });
+  const eventId = await recordDomainEvent(tx, {
+    type: DOMAIN_EVENT[event],
+    appealId,
+    from,
+    to,
+    actor: { type: actor.type, id: 'id' in actor ? (actor.id ?? null) : null },
+    data: { ...(OUTCOME_EVENTS.has(event) ? { outcome: to } : {}), ...input.eventData },
+    occurredAt: input.now,
+  });
+  return { from, to, eventId };
+}
+
+/**
+ * Opens the appeal of a blocked order: the row (AWAITING_DOCUMENTS), the APPEAL_OPENED history entry and
+ * the `appeal.opened` event. Creation is not a transition of the state machine, but it has the same owner.
+ */
+export async function openAppeal(
+  tx: Tx,
+  input: {
+    orderId: string;
+    tokenHash: string;
+    tokenNonce: string;
+    tokenExpiresAt: Date;
+    now: Date;
+    actor: Actor;
+    reason?: string;
+  },
+): Promise<{ id: string; eventId: string }> {
+  const appeal = await tx.appeal.create({
+    data: {
+      orderId: input.orderId,
+      tokenHash: input.tokenHash,
+      tokenNonce: input.tokenNonce,
+      tokenExpiresAt: input.tokenExpiresAt,
+      lastBuyerActivityAt: input.now,
+    },
+    select: { id: true },
+  });
+  await recordHistory(tx, {
+    appealId: appeal.id,
+    at: input.now,
+    actor: input.actor,
+    action: 'APPEAL_OPENED',
+    to: 'AWAITING_DOCUMENTS',
+    ...(input.reason !== undefined ? { reason: input.reason } : {}),
+  });
+  const eventId = await recordDomainEvent(tx, {
+    type: 'appeal.opened',
+    appealId: appeal.id,
+    to: 'AWAITING_DOCUMENTS',
+    actor: { type: input.actor.type, id: 'id' in input.actor ? (input.actor.id ?? null) : null },
+    data: { orderId: input.orderId, ...(input.reason !== undefined ? { reason: input.reason } : {}) },
+    occurredAt: input.now,
+  });
+  return { id: appeal.id, eventId };
+}
