@@ -10,6 +10,7 @@ import express, { type Request, Router } from 'express';
 import { buyerCsrfToken, BUYER_COOKIE } from '../http/auth.ts';
 import type { Deps } from '../platform/deps.ts';
 import { ALL_SLOTS } from '../modules/appeals/appeals.rules.ts';
+import { escapeHtml } from '../platform/html.ts';
 
 /** MIME types the page lets through its own pre-check (the server decides from the bytes anyway). */
 const IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'image/avif', 'image/heic', 'image/heif'];
@@ -35,13 +36,9 @@ export function assetVersion(dir = STATIC_DIR): string {
   return h.digest('hex').slice(0, 12);
 }
 
-function escapeAttr(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
 /** Fills {{name}} placeholders; every value is attribute-escaped (they all land in attributes). */
 export function renderPage(template: string, values: Record<string, string>): string {
-  return template.replace(/\{\{(\w+)\}\}/g, (_m, k: string) => escapeAttr(values[k] ?? ''));
+  return template.replace(/\{\{(\w+)\}\}/g, (_m, k: string) => escapeHtml(values[k] ?? ''));
 }
 
 function lang(req: Request): string {

@@ -27,6 +27,7 @@ import { appendAudit } from '../audit/audit.service.ts';
 import { queueEmail } from '../notifications/notifications.outbox.ts';
 import { loadCalendar } from '../sla/sla.calendar.ts';
 import { appealToken, appealUrl, newTokenNonce, tokenHash } from './appeals.token.ts';
+import { escapeHtml } from '../../platform/html.ts';
 
 export const ZReissueRequest = z.union([
   z.strictObject({ token: z.string().min(1).max(256) }),
@@ -162,10 +163,6 @@ const reissue = describeRoute({
     429: { description: 'Too many requests from this address' },
   },
 });
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
 
 const answerPage = (lang: Lang) =>
   `<!doctype html><html lang="${lang === 'zh' ? 'zh-CN' : 'en'}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(pageText(lang, 'reissue.sent.title'))}</title></head><body><main><h1>${escapeHtml(pageText(lang, 'reissue.sent.title'))}</h1><p>${escapeHtml(pageText(lang, 'reissue.sent.text'))}</p></main></body></html>`;

@@ -11,6 +11,7 @@ import { reissueByOrderForm, reissueForm } from './appeals.reissue.ts';
 import { ID_TYPES } from './appeals.rules.ts';
 import { assertStaffMaySeeAppeal } from './appeals.scope.ts';
 import { getAppealView, resolveAppealLink, setIdType, submitAppeal } from './appeals.service.ts';
+import { escapeHtml } from '../../platform/html.ts';
 
 export const ZAppealParams = z.object({ id: z.string().max(64) });
 
@@ -96,10 +97,6 @@ const submit = describeRoute({
     },
   },
 });
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
 
 function linkErrorPage(lang: Lang, title: string, text: string, form: string): string {
   return `<!doctype html><html lang="${lang === 'zh' ? 'zh-CN' : 'en'}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)}</title></head><body><main><h1>${escapeHtml(title)}</h1><p>${escapeHtml(text)}</p>${form}</main></body></html>`;

@@ -11,6 +11,7 @@ import { HARDENED_PDF_OPTIONS } from './checks.pdf.ts';
 import sharp from 'sharp';
 import { AppError } from '../../platform/errors.ts';
 import { type DocumentStorage, readDecrypted } from './documents.storage.ts';
+import { escapeHtml } from '../../platform/html.ts';
 
 /** Long side of what is served: enough for 4x zoom on a case page, small enough to send quickly. */
 export const VIEW_MAX_SIDE = 2400;
@@ -29,13 +30,6 @@ export interface WatermarkViewer {
 export function watermarkLabel(viewer: WatermarkViewer, at: Date): string {
   const name = viewer.name.replace(/\s+/g, ' ').trim().slice(0, 80);
   return `${name} <${viewer.email.slice(0, 120)}> · ${at.toISOString()}`;
-}
-
-function xml(s: string): string {
-  return s.replace(
-    /[<>&"']/g,
-    (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c] as string,
-  );
 }
 
 /** Height of the footer strip for an image `width` x `height`. */
@@ -72,7 +66,7 @@ export function watermarkTileSvg(label: string, size: number): string {
   // LINES parallel copies of the label along the tile's diagonal, each also drawn shifted by one tile in
   // every direction (clipped by the tile): the repeated tiles then show seamless, evenly spaced lines
   const at = (x: number, y: number) =>
-    `<text x="${Math.round(x)}" y="${Math.round(y)}" transform="rotate(-30 ${Math.round(x)} ${Math.round(y)})">${xml(label)}</text>`;
+    `<text x="${Math.round(x)}" y="${Math.round(y)}" transform="rotate(-30 ${Math.round(x)} ${Math.round(y)})">${escapeHtml(label)}</text>`;
   let texts = '';
   for (let k = 0; k < TILE_LINES; k++)
     for (const dx of [-w, 0, w])
@@ -94,7 +88,7 @@ export function footerSvg(width: number, footer: number, label: string): string 
   const footSize = Math.max(11, Math.round(footer * 0.45));
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${footer}">
 <rect x="0" y="0" width="${width}" height="${footer}" fill="rgb(${FOOTER_RGB.r},${FOOTER_RGB.g},${FOOTER_RGB.b})"/>
-<text x="${Math.round(footer * 0.4)}" y="${Math.round(footer * 0.66)}" font-family="DejaVu Sans, Liberation Sans, sans-serif" font-size="${footSize}" fill="#ffffff">${xml(label)}</text>
+<text x="${Math.round(footer * 0.4)}" y="${Math.round(footer * 0.66)}" font-family="DejaVu Sans, Liberation Sans, sans-serif" font-size="${footSize}" fill="#ffffff">${escapeHtml(label)}</text>
 </svg>`;
 }
 

@@ -8,7 +8,7 @@ import type { Deps } from '../../platform/deps.ts';
 import { isAppError } from '../../platform/errors.ts';
 import { type IdType, requiredSlots, type Slot } from '../appeals/appeals.rules.ts';
 import { submitAppeal } from '../appeals/appeals.service.ts';
-import { escapeHtml } from '../notifications/notifications.templates.ts';
+import { escapeHtml } from '../../platform/html.ts';
 
 export const SUBMIT_LINK_DAYS = 7;
 
