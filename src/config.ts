@@ -9,6 +9,7 @@ import {
   parseTrustProxy,
   SHIPPED_SAMPLE_VALUES,
 } from './config.secrets.ts';
+import { assertHolidaysRegion, DEFAULT_HOLIDAYS_REGION } from './platform/holidays.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DEV_MASTER_KEY = 'dev:ZGV2LW9ubHktbWFzdGVyLWtleS1kby1ub3QtdXNlISE='; // 32 bytes, development only
@@ -60,6 +61,23 @@ export const ConfigSchema = z
     /** HMAC key that turns an appeal's random nonce into its link token (>= 32 chars) */
     APPEAL_TOKEN_SECRET: z.string().min(32).default(DEV_TOKEN_SECRET),
     BUSINESS_TIMEZONE: z.string().default('Europe/London'),
+    /** public holidays seeded from date-holidays: a country code with an optional state (GB-ENG, DE-BY, CN) */
+    HOLIDAYS_REGION: z
+      .string()
+      .default(DEFAULT_HOLIDAYS_REGION)
+      .refine(
+        (r) => {
+          try {
+            assertHolidaysRegion(r);
+            return true;
+          } catch {
+            return false;
+          }
+        },
+        {
+          message: 'unknown to date-holidays: a country code with an optional state, e.g. GB-ENG, DE-BY, CN',
+        },
+      ),
     ADMIN_EMAIL: z.email().default('admin@appeal.local'),
     ADMIN_PASSWORD: z.string().min(12).default('admin-password-dev'),
     APPEAL_TOKEN_TTL_DAYS: z.coerce.number().int().positive().default(30),

@@ -33,11 +33,6 @@ export interface PauseInterval {
   readonly end: Date | null;
 }
 
-export interface NamedHoliday {
-  date: string;
-  name: string;
-}
-
 // ---------------------------------------------------------------------------------------------------------
 // Calendar dates are handled as "epoch days" (days since 1970-01-01, proleptic Gregorian): integer
 // arithmetic is cheap and exact, and only the conversion to instants needs the zone rules.
@@ -345,120 +340,6 @@ export function deadlineLocalDate(deadline: Date, cal: BusinessCalendar): string
   return isoDate(previousWorkingDay(e - 1, cal));
 }
 
-// ---------------------------------------------------------------------------------------------------------
-// Default holidays: England & Wales bank holidays (the Banking and Financial Dealings Act 1971 list plus
-// the early May holiday from 1978), computed so the seed works for any year. Rules:
-// - New Year's Day 1 Jan; on a weekend the substitute is the following Monday.
-// - Good Friday and Easter Monday from Western Easter (anonymous Gregorian algorithm).
-// - Early May: first Monday of May. Spring: last Monday of May. Summer: last Monday of August.
-// - Christmas 25 Dec and Boxing Day 26 Dec; a holiday on a weekend is substituted by the next weekday not
-//   already a holiday (Sat+Sun -> Mon+Tue; Sun+Mon -> Christmas substitute Tue; Fri+Sat -> Boxing Mon).
-// - Proclaimed one-offs and moves since 1978 are listed in ONE_OFFS. Future proclamations cannot be
-//   computed: administrators add them through the holidays API.
-// Scotland and Northern Ireland have different lists and are not covered.
-
-type Move = { replaces: 'Early May bank holiday' | 'Spring bank holiday'; to: string };
-const ONE_OFFS: Record<number, { extra: NamedHoliday[]; moves: Move[] }> = {
-  1981: { extra: [{ date: '1981-07-29', name: 'Royal wedding' }], moves: [] },
-  1995: { extra: [], moves: [{ replaces: 'Early May bank holiday', to: '1995-05-08' }] }, // VE Day 50
-  1999: { extra: [{ date: '1999-12-31', name: 'Millennium celebrations' }], moves: [] },
-  2002: {
-    extra: [{ date: '2002-06-03', name: 'Golden Jubilee bank holiday' }],
-    moves: [{ replaces: 'Spring bank holiday', to: '2002-06-04' }],
-  },
-  2011: { extra: [{ date: '2011-04-29', name: 'Royal wedding' }], moves: [] },
-  2012: {
-    extra: [{ date: '2012-06-05', name: 'Diamond Jubilee bank holiday' }],
-    moves: [{ replaces: 'Spring bank holiday', to: '2012-06-04' }],
-  },
-  2020: { extra: [], moves: [{ replaces: 'Early May bank holiday', to: '2020-05-08' }] }, // VE Day 75
-  2022: {
-    extra: [
-      { date: '2022-06-03', name: 'Platinum Jubilee bank holiday' },
-      { date: '2022-09-19', name: 'Bank holiday for the State Funeral of Queen Elizabeth II' },
-    ],
-    moves: [{ replaces: 'Spring bank holiday', to: '2022-06-02' }],
-  },
-  2023: {
-    extra: [{ date: '2023-05-08', name: 'Bank holiday for the coronation of King Charles III' }],
-    moves: [],
-  },
-};
-
-/** Western (Gregorian) Easter Sunday as an epoch day: the anonymous Gregorian (Meeus/Jones/Butcher) algorithm. */
-function easterSunday(year: number): number {
-  const a = year % 19;
-  const b = Math.floor(year / 100);
-  const c = year % 100;
-  const d = Math.floor(b / 4);
-  const e = b % 4;
-  const f = Math.floor((b + 8) / 25);
-  const g = Math.floor((b - f + 1) / 3);
-  const h = (19 * a + b - d - g + 15) % 30;
-  const i = Math.floor(c / 4);
-  const k = c % 4;
-  const l = (32 + 2 * e + 2 * i - h - k) % 7;
-  const m = Math.floor((a + 11 * h + 22 * l) / 451);
-  const month = Math.floor((h + l - 7 * m + 114) / 31);
-  const day = ((h + l - 7 * m + 114) % 31) + 1;
-  return epochDay(year, month, day);
-}
-
-function firstMonday(year: number, month: number): number {
-  const first = epochDay(year, month, 1);
-  return first + ((8 - weekdayOf(first)) % 7);
-}
-
-function lastMonday(year: number, month: number): number {
-  const last = epochDay(year, month + 1, 1) - 1;
-  return last - ((weekdayOf(last) + 6) % 7);
-}
-
-/** Exported for the seed and for tests; see the rules above. Sorted by date. */
-export function defaultHolidays(year: number, region: 'GB' = 'GB'): NamedHoliday[] {
-  if (region !== 'GB') throw new RangeError(`calendar: no default holidays for region ${String(region)}`);
-  if (!Number.isInteger(year) || year < 1978 || year > 9999) {
-    throw new RangeError(`calendar: default holidays cover the years 1978-9999, not ${year}`);
-  }
-  const days: Array<[number, string]> = [];
-  const taken = (e: number) => weekdayOf(e) === 0 || weekdayOf(e) === 6 || days.some(([d]) => d === e);
-  // A weekend holiday is observed on the next weekday that is not already a holiday; the date itself
-  // stays out of the list because it is not a working day anyway.
-  const addObserved = (e: number, name: string) => {
-    if (weekdayOf(e) !== 0 && weekdayOf(e) !== 6) {
-      days.push([e, name]);
-      return;
-    }
-    let s = e + 1;
-    while (taken(s)) s++;
-    days.push([s, `${name} (substitute day)`]);
-  };
-
-  const moves = ONE_OFFS[year]?.moves ?? [];
-  const movedTo = (name: Move['replaces'], usual: number) => {
-    const move = moves.find((m) => m.replaces === name);
-    return move ? parseIsoDate(move.to)! : usual;
-  };
-  const easter = easterSunday(year);
-
-  addObserved(epochDay(year, 1, 1), 'New Year’s Day');
-  days.push([easter - 2, 'Good Friday']);
-  days.push([easter + 1, 'Easter Monday']);
-  days.push([movedTo('Early May bank holiday', firstMonday(year, 5)), 'Early May bank holiday']);
-  days.push([movedTo('Spring bank holiday', lastMonday(year, 5)), 'Spring bank holiday']);
-  days.push([lastMonday(year, 8), 'Summer bank holiday']);
-  // Christmas first when it is a weekday, so a Sunday Christmas yields Boxing Day on Monday 26th and the
-  // Christmas substitute on Tuesday 27th (the statutory order).
-  const christmas = epochDay(year, 12, 25);
-  const boxing = christmas + 1;
-  if (weekdayOf(christmas) === 0) {
-    addObserved(boxing, 'Boxing Day');
-    addObserved(christmas, 'Christmas Day');
-  } else {
-    addObserved(christmas, 'Christmas Day');
-    addObserved(boxing, 'Boxing Day');
-  }
-  for (const x of ONE_OFFS[year]?.extra ?? []) days.push([parseIsoDate(x.date)!, x.name]);
-
-  return days.sort((x, y) => x[0] - y[0]).map(([e, name]) => ({ date: isoDate(e), name }));
-}
+// Public holidays come from date-holidays (src/platform/holidays.ts); this re-export keeps the callers'
+// one import.
+export { defaultHolidays, type NamedHoliday } from './holidays.ts';

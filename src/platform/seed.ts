@@ -87,5 +87,5 @@ export async function seedAll(prisma: Db, config: Config): Promise<void> {
   await seedCatalogues(prisma);
   await seedFirstAdmin(prisma, config);
   const year = new Date().getUTCFullYear();
-  await seedHolidays(prisma, [year, year + 1]);
+  await seedHolidays(prisma, [year, year + 1], config.HOLIDAYS_REGION);
 }

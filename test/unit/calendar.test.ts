@@ -399,10 +399,10 @@ describe('makeCalendar', () => {
   });
 });
 
-describe('defaultHolidays (England & Wales)', () => {
+describe('defaultHolidays (date-holidays; England & Wales by default)', () => {
   it('2026', () => {
     expect(defaultHolidays(2026)).toEqual([
-      { date: '2026-01-01', name: 'New Year’s Day' },
+      { date: '2026-01-01', name: "New Year's Day" },
       { date: '2026-04-03', name: 'Good Friday' },
       { date: '2026-04-06', name: 'Easter Monday' },
       { date: '2026-05-04', name: 'Early May bank holiday' },
@@ -415,7 +415,7 @@ describe('defaultHolidays (England & Wales)', () => {
 
   it('2027: Christmas on Saturday, both substitutes', () => {
     expect(defaultHolidays(2027)).toEqual([
-      { date: '2027-01-01', name: 'New Year’s Day' },
+      { date: '2027-01-01', name: "New Year's Day" },
       { date: '2027-03-26', name: 'Good Friday' },
       { date: '2027-03-29', name: 'Easter Monday' },
       { date: '2027-05-03', name: 'Early May bank holiday' },
@@ -478,9 +478,21 @@ describe('defaultHolidays (England & Wales)', () => {
     expect(easterMonday(2285)).toBe('2285-03-23'); // Easter 22 March, the earliest possible
   });
 
-  it('refuses years and regions it does not cover', () => {
-    expect(() => defaultHolidays(1977)).toThrow(RangeError);
+  it('other regions come from the same library; unknown regions and odd years are refused', () => {
+    const de = defaultHolidays(2026, 'DE-BY');
+    expect(de.map((h) => h.date)).toEqual(expect.arrayContaining(['2026-01-06', '2026-06-04', '2026-12-25']));
+    const scotland = defaultHolidays(2026, 'GB-SCT').map((h) => h.date);
+    expect(scotland).toContain('2026-01-02'); // 2 January, Scotland only
+    expect(dates2026()).not.toContain('2026-01-02');
+    // weekends never listed (2026-12-26 Boxing Day is a Saturday; its substitute is)
+    expect(dates2026()).not.toContain('2026-12-26');
+    expect(() => defaultHolidays(2026, 'XX')).toThrow(RangeError);
+    expect(() => defaultHolidays(2026, 'GB-ZZZ')).toThrow(RangeError);
+    expect(() => defaultHolidays(2026, 'gb-eng')).toThrow(RangeError);
     expect(() => defaultHolidays(2026.5)).toThrow(RangeError);
-    expect(() => defaultHolidays(2026, 'FR' as 'GB')).toThrow(RangeError);
   });
 });
+
+function dates2026(): string[] {
+  return defaultHolidays(2026).map((h) => h.date);
+}

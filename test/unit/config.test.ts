@@ -32,6 +32,12 @@ describe('config', () => {
     expect(Object.isFrozen(c)).toBe(true);
   });
 
+  it('takes a holidays region date-holidays knows and refuses others at boot', () => {
+    expect(loadConfig({}).HOLIDAYS_REGION).toBe('GB-ENG');
+    expect(loadConfig({ HOLIDAYS_REGION: 'DE-BY' }).HOLIDAYS_REGION).toBe('DE-BY');
+    expect(() => loadConfig({ HOLIDAYS_REGION: 'XX' })).toThrow(/HOLIDAYS_REGION/);
+  });
+
   it('parses lists and numbers', () => {
     const c = loadConfig({ RISK_API_KEYS: 'a, b ,c', PORT: '8080', PUBLIC_BASE_URL: 'https://x.example/' });
     expect(c.RISK_API_KEYS).toEqual(['a', 'b', 'c']);

@@ -25,10 +25,13 @@ export function invalidateCalendarCache(): void {
   cached = null;
 }
 
-/** Seeds the default (England & Wales) bank holidays for the given years, leaving existing rows alone. */
-export async function seedHolidays(prisma: Db, years: number[]): Promise<number> {
+/**
+ * Seeds the public holidays of `region` (date-holidays; default England & Wales) for the given years,
+ * leaving existing rows alone (an administrator's own rows and names win).
+ */
+export async function seedHolidays(prisma: Db, years: number[], region?: string): Promise<number> {
   const rows = years
-    .flatMap((y) => defaultHolidays(y))
+    .flatMap((y) => defaultHolidays(y, region))
     .map((h) => ({ date: new Date(`${h.date}T00:00:00Z`), name: h.name }));
   const r = await prisma.holiday.createMany({ data: rows, skipDuplicates: true });
   invalidateCalendarCache();
