@@ -6,6 +6,7 @@ import type { Prisma } from '../../generated/prisma/client.ts';
 import type { StaffRole } from '../../platform/principal.ts';
 import type { Deps } from '../../platform/deps.ts';
 import { AppError } from '../../platform/errors.ts';
+import { isUuid } from '../../platform/ids.ts';
 
 export async function assertStaffMaySeeAppeal(
   deps: Pick<Deps, 'prisma'>,
@@ -22,7 +23,7 @@ export async function assertStaffMaySeeAppeal(
       { assignments: { some: { reviewerId: viewer.id } } },
     );
   if (viewer.roles.includes('FINANCE')) or.push({ refund: { isNot: null } });
-  const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(appealId);
+  const uuid = isUuid(appealId);
   const found =
     uuid && or.length > 0
       ? await deps.prisma.appeal.findFirst({

@@ -25,6 +25,7 @@ import { getRefundItem, type RefundItem } from './refunds.finance.ts';
 import { refundProvider } from './refunds.provider.ts';
 import { checkEventAmount, type RefundStatus, refundTransition } from './refunds.rules.ts';
 import type { TRefundEventRequest } from './refunds.schemas.ts';
+import { isUuid } from '../../platform/ids.ts';
 
 export const IDEMPOTENCY_TTL_MS = 24 * 3600_000;
 
@@ -53,8 +54,7 @@ export async function recordRefundEvent(
   actor: RefundEventActor,
   headerKey?: string,
 ): Promise<RefundEventResult> {
-  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(refundId))
-    throw new AppError('REFUND.NOT_FOUND', 'No such refund.');
+  if (!isUuid(refundId)) throw new AppError('REFUND.NOT_FOUND', 'No such refund.');
   const { idempotencyKey: bodyKey, ...event } = input;
   if (bodyKey && headerKey && bodyKey !== headerKey) {
     throw new AppError('REQUEST.INVALID', 'The Idempotency-Key header and body.idempotencyKey differ.', [

@@ -28,6 +28,7 @@ import {
   ZRefundListQuery,
   ZRefundSummary,
 } from './refunds.schemas.ts';
+import { isUuid } from '../../platform/ids.ts';
 
 const FINANCE_VIEW = ['FINANCE', 'ADMIN'] as const;
 const ZRefundParams = z.object({ id: z.string().max(64) });
@@ -138,8 +139,6 @@ function eventActor(req: Parameters<RequestHandler>[0]): RefundEventActor {
   throw new AppError('AUTH.FORBIDDEN', 'Not allowed.');
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 export function refundsRoutes(deps: Deps): Router {
   const r = Router();
 
@@ -192,7 +191,7 @@ export function refundsRoutes(deps: Deps): Router {
 
   r.get(one.path, requireStaff(...FINANCE_VIEW), async (req, res) => {
     const { params } = parseRequest(one, req);
-    if (!UUID.test(params.id)) throw new AppError('REFUND.NOT_FOUND', 'No such refund.');
+    if (!isUuid(params.id)) throw new AppError('REFUND.NOT_FOUND', 'No such refund.');
     const item = await getRefundItem(deps, params.id);
     const events = await deps.prisma.refundEvent.findMany({
       where: { refundId: params.id },

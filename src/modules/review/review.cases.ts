@@ -8,6 +8,7 @@ import { AppError } from '../../platform/errors.ts';
 import { money } from '../../platform/money.ts';
 import { getAppealView } from '../appeals/appeals.service.ts';
 import { otherBuyersCases } from './review.duplicates.ts';
+import { isUuid } from '../../platform/ids.ts';
 
 export interface Viewer {
   id: string;
@@ -142,8 +143,7 @@ export async function listCases(deps: Pick<Deps, 'prisma' | 'clock'>, viewer: Vi
 
 /** A case id is an appeal id (a UUID); anything else cannot name a case. */
 export function caseIdOr404(id: string): string {
-  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id))
-    throw new AppError('CASE.NOT_FOUND', 'No such case.');
+  if (!isUuid(id)) throw new AppError('CASE.NOT_FOUND', 'No such case.');
   return id;
 }
 

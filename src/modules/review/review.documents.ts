@@ -15,8 +15,7 @@ import { documentStorage } from '../documents/documents.storage.ts';
 import { sharedViewCache, viewCacheKey } from '../documents/documents.view-cache.ts';
 import { VIEW_MAX_SIDE, watermarkedView, watermarkLabel } from '../documents/documents.view.ts';
 import { caseIdOr404, type Viewer } from './review.cases.ts';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { isUuid } from '../../platform/ids.ts';
 
 /**
  * The cases a viewer may open: the same rule as GET /api/v1/cases/:id (reviewerScope in review.cases.ts):
@@ -57,7 +56,7 @@ export async function viewCaseDocument(
   ctx: ViewContext,
 ) {
   const caseId = caseIdOr404(input.caseId);
-  if (!UUID.test(input.docId)) throw new AppError('DOCUMENT.NOT_FOUND', 'No such document.');
+  if (!isUuid(input.docId)) throw new AppError('DOCUMENT.NOT_FOUND', 'No such document.');
   const scope = visibleTo(viewer);
   const appeal = await deps.prisma.appeal.findFirst({
     where: { AND: [{ id: caseId }, ...(scope ? [scope] : [])] },

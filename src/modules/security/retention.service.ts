@@ -10,6 +10,7 @@ import type { BlobStore } from '../../platform/storage.ts';
 import { recordHistory } from '../appeals/appeals.history.ts';
 import { type AuditActor, appendAudit } from '../audit/audit.service.ts';
 import { documentStorage } from '../documents/documents.storage.ts';
+import { isUuid } from '../../platform/ids.ts';
 
 export const FINAL_STATUSES = ['APPROVED', 'REJECTED', 'EXPIRED', 'WITHDRAWN'] as const;
 
@@ -95,8 +96,6 @@ export async function purgeExpiredDocuments(
   return result;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** ADMIN: set or release the legal hold of a case (audited, and noted in the case history). */
 export async function setLegalHold(
   deps: Pick<Deps, 'prisma' | 'clock'>,
@@ -104,7 +103,7 @@ export async function setLegalHold(
   hold: boolean,
   who: { actor: AuditActor; ip?: string | null; userAgent?: string | null },
 ) {
-  if (!UUID.test(appealId)) throw new AppError('CASE.NOT_FOUND', 'No such case.');
+  if (!isUuid(appealId)) throw new AppError('CASE.NOT_FOUND', 'No such case.');
   const now = deps.clock.now();
   return deps.prisma.$transaction(async (tx) => {
     const [before] = await tx.$queryRaw<{ legal_hold: boolean }[]>`

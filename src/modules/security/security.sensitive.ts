@@ -9,8 +9,7 @@ import type { Deps } from '../../platform/deps.ts';
 import { AppError } from '../../platform/errors.ts';
 import { documentStorage } from '../documents/documents.storage.ts';
 import { type IncidentSlot, recordIncident } from './incidents.service.ts';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { isUuid } from '../../platform/ids.ts';
 
 export async function purgeSensitiveDocument(
   deps: Pick<Deps, 'prisma' | 'clock' | 'config'>,
@@ -18,7 +17,7 @@ export async function purgeSensitiveDocument(
   input: { kind: 'FULL_CARD_NUMBER' | 'SECURITY_CODE' },
   source: AuditSource,
 ): Promise<{ documentId: string; appealId: string; incidentId: string; purgedAt: string }> {
-  if (!UUID.test(docId)) throw new AppError('DOCUMENT.NOT_FOUND', 'No such document.');
+  if (!isUuid(docId)) throw new AppError('DOCUMENT.NOT_FOUND', 'No such document.');
   const store = documentStorage(deps.config).blobs;
   return deps.prisma.$transaction(
     async (tx) => {
