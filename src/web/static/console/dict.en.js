@@ -215,7 +215,7 @@ export const EN = {
   qFiles: 'Attachments',
   qActions: 'Action',
   qEnvelope: 'envelope: {from}',
-  qHeaderDomain: 'From domain: {domain}',
+  qHeaderFrom: 'Checked From header: {from}',
   qNoSubject: '(no subject)',
   qNoFiles: 'No attachments',
   qFileCount: '{n} file(s)',

@@ -209,7 +209,7 @@ export const ZH = {
   qFiles: '附件',
   qActions: '操作',
   qEnvelope: '信封发件人：{from}',
-  qHeaderDomain: '发件域名：{domain}',
+  qHeaderFrom: '验证的 From 头：{from}',
   qNoSubject: '（无主题）',
   qNoFiles: '无附件',
   qFileCount: '{n} 个文件',

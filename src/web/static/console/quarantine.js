@@ -33,7 +33,10 @@ function checkCell(m) {
         el('li', { class: /^(pass)$/i.test(v) ? 'pass' : /fail/i.test(v) ? 'fail' : '' }, `${k}: ${v}`),
       ),
     ),
-    a.headerFrom ? el('small', { class: 'muted', text: t('qHeaderDomain', { domain: a.headerFrom }) }) : null,
+    // the address the DMARC check judged, when it is not the one shown as the sender
+    a.headerFrom && a.headerFrom.toLowerCase() !== who(m).toLowerCase()
+      ? el('small', { class: 'muted block', text: t('qHeaderFrom', { from: a.headerFrom }) })
+      : null,
   );
 }
 
@@ -54,7 +57,7 @@ function filesCell(m) {
           el('span', { class: 'wrap', text: f.filename }),
           f.size || f.forwarded
             ? el('small', {
-                class: 'muted',
+                class: 'muted nowrap',
                 text: ` ${[sizeText(f.size), f.forwarded ? t('qForwarded') : ''].filter(Boolean).join(' · ')}`,
               })
             : null,
@@ -124,7 +127,8 @@ function who(m) {
 export async function quarantineView() {
   const q = new URLSearchParams(location.search);
   const status = STATUSES.includes(q.get('status')) ? q.get('status') : 'QUARANTINED';
-  const p = new URLSearchParams({ status, limit: '25' });
+  const limit = /^\d{1,3}$/.test(q.get('limit') ?? '') ? q.get('limit') : '25';
+  const p = new URLSearchParams({ status, limit });
   if (q.get('cursor')) p.set('cursor', q.get('cursor'));
   const list = await call('GET', `/api/v1/inbound/quarantine?${p}`);
   const L = i18n.lang;
@@ -161,7 +165,13 @@ export async function quarantineView() {
     ),
   );
   const next = list.nextCursor
-    ? el('p', {}, link(`${BASE}?${new URLSearchParams({ status, cursor: list.nextCursor })}`, t('more')))
+    ? el(
+        'p',
+        {},
+        link(`${BASE}?${new URLSearchParams({ status, limit, cursor: list.nextCursor })}`, t('more'), {
+          id: 'q-more',
+        }),
+      )
     : null;
   setView(
     t('quarantine'),
