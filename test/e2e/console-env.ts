@@ -33,21 +33,28 @@ export interface ConsoleEnv {
   call: ReturnType<typeof client>;
   who: Record<Who, { id: string; email: string }>;
   errors: string[];
+  /** the inbound SMTP listener's port (useConsoleEnv({ inbound: true })), else null */
+  inboundPort: number | null;
 }
 
-/** Registers beforeAll/afterAll; the returned object is filled in once beforeAll has run. */
-export function useConsoleEnv(): ConsoleEnv {
+/**
+ * Registers beforeAll/afterAll; the returned object is filled in once beforeAll has run. `config` overrides
+ * settings; `inbound` also starts the e-mail channel's SMTP listener on a free loopback port.
+ */
+export function useConsoleEnv(opts: { config?: Record<string, string>; inbound?: boolean } = {}): ConsoleEnv {
   const ctx = { who: {}, errors: [] } as unknown as ConsoleEnv;
   let workers: WorkerSet | undefined;
   beforeAll(async () => {
     // the browser computes SLA countdowns with its own clock: keep the server's fake clock near it
-    ctx.env = await createTestEnv({}, { clock: new FakeClock(new Date()) });
+    ctx.env = await createTestEnv(opts.config ?? {}, { clock: new FakeClock(new Date()) });
     ctx.server = await listen(createApp(ctx.env.deps));
     ctx.call = client(ctx.server.url);
     workers = await startWorkers(ctx.env.runtime, {
       mailer: createMailer(ctx.env.config, ctx.env.deps.logger),
       schedules: false,
+      ...(opts.inbound ? { inboundPort: 0 } : {}),
     });
+    ctx.inboundPort = workers.inbound?.port ?? null;
     for (const [k, roles] of ROLES) {
       const u = await createStaff(ctx.env.deps, {
         email: `${k}@console.test`,

@@ -3569,6 +3569,8 @@ export interface operations {
     getInboundQuarantine: {
         parameters: {
             query?: {
+                cursor?: string;
+                limit?: number;
                 status?: "QUARANTINED" | "RELEASED" | "DISCARDED";
             };
             header?: never;
@@ -3590,6 +3592,12 @@ export interface operations {
                             } | null;
                             byteSize: number;
                             envelopeFrom: string;
+                            files: {
+                                filename: string;
+                                forwarded: boolean;
+                                mimeType: string | null;
+                                size: number | null;
+                            }[] | null;
                             fromAddress: string | null;
                             /** Format: uuid */
                             id: string;
@@ -3599,6 +3607,7 @@ export interface operations {
                             status: string;
                             subject: string | null;
                         }[];
+                        nextCursor: string | null;
                     };
                 };
             };

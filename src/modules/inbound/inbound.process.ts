@@ -90,7 +90,27 @@ export async function processInboundMail(deps: IntakeDeps, id: string): Promise<
       await deps.prisma.$transaction(async (tx) => {
         await tx.inboundMail.update({
           where: { id },
-          data: { ...data, status: 'QUARANTINED', processedAt: now, claimedAt: null },
+          data: {
+            ...data,
+            status: 'QUARANTINED',
+            processedAt: now,
+            claimedAt: null,
+            // the staff list shows what the mail carries: names, types and sizes, never content
+            quarantinedFiles: [
+              ...parsed.files.map((f) => ({
+                filename: f.filename,
+                mimeType: f.mimeType,
+                size: f.content.length,
+                forwarded: f.forwarded,
+              })),
+              ...parsed.skipped.map((f) => ({
+                filename: f.filename,
+                mimeType: null,
+                size: null,
+                forwarded: false,
+              })),
+            ],
+          },
         });
         await appendAudit(tx, {
           at: now,

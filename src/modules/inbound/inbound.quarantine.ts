@@ -7,17 +7,37 @@ import type { AuditSource } from '../audit/audit.request.ts';
 import { appendAudit } from '../audit/audit.service.ts';
 import { deleteBlobQuietly, type DocumentStorage } from '../documents/documents.storage.ts';
 
+/** cursor = base64url("<receivedAt ISO>|<id>") of the last item; newest first. */
+function decodeCursor(cursor: string): { at: Date; id: string } {
+  const [iso, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  const at = new Date(iso ?? '');
+  if (Number.isNaN(at.getTime()) || !/^[0-9a-f-]{36}$/i.test(id ?? ''))
+    throw new AppError('REQUEST.INVALID', 'The cursor is not valid.', [
+      { path: 'cursor', message: 'invalid' },
+    ]);
+  return { at, id: id! };
+}
+
+type QuarantinedFile = { filename: string; mimeType: string | null; size: number | null; forwarded: boolean };
+
 export async function listQuarantine(
   deps: Pick<Deps, 'prisma'>,
-  q: { status: 'QUARANTINED' | 'RELEASED' | 'DISCARDED' },
+  q: { status: 'QUARANTINED' | 'RELEASED' | 'DISCARDED'; limit?: number; cursor?: string | undefined },
 ) {
+  const limit = q.limit ?? 50;
+  const c = q.cursor ? decodeCursor(q.cursor) : null;
   const rows = await deps.prisma.inboundMail.findMany({
-    where: { status: q.status },
-    orderBy: { receivedAt: 'desc' },
-    take: 100,
+    where: {
+      status: q.status,
+      ...(c ? { OR: [{ receivedAt: { lt: c.at } }, { receivedAt: c.at, id: { lt: c.id } }] } : {}),
+    },
+    orderBy: [{ receivedAt: 'desc' }, { id: 'desc' }],
+    take: limit + 1,
   });
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
   return {
-    items: rows.map((r) => ({
+    items: page.map((r) => ({
       id: r.id,
       status: r.status,
       receivedAt: r.receivedAt.toISOString(),
@@ -27,7 +47,12 @@ export async function listQuarantine(
       byteSize: r.byteSize,
       senderCheck: r.senderCheck,
       auth: ((r.auth as { results?: unknown } | null)?.results ?? null) as Record<string, unknown> | null,
+      files: (r.quarantinedFiles as QuarantinedFile[] | null) ?? null,
     })),
+    nextCursor:
+      rows.length > limit && last
+        ? Buffer.from(`${last.receivedAt.toISOString()}|${last.id}`).toString('base64url')
+        : null,
   };
 }
 

@@ -27,6 +27,12 @@ export const ZUnsorted = z.object({
 export const ZMailParams = z.object({ id: z.string().max(64) });
 export const ZQuarantineQuery = z.object({
   status: z.enum(['QUARANTINED', 'RELEASED', 'DISCARDED']).default('QUARANTINED'),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  /** nextCursor of the previous page */
+  cursor: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,200}$/)
+    .optional(),
 });
 export const ZQuarantinePage = z.object({
   items: z.array(
@@ -40,7 +46,19 @@ export const ZQuarantinePage = z.object({
       byteSize: z.number().int(),
       senderCheck: z.string().nullable(),
       auth: z.record(z.string(), z.unknown()).nullable(),
+      /** the mail's files by name (no content); null for a mail quarantined before names were kept */
+      files: z
+        .array(
+          z.object({
+            filename: z.string(),
+            mimeType: z.string().nullable(),
+            size: z.number().int().nullable(),
+            forwarded: z.boolean(),
+          }),
+        )
+        .nullable(),
     }),
   ),
+  nextCursor: z.string().nullable(),
 });
 export const ZQuarantineResult = z.object({ id: z.uuid(), status: z.enum(['RELEASED', 'DISCARDED']) });

@@ -6,6 +6,7 @@ import { holidaysView, staffView } from './console/admin.js';
 import { caseView } from './console/case.js';
 import { flash, go, has, i18n, setView, state, t } from './console/core.js';
 import { leadsView } from './console/leads.js';
+import { quarantineView } from './console/quarantine.js';
 import { queueView } from './console/queue.js';
 import { refundsView, refundView } from './console/refunds.js';
 
@@ -22,6 +23,7 @@ const ROUTES = [
     view: (m) => refundView(m[1]),
   },
   { re: /^\/console\/incidents$/, roles: ['SECURITY', 'ADMIN'], view: () => incidentsView() },
+  { re: /^\/console\/quarantine$/, roles: ['SECURITY', 'ADMIN'], view: () => quarantineView() },
   { re: /^\/console\/admin\/staff$/, roles: ['ADMIN'], view: () => staffView() },
   { re: /^\/console\/admin\/holidays$/, roles: ['ADMIN'], view: () => holidaysView() },
   { re: /^\/console\/admin\/outbox$/, roles: ['ADMIN'], view: () => outboxView() },

@@ -105,15 +105,18 @@ export async function caseView(id) {
   );
   const history = el(
     'section',
-    { class: 'card' },
+    { class: 'card', id: 'history' },
     el('h3', { text: t('history') }),
     el(
       'ol',
-      {},
+      { class: 'history' },
       (c.history ?? []).map((h) =>
-        el('li', {
-          text: `${formatDate(h.at, L, true)} · ${h.actorType} · ${h.action}${h.from ? ` ${h.from} → ${h.to}` : ''}${h.reason ? ` · ${h.reason}` : ''}`,
-        }),
+        el(
+          'li',
+          {},
+          `${formatDate(h.at, L, true)} · ${h.actorType} · ${h.action}${h.from ? ` ${h.from} → ${h.to}` : ''}${h.reason ? ` · ${h.reason}` : ''}`,
+          h.action === 'EMAIL_RECEIVED' ? mailSummary(h.data ?? {}) : null,
+        ),
       ),
     ),
   );
@@ -144,6 +147,28 @@ export async function caseView(id) {
   }
   parts.push(history);
   setView(`${t('order')} ${o.orderId ?? c.orderId}`, ...parts.filter(Boolean));
+}
+
+/** One mail in the history: how it was matched, its sender check (DMARC/SPF/DKIM) and each file's verdict. */
+function mailSummary(m) {
+  const a = m.auth ?? {};
+  const dkim = Array.isArray(a.dkim) ? a.dkim.join(', ') || 'none' : a.dkim;
+  const auth = [`DMARC ${a.dmarc ?? '?'}`, `SPF ${a.spf ?? '?'}`, `DKIM ${dkim ?? '?'}`].join(', ');
+  const verdict = (f) => {
+    const key = `out_${f.outcome}`;
+    const text = t(key, { slot: f.slot ?? '' });
+    return `${f.filename}: ${text === key ? f.outcome : text}${f.code ? ` (${f.code})` : ''}`;
+  };
+  return el(
+    'span',
+    { class: 'mail-summary', 'data-mail': m.inboundMailId ?? '' },
+    `${t('hMail', { by: m.matchedBy ?? '?', check: m.senderCheck ?? '?' })} (${auth}) · ${t(m.answered ? 'hAnswered' : 'hNotAnswered')}`,
+    el(
+      'ul',
+      {},
+      (m.files ?? []).map((f) => el('li', { text: verdict(f) })),
+    ),
+  );
 }
 
 function decisionForm(c, reasons) {

@@ -21,6 +21,20 @@ function flagItem(f, d) {
   return item;
 }
 
+/** A document that came by e-mail: its source, the attachment's name and the sender check. */
+function sourceLine(d) {
+  const src = d.source;
+  if (src?.channel !== 'EMAIL') return null;
+  const check = src.senderCheck ? t(`sender_${src.senderCheck}`) : t('none');
+  return el(
+    'p',
+    { class: `doc-source ${String(src.senderCheck ?? '').toLowerCase()}`, 'data-source': src.channel },
+    t('srcLine', { channel: src.channel, file: src.filename ?? '' }),
+    el('br'),
+    t('srcCheck', { check }),
+  );
+}
+
 /** Width to ask for first: what the frame shows on this screen, in steps of 400 px (cache-friendly). */
 function displayWidth() {
   const wide = matchMedia('(min-width: 48rem)').matches;
@@ -254,6 +268,7 @@ export function docFigure(caseId, slot, d, { onCompare, comparing = false } = {}
     : `${slot}${slot === 'BILLING_STATEMENT' ? ` · ${d.page + 1}` : ''} · ${d.width ?? '?'}×${d.height ?? '?'}`;
   const parts = [
     el('h4', { text: title }),
+    sourceLine(d),
     el('figure', {}, frame, note),
     pdf && pages > 1 ? el('div', { class: 'row pager' }, prev, pageLabel, next) : null,
     tools,

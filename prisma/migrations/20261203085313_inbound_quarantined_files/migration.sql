@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "inbound_mails" ADD COLUMN     "quarantined_files" JSONB;
