@@ -14,6 +14,7 @@ import { blockedOrder, RISK_KEY, tokenFromUrl } from '../support/factories.ts';
 import { client, listen, type TestServer } from '../support/http.ts';
 import { goodImage, statementPdf } from '../support/images.ts';
 import { DESKTOP, launch, shoot } from './browser.ts';
+import { waitUntil } from '../support/wait.ts';
 
 export const PASSWORD = 'e2e-password-long-enough';
 const ROLES = [
@@ -82,13 +83,7 @@ export async function waitFor<T>(
   fn: () => Promise<T | null | undefined | false>,
   ms = 30_000,
 ): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
+  return waitUntil(what, fn, ms, 150);
 }
 
 /** A submitted, routed appeal through the API: passport, both card sides and a statement. */

@@ -12,6 +12,7 @@ import { relayOutbox, writeOutbox } from '../../src/platform/outbox.ts';
 import { startWorkers, type WorkerSet } from '../../workers/main.ts';
 import { createTestEnv, type TestEnv } from '../support/env.ts';
 import { startSmtpServer, type TestSmtpServer } from '../support/smtp.ts';
+import { waitUntil as waitUntilOf } from '../support/wait.ts';
 
 let env: TestEnv;
 let smtp: TestSmtpServer;
@@ -55,15 +56,8 @@ function relay(attempts: number) {
   });
 }
 
-async function waitUntil<T>(what: string, fn: () => Promise<T | null | undefined | false>, ms = 20_000) {
-  const start = Date.now();
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() - start > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const waitUntil = <T>(what: string, fn: () => Promise<T | null | undefined | false>) =>
+  waitUntilOf(what, fn, 20_000, 50);
 
 function rowSettled(id: string) {
   return waitUntil(`outbox row ${id} to settle`, async () => {

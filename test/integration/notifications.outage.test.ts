@@ -10,6 +10,7 @@ import { createTestEnv, type TestEnv } from '../support/env.ts';
 import { blockedOrder, RISK_KEY } from '../support/factories.ts';
 import { client, listen, type TestServer } from '../support/http.ts';
 import { startSmtpServer, type TestSmtpServer } from '../support/smtp.ts';
+import { waitUntil as waitUntilOf } from '../support/wait.ts';
 
 let env: TestEnv;
 let server: TestServer;
@@ -40,15 +41,8 @@ afterAll(async () => {
   await env.close();
 });
 
-async function waitUntil<T>(what: string, fn: () => Promise<T | null | undefined | false>, ms = 30_000) {
-  const start = Date.now();
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() - start > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const waitUntil = <T>(what: string, fn: () => Promise<T | null | undefined | false>) =>
+  waitUntilOf(what, fn, 30_000, 50);
 
 /** Registers `n` blocked orders one after the other; returns their appeal ids and latencies (ms). */
 async function registerMany(n: number, tag: string) {

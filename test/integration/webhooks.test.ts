@@ -18,6 +18,7 @@ import { createTestEnv, type TestEnv } from '../support/env.ts';
 import { RISK_KEY } from '../support/factories.ts';
 import { client, listen, type TestServer } from '../support/http.ts';
 import { makeStaff, submittedCase } from '../support/review.ts';
+import { waitUntil as waitUntilOf } from '../support/wait.ts';
 
 let env: TestEnv;
 let server: TestServer;
@@ -89,15 +90,8 @@ function relay(attempts: number) {
   });
 }
 
-async function waitUntil<T>(what: string, fn: () => Promise<T | null | undefined | false>, ms = 20_000) {
-  const start = Date.now();
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() - start > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const waitUntil = <T>(what: string, fn: () => Promise<T | null | undefined | false>) =>
+  waitUntilOf(what, fn, 20_000, 50);
 
 async function settled(ids: string[]) {
   return waitUntil(`${ids.length} webhook rows to settle`, async () => {

@@ -4,6 +4,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import net from 'node:net';
 import nodemailer from 'nodemailer';
 import type { ReceivedMail, TestSmtpServer } from './smtp.ts';
+import { waitUntil } from './wait.ts';
 
 export function sender(port: number, dkim?: { domainName: string; keySelector: string; privateKey: string }) {
   return nodemailer.createTransport({
@@ -81,13 +82,7 @@ export async function until<T>(
   fn: () => Promise<T | null | undefined | false>,
   ms = 90_000,
 ): Promise<T> {
-  const start = Date.now();
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() - start > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
+  return waitUntil(what, fn, ms, 150);
 }
 
 /** The channel's answers to `address` (Auto-Submitted: auto-replied; other product mail is auto-generated). */

@@ -19,6 +19,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { client } from './http.ts';
 import { freePort, ROOT } from './procs.ts';
+import { waitUntil } from './wait.ts';
 
 export type TargetKind = 'in-process' | 'embedded' | 'postgres' | 'external';
 type Role = 'REVIEWER' | 'LEAD' | 'FINANCE' | 'ADMIN' | 'SECURITY';
@@ -202,11 +203,5 @@ export async function openTarget(): Promise<Target> {
 
 /** Polls `fn` until it returns something truthy; throws after `ms` (the caller then asserts on state). */
 export async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, ms = 30_000) {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  return waitUntil(what, fn, ms, 200);
 }
