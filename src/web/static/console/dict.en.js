@@ -200,4 +200,20 @@ export const EN = {
   actualSize: 'Full resolution',
   pdfPages: 'PDF · {n} page(s)',
   unionpay: 'UnionPay',
+  // bulk actions (bulk.js)
+  queueCases: 'Cases in this view',
+  select: 'Select',
+  selectAll: 'Select all',
+  selectCase: 'Select case {order}',
+  selectedN: '{n} selected',
+  bulkActions: 'Actions for the selected cases',
+  chooseReviewer: 'Assign to…',
+  chooseReviewerFirst: 'Choose who gets the cases first.',
+  returnToPool: 'Return to pool',
+  escalate: 'Escalate',
+  bulkDone: '{ok} succeeded, {failed} failed.',
+  // admin warnings
+  fourEyesWarning:
+    'Four eyes at risk: only {n} active lead(s) not on leave can give a second approval. Approvals above the second-approval threshold need two different people - add, reactivate or bring back a lead.',
+  fourEyesLeads: 'Leads who can confirm now: {names}',
 };
