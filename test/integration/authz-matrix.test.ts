@@ -191,6 +191,13 @@ const TABLE: Record<string, Entry> = {
     body: {},
     expect: staff(['LEAD'], 400),
   },
+  // bulk: the empty body is refused; escalate: not a case yet (AWAITING_DOCUMENTS) -> 409, nothing changes
+  'POST /api/v1/cases/bulk': { body: {}, expect: staff(['LEAD'], 400) },
+  'POST /api/v1/cases/:id/escalate': {
+    url: (c) => `/api/v1/cases/${c.ownId}/escalate`,
+    expect: staff(['LEAD'], 409),
+  },
+  'GET /api/v1/admin/warnings': { expect: staff(['ADMIN'], 200) },
   'GET /api/v1/reason-codes': { expect: staff([], 200) },
   'GET /api/v1/team/sla': { expect: staff(['LEAD'], 200) },
   'GET /api/v1/cases/:id/documents/:docId/image': {

@@ -18,6 +18,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/warnings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Configuration warnings for admins: FOUR_EYES_TOO_FEW_LEADS (fewer than two leads can confirm)
+         * @description Roles: ADMIN
+         */
+        get: operations["getAdminWarnings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/appeal-links/reissue": {
         parameters: {
             query?: never;
@@ -418,6 +438,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/cases/{id}/escalate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Escalate an open case (the flag an SLA breach sets); an escalated case stays as it is
+         * @description Roles: LEAD
+         */
+        post: operations["postCasesByIdEscalate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/cases/{id}/legal-hold": {
         parameters: {
             query?: never;
@@ -432,6 +472,26 @@ export interface paths {
          */
         put: operations["putCasesByIdLegalHold"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cases/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Assign (pool cases only), reassign (assigned cases only), return to the pool or escalate up to 100 cases; each case on its own (own transaction and audit record), the answer lists both outcomes
+         * @description Roles: LEAD
+         */
+        post: operations["postCasesBulk"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1218,6 +1278,87 @@ export interface operations {
             };
             /** @description Too many requests (Retry-After; details.retryAfterSeconds). Error codes: RATE_LIMITED. */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Server error. Error codes: INTERNAL. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency is unavailable. Error codes: DEPENDENCY.UNAVAILABLE. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getAdminWarnings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The warnings (empty when all is well) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /** @enum {string} */
+                            code: "FOUR_EYES_TOO_FEW_LEADS";
+                            details: {
+                                leads: {
+                                    /** Format: uuid */
+                                    id: string;
+                                    name: string;
+                                }[];
+                                leadsAvailable: number;
+                                required: number;
+                                thresholdMinor: number;
+                            };
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Not authenticated. Error codes: AUTH.REQUIRED, AUTH.INVALID, AUTH.SESSION_EXPIRED. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden. Error codes: AUTH.FORBIDDEN. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3367,6 +3508,105 @@ export interface operations {
             };
         };
     };
+    postCasesByIdEscalate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Escalated */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        caseId: string;
+                        changed: boolean;
+                        /** @enum {boolean} */
+                        escalated: true;
+                    };
+                };
+            };
+            /** @description Bad request. Error codes: REQUEST.INVALID. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not authenticated. Error codes: AUTH.REQUIRED, AUTH.INVALID, AUTH.SESSION_EXPIRED. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden. Error codes: AUTH.FORBIDDEN, AUTH.CSRF. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found. Error codes: NOT_FOUND. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not SUBMITTED or IN_REVIEW */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Server error. Error codes: INTERNAL. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency is unavailable. Error codes: DEPENDENCY.UNAVAILABLE. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     putCasesByIdLegalHold: {
         parameters: {
             query?: never;
@@ -3426,6 +3666,128 @@ export interface operations {
             };
             /** @description Not found. Error codes: NOT_FOUND. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Server error. Error codes: INTERNAL. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency is unavailable. Error codes: DEPENDENCY.UNAVAILABLE. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postCasesBulk: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    action: "assign" | "reassign" | "return-to-pool" | "escalate";
+                    /** Format: uuid */
+                    assigneeId?: string;
+                    caseIds: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Per case: succeeded (the single-case answer) or failed (the HTTP status and the error the single-case route would have answered) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        action: "assign" | "reassign" | "return-to-pool" | "escalate";
+                        failed: {
+                            caseId: string;
+                            error: {
+                                code: string;
+                                details?: unknown;
+                                message: string;
+                            };
+                            status: number;
+                        }[];
+                        succeeded: {
+                            /** Format: uuid */
+                            assigneeId?: string | null;
+                            caseId: string;
+                            changed: boolean;
+                            escalated?: boolean;
+                            overCap?: boolean;
+                        }[];
+                    };
+                };
+            };
+            /** @description Bad action, 0 or more than 100 ids, repeated ids, assign without assigneeId Error codes: REQUEST.INVALID, REQUEST.MALFORMED_JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not authenticated. Error codes: AUTH.REQUIRED, AUTH.INVALID, AUTH.SESSION_EXPIRED. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden. Error codes: AUTH.FORBIDDEN, AUTH.CSRF. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found. Error codes: CASE.NOT_FOUND. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict. Error codes: CASE.NOT_IN_REVIEW, CASE.ALREADY_ASSIGNED, CASE.NOT_ASSIGNED. */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -17,7 +17,17 @@ type RouteDeps = Pick<Deps, 'prisma' | 'clock' | 'queues' | 'config' | 'logger'>
  */
 export async function assignCase(
   deps: RouteDeps,
-  input: { appealId: string; reviewerId: string | null; leadId: string; source?: AuditSource },
+  input: {
+    appealId: string;
+    reviewerId: string | null;
+    leadId: string;
+    source?: AuditSource;
+    /**
+     * Checked under the row lock (bulk assign / reassign): UNASSIGNED refuses a case someone already has
+     * (CASE.ALREADY_ASSIGNED), ASSIGNED refuses one in the pool (CASE.NOT_ASSIGNED).
+     */
+    expect?: 'UNASSIGNED' | 'ASSIGNED';
+  },
 ): Promise<{ assigneeId: string | null; overCap: boolean; changed: boolean }> {
   const now = deps.clock.now();
   const out = await deps.prisma.$transaction(
@@ -28,6 +38,12 @@ export async function assignCase(
         throw new AppError('CASE.NOT_IN_REVIEW', `A case in status ${a.status} cannot be assigned.`, {
           status: a.status,
         });
+      if (input.expect === 'UNASSIGNED' && a.assigneeId && a.assigneeId !== input.reviewerId)
+        throw new AppError('CASE.ALREADY_ASSIGNED', 'This case is already assigned; reassign it instead.', {
+          assigneeId: a.assigneeId,
+        });
+      if (input.expect === 'ASSIGNED' && !a.assigneeId)
+        throw new AppError('CASE.NOT_ASSIGNED', 'This case is in the pool; assign it instead.');
       if (a.assigneeId === input.reviewerId && a.status === 'IN_REVIEW')
         return { assigneeId: a.assigneeId, overCap: false, changed: false };
 

@@ -11,12 +11,12 @@ import type { AuditSource } from '../audit/audit.request.ts';
 import { appendAudit } from '../audit/audit.service.ts';
 import { type IdType, requiredSlots } from '../appeals/appeals.rules.ts';
 import { loadCalendar } from '../sla/sla.calendar.ts';
-import { approveInTx } from './review.approve.ts';
+import { approvalGate, approveInTx } from './review.approve.ts';
 import type { DecideDeps, DecisionInput, DecisionResult, Decider } from './review.decision.shared.ts';
 import { requestMoreInfoInTx } from './review.more-info.ts';
 import { rejectInTx } from './review.reject.ts';
 import { lockAppeal } from './review.routing.ts';
-import { checkDecisionShape, moreInfoGoesToLead, needsSecondApproval, unknownCodes } from './review.rules.ts';
+import { checkDecisionShape, moreInfoGoesToLead, unknownCodes } from './review.rules.ts';
 
 export type { Decider, DecisionInput, DecisionResult } from './review.decision.shared.ts';
 
@@ -105,6 +105,11 @@ export async function decideCase(
             'This approval is waiting for a second approval by a lead.',
           );
         if (input.decision === 'APPROVE') {
+          // the four-eyes gate (review.approve.ts) decides, here and again inside approveInTx
+          await approvalGate(tx, deps, appealId, {
+            firstApproverId: pending.reviewerId,
+            secondApproverId: by.id,
+          });
           await tx.decision.update({
             where: { id: pending.id },
             data: { state: 'FINAL', secondApproverId: by.id, secondApprovedAt: now },
@@ -116,7 +121,7 @@ export async function decideCase(
             action: 'SECOND_APPROVAL',
             data: { decisionId: pending.id, firstApproverId: pending.reviewerId },
           });
-          await approveInTx(tx, deps, a, now, actor);
+          await approveInTx(tx, deps, a, now, actor, pending.id);
           return done({
             caseId: appealId,
             status: 'APPROVED',
@@ -166,7 +171,8 @@ export async function decideCase(
 
       const initialState =
         input.decision === 'APPROVE' &&
-        needsSecondApproval(a.order.amountMinor, deps.config.SECOND_APPROVAL_MINOR)
+        (await approvalGate(tx, deps, appealId, { firstApproverId: by.id, secondApproverId: null })) ===
+          'AWAIT_SECOND_APPROVAL'
           ? 'AWAITING_SECOND_APPROVAL'
           : 'FINAL';
       const decision = await tx.decision.create({

@@ -3,14 +3,22 @@ import { z } from 'zod';
 import { requireStaff } from '../../http/auth.ts';
 import { describeRoute } from '../../http/openapi.ts';
 import type { Principal } from '../../http/types.ts';
+import { errorMessage } from '../../platform/messages.ts';
+import { statusFor } from '../../http/error-handler.ts';
+import { requestLang } from '../../http/language.ts';
 import { parseRequest } from '../../http/validate.ts';
 import type { Deps } from '../../platform/deps.ts';
 import { auditFromRequest } from '../audit/audit.request.ts';
 import { caseIdOr404, getCase, listCases, listReasonCodes, teamSla } from './review.cases.ts';
 import { decideCase } from './review.decisions.ts';
 import { assignCase } from './review.assign.ts';
+import { bulkCaseAction } from './review.bulk.ts';
+import { escalateCase } from './review.escalate.ts';
 import {
+  ZAdminWarnings,
   ZAssignRequest,
+  ZBulkRequest,
+  ZBulkResponse,
   ZCaseListItem,
   ZCaseListQuery,
   ZCaseParams,
@@ -18,7 +26,7 @@ import {
   ZReasonCode,
   ZTeamSlaQuery,
 } from './review.schemas.ts';
-import { listSecondApprovals } from './review.second-approval.ts';
+import { adminWarnings, listSecondApprovals } from './review.second-approval.ts';
 
 const list = describeRoute({
   method: 'get',
@@ -74,6 +82,55 @@ const assign = describeRoute({
   params: ZCaseParams,
   body: ZAssignRequest,
   responses: { 200: { description: 'The new assignee' } },
+});
+
+const escalate = describeRoute({
+  method: 'post',
+  path: '/api/v1/cases/:id/escalate',
+  summary: 'Escalate an open case (the flag an SLA breach sets); an escalated case stays as it is',
+  tags: ['review'],
+  security: ['staff'],
+  roles: ['LEAD'],
+  params: ZCaseParams,
+  responses: {
+    200: {
+      description: 'Escalated',
+      schema: z.object({ caseId: z.string(), escalated: z.literal(true), changed: z.boolean() }),
+    },
+    409: { description: 'Not SUBMITTED or IN_REVIEW' },
+  },
+});
+
+const bulk = describeRoute({
+  method: 'post',
+  path: '/api/v1/cases/bulk',
+  summary:
+    'Assign (pool cases only), reassign (assigned cases only), return to the pool or escalate up to 100 ' +
+    'cases; each case on its own (own transaction and audit record), the answer lists both outcomes',
+  tags: ['review'],
+  security: ['staff'],
+  roles: ['LEAD'],
+  body: ZBulkRequest,
+  errors: ['CASE.NOT_FOUND', 'CASE.NOT_IN_REVIEW', 'CASE.ALREADY_ASSIGNED', 'CASE.NOT_ASSIGNED'],
+  responses: {
+    200: {
+      description:
+        'Per case: succeeded (the single-case answer) or failed (the HTTP status and the error the ' +
+        'single-case route would have answered)',
+      schema: ZBulkResponse,
+    },
+    400: { description: 'Bad action, 0 or more than 100 ids, repeated ids, assign without assigneeId' },
+  },
+});
+
+const warnings = describeRoute({
+  method: 'get',
+  path: '/api/v1/admin/warnings',
+  summary: 'Configuration warnings for admins: FOUR_EYES_TOO_FEW_LEADS (fewer than two leads can confirm)',
+  tags: ['review'],
+  security: ['staff'],
+  roles: ['ADMIN'],
+  responses: { 200: { description: 'The warnings (empty when all is well)', schema: ZAdminWarnings } },
 });
 
 const reasons = describeRoute({
@@ -153,6 +210,36 @@ export function reviewRoutes(deps: Deps): Router {
       source: auditFromRequest(req),
     });
     res.json({ caseId: params.id, ...out });
+  });
+  r.post(escalate.path, requireStaff('LEAD'), async (req, res) => {
+    const { params } = parseRequest(escalate, req);
+    const out = await escalateCase(deps, {
+      appealId: caseIdOr404(params.id),
+      leadId: staff(req.principal).id,
+      source: auditFromRequest(req),
+    });
+    res.json({ caseId: params.id, ...out });
+  });
+  r.post(bulk.path, requireStaff('LEAD'), async (req, res) => {
+    const { body } = parseRequest(bulk, req);
+    const out = await bulkCaseAction(deps, {
+      ...body,
+      leadId: staff(req.principal).id,
+      source: auditFromRequest(req),
+    });
+    // each failure in the SPEC error shape, its message in the caller's language like a single error's
+    const lang = out.failed.length ? await requestLang(deps, req) : 'en';
+    res.json({
+      ...out,
+      failed: out.failed.map((f) => ({
+        caseId: f.caseId,
+        status: statusFor(f.error.code),
+        error: { ...f.error, message: errorMessage(lang, f.error.code, f.error.details, f.error.message) },
+      })),
+    });
+  });
+  r.get(warnings.path, requireStaff('ADMIN'), async (_req, res) => {
+    res.set('Cache-Control', 'no-store').json(await adminWarnings(deps));
   });
   r.get(reasons.path, requireStaff(), async (_req, res) => {
     res.json({ items: await listReasonCodes(deps) });

@@ -40,3 +40,11 @@ export function needsSecondApproval(amountMinor: bigint, thresholdMinor: number)
 export function moreInfoGoesToLead(round: number, maxResubmissions: number, byLead: boolean): boolean {
   return round >= maxResubmissions && !byLead;
 }
+
+/** Who can give a second approval: an active lead who is not on leave. */
+export function canGiveSecondApproval(
+  u: { roles: readonly string[]; active: boolean; onLeaveUntil: Date | null },
+  now: Date,
+): boolean {
+  return u.roles.includes('LEAD') && u.active && !(u.onLeaveUntil && u.onLeaveUntil > now);
+}

@@ -82,3 +82,52 @@ export const ZReasonCode = z.object({
   buyerText: z.object({ en: z.string(), zh: z.string() }),
   internalText: z.string(),
 });
+
+export const ZBulkRequest = z
+  .strictObject({
+    action: z.enum(['assign', 'reassign', 'return-to-pool', 'escalate']),
+    caseIds: z
+      .array(z.string().min(1).max(64))
+      .min(1)
+      .max(100)
+      .refine((ids) => new Set(ids).size === ids.length, 'caseIds must not repeat'),
+    assigneeId: z.uuid().optional(),
+  })
+  .superRefine((b, ctx) => {
+    const needs = b.action === 'assign' || b.action === 'reassign';
+    if (needs && !b.assigneeId)
+      ctx.addIssue({ code: 'custom', path: ['assigneeId'], message: `${b.action} needs an assigneeId` });
+    if (!needs && b.assigneeId)
+      ctx.addIssue({ code: 'custom', path: ['assigneeId'], message: `${b.action} takes no assigneeId` });
+  });
+
+const ZError = z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() });
+
+export const ZBulkResponse = z.object({
+  action: z.enum(['assign', 'reassign', 'return-to-pool', 'escalate']),
+  succeeded: z.array(
+    z.object({
+      caseId: z.string(),
+      changed: z.boolean(),
+      assigneeId: z.uuid().nullable().optional(),
+      overCap: z.boolean().optional(),
+      escalated: z.boolean().optional(),
+    }),
+  ),
+  failed: z.array(z.object({ caseId: z.string(), status: z.number().int(), error: ZError })),
+});
+
+export const ZAdminWarnings = z.object({
+  items: z.array(
+    z.object({
+      code: z.enum(['FOUR_EYES_TOO_FEW_LEADS']),
+      message: z.string(),
+      details: z.object({
+        leadsAvailable: z.number().int(),
+        required: z.number().int(),
+        thresholdMinor: z.number().int(),
+        leads: z.array(z.object({ id: z.uuid(), name: z.string() })),
+      }),
+    }),
+  ),
+});

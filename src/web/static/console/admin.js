@@ -1,5 +1,5 @@
-// ADMIN pages: staff accounts (create, roles, leave, deactivate, reset password) and the holidays of the
-// business calendar.
+// ADMIN pages: staff accounts (create, roles, leave, deactivate, reset password; the four-eyes warning
+// when fewer than two leads can give a second approval) and the holidays of the business calendar.
 import { el, formatDate } from '../common.js';
 import { call, flash, i18n, setView, showFieldErrors, state, t, table } from './core.js';
 
@@ -137,10 +137,34 @@ function staffRow(u) {
   );
 }
 
+/** The admins' warnings (GET /api/v1/admin/warnings): four eyes need two leads who can confirm. */
+function warningsNode(warnings) {
+  const items = (warnings.items ?? []).filter((w) => w.code === 'FOUR_EYES_TOO_FEW_LEADS');
+  if (!items.length) return null;
+  return el(
+    'div',
+    { class: 'warnings' },
+    items.map((w) =>
+      el(
+        'div',
+        { class: 'notice warn', role: 'alert', id: 'four-eyes-warning' },
+        el('p', { text: t('fourEyesWarning', { n: w.details.leadsAvailable }) }),
+        w.details.leads.length
+          ? el('p', { text: t('fourEyesLeads', { names: w.details.leads.map((l) => l.name).join(', ') }) })
+          : null,
+      ),
+    ),
+  );
+}
+
 export async function staffView() {
-  const list = await call('GET', '/api/v1/staff?limit=200');
+  const [list, warnings] = await Promise.all([
+    call('GET', '/api/v1/staff?limit=200'),
+    call('GET', '/api/v1/admin/warnings').catch(() => ({ items: [] })),
+  ]);
   setView(
     t('staff'),
+    warningsNode(warnings),
     createForm(),
     el(
       'section',

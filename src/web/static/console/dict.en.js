@@ -244,4 +244,20 @@ export const EN = {
   out_UNSORTED: 'waiting for the buyer to place it',
   out_REFUSED: 'refused',
   out_SKIPPED: 'skipped (limits)',
+  // bulk actions (bulk.js)
+  queueCases: 'Cases in this view',
+  select: 'Select',
+  selectAll: 'Select all',
+  selectCase: 'Select case {order}',
+  selectedN: '{n} selected',
+  bulkActions: 'Actions for the selected cases',
+  chooseReviewer: 'Assign to…',
+  chooseReviewerFirst: 'Choose who gets the cases first.',
+  returnToPool: 'Return to pool',
+  escalate: 'Escalate',
+  bulkDone: '{ok} succeeded, {failed} failed.',
+  // admin warnings
+  fourEyesWarning:
+    'Four eyes at risk: only {n} active lead(s) not on leave can give a second approval. Approvals above the second-approval threshold need two different people - add, reactivate or bring back a lead.',
+  fourEyesLeads: 'Leads who can confirm now: {names}',
 };

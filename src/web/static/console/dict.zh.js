@@ -238,4 +238,20 @@ export const ZH = {
   out_UNSORTED: '等待买家归类',
   out_REFUSED: '未通过',
   out_SKIPPED: '已跳过（超出限制）',
+  // bulk actions (bulk.js)
+  queueCases: '此视图中的案件',
+  select: '选择',
+  selectAll: '全选',
+  selectCase: '选择案件 {order}',
+  selectedN: '已选 {n} 件',
+  bulkActions: '对所选案件的操作',
+  chooseReviewer: '分配给…',
+  chooseReviewerFirst: '请先选择接收案件的人。',
+  returnToPool: '退回未分配池',
+  escalate: '升级',
+  bulkDone: '成功 {ok} 件，失败 {failed} 件。',
+  // admin warnings
+  fourEyesWarning:
+    '双人复核存在风险：目前只有 {n} 位在岗且未休假的主管可以进行第二次批准。超过第二次批准金额门槛的批准需要两位不同的人——请新增、重新启用主管或等其休假结束。',
+  fourEyesLeads: '目前可确认的主管：{names}',
 };

@@ -1,8 +1,10 @@
 // The leads' page: team SLA of decided cases (each case in exactly one bar), open figures, the approvals
-// waiting for a second lead (list and count), the unassigned pool and the escalations.
+// waiting for a second lead (list and count), the unassigned pool and the escalations (both with the bulk
+// bar of bulk.js).
 import { el, formatDate, formatMoney } from '../common.js';
 import { barChart, call, i18n, link, setView, state, t, table } from './core.js';
-import { caseTable } from './queue.js';
+import { bulkSection } from './bulk.js';
+import { activeAssignees, caseTable } from './queue.js';
 
 export async function leadsView() {
   const [sla, pool, esc, staff, second] = await Promise.all([
@@ -12,9 +14,7 @@ export async function leadsView() {
     call('GET', '/api/v1/staff?limit=100').catch(() => ({ items: [] })),
     call('GET', '/api/v1/team/second-approvals'),
   ]);
-  const reviewers = (staff.items ?? []).filter(
-    (u) => u.active && (u.roles.includes('REVIEWER') || u.roles.includes('LEAD')),
-  );
+  const reviewers = activeAssignees(staff);
   const d = sla.decided ?? {};
   // withinDeadline includes the cases within target: the middle bar shows only those after the target
   const within = d.withinTarget ?? 0;
@@ -51,17 +51,19 @@ export async function leadsView() {
         ? table([t('order'), t('amount'), t('firstApprover'), t('since')], secondRows)
         : el('p', { class: 'muted', text: t('empty') }),
     ),
-    el(
-      'section',
-      { class: 'card' },
-      el('h3', { text: t('pool') }),
-      caseTable(pool.items, { onAssign: again, reviewers }),
+    bulkSection(
+      'pool',
+      t('pool'),
+      pool.items,
+      reviewers,
+      caseTable(pool.items, { onAssign: again, reviewers, select: true }),
     ),
-    el(
-      'section',
-      { class: 'card' },
-      el('h3', { text: t('escalations') }),
-      caseTable(esc.items, { onAssign: again, reviewers }),
+    bulkSection(
+      'escalations',
+      t('escalations'),
+      esc.items,
+      reviewers,
+      caseTable(esc.items, { onAssign: again, reviewers, select: true }),
     ),
   );
 }

@@ -1,15 +1,18 @@
 // The review queue (open cases in due order, with filters and j/k keyboard navigation) and the case
 // table the leads' page reuses.
 import { $, el, formatMoney } from '../common.js';
-import { call, cardText, flash, go, i18n, link, setView, slaCell, state, t, table } from './core.js';
+import { bulkSection, pickBox } from './bulk.js';
+import { call, cardText, flash, go, has, i18n, link, setView, slaCell, state, t, table } from './core.js';
 
-export function caseTable(items, { onAssign, reviewers } = {}) {
+/** The case table; `select` adds a checkbox per row for the bulk bar (bulk.js), `onAssign` a control. */
+export function caseTable(items, { onAssign, reviewers, select } = {}) {
   if (!items.length) return el('p', { class: 'muted', text: t('empty') });
   const rows = items.map((c) => {
     const s = slaCell(c);
     return el(
       'tr',
       { 'data-id': c.id },
+      select ? el('td', { class: 'pick-cell' }, pickBox(c)) : null,
       el('td', {}, link(`/console/cases/${c.id}`, c.orderId)),
       el('td', { text: formatMoney(c.amount, i18n.lang) }),
       el('td', { text: cardText(c.card) }),
@@ -20,7 +23,16 @@ export function caseTable(items, { onAssign, reviewers } = {}) {
     );
   });
   return table(
-    [t('order'), t('amount'), t('card'), t('status'), t('assignee'), t('due'), onAssign ? t('assign') : null],
+    [
+      select ? t('select') : null,
+      t('order'),
+      t('amount'),
+      t('card'),
+      t('status'),
+      t('assignee'),
+      t('due'),
+      onAssign ? t('assign') : null,
+    ],
     rows,
   );
 }
@@ -50,12 +62,23 @@ export function assignControl(c, reviewers, onDone) {
   return el('div', { class: 'row' }, sel, btn);
 }
 
+/** Who a case can go to: active reviewers and leads (the server also refuses those on leave). */
+export function activeAssignees(staff) {
+  return (staff.items ?? []).filter(
+    (u) => u.active && (u.roles.includes('REVIEWER') || u.roles.includes('LEAD')),
+  );
+}
+
 export async function queueView() {
   const filter = new URLSearchParams(location.search).get('f') ?? 'all';
   const qs =
     { all: '', mine: 'assignee=me', unassigned: 'assignee=unassigned', overdue: 'overdue=true' }[filter] ??
     '';
-  const data = await call('GET', `/api/v1/cases?limit=100&status=SUBMITTED,IN_REVIEW${qs ? `&${qs}` : ''}`);
+  const lead = has('LEAD');
+  const [data, staff] = await Promise.all([
+    call('GET', `/api/v1/cases?limit=100&status=SUBMITTED,IN_REVIEW${qs ? `&${qs}` : ''}`),
+    lead ? call('GET', '/api/v1/staff?limit=100').catch(() => ({ items: [] })) : { items: [] },
+  ]);
   const bar = el(
     'div',
     { class: 'row', role: 'group', 'aria-label': t('filters') },
@@ -72,7 +95,16 @@ export async function queueView() {
     t('queue'),
     bar,
     el('p', { class: 'muted', text: t('keys') }),
-    el('div', { class: 'card' }, caseTable(data.items)),
+    // leads select cases for the bulk bar; reviewers get the plain table
+    lead
+      ? bulkSection(
+          'queue',
+          t('queueCases'),
+          data.items,
+          activeAssignees(staff),
+          caseTable(data.items, { select: true }),
+        )
+      : el('div', { class: 'card' }, caseTable(data.items)),
   );
   // keyboard navigation over the rows: j/k or arrows move, Enter opens
   const rows = [...$('#view').querySelectorAll('tbody tr')];
