@@ -4,6 +4,7 @@
 import { el, formatDate, formatMoney, pickLang } from '../common.js';
 import { docFigure } from './viewer.js';
 import { assignControl } from './queue.js';
+import { caseShortcuts } from './shortcuts.js';
 import { call, cardText, facts, flash, has, i18n, link, setView, slaCell, state, t } from './core.js';
 
 export async function caseView(id) {
@@ -130,7 +131,10 @@ export async function caseView(id) {
   const canDecide =
     (c.status === 'IN_REVIEW' || c.status === 'SUBMITTED') &&
     (!waiting || (has('LEAD') && waiting.firstApprover?.id !== state.user?.id));
-  if (canDecide) parts.push(decisionForm(c, reasons.items ?? []));
+  const form = canDecide ? decisionForm(c, reasons.items ?? []) : null;
+  if (form) parts.push(form);
+  const sc = caseShortcuts(c.id, { form, docs: docsBox });
+  parts.splice(1, 0, el('p', { class: 'row' }, sc.button), sc.panel);
   if (has('LEAD')) {
     const staff = await call('GET', '/api/v1/staff?limit=100').catch(() => ({ items: [] }));
     const reviewers = (staff.items ?? []).filter(
@@ -147,6 +151,7 @@ export async function caseView(id) {
   }
   parts.push(history);
   setView(`${t('order')} ${o.orderId ?? c.orderId}`, ...parts.filter(Boolean));
+  state.cleanup = sc.cleanup;
 }
 
 /** One mail in the history: how it was matched, its sender check (DMARC/SPF/DKIM) and each file's verdict. */

@@ -260,4 +260,20 @@ export const EN = {
   fourEyesWarning:
     'Four eyes at risk: only {n} active lead(s) not on leave can give a second approval. Approvals above the second-approval threshold need two different people - add, reactivate or bring back a lead.',
   fourEyesLeads: 'Leads who can confirm now: {names}',
+  // decision shortcuts (shortcuts.js)
+  scButton: 'Keyboard shortcuts',
+  scTitle: 'Keyboard shortcuts',
+  scSwitch: 'Use single-key shortcuts on case pages',
+  scNote:
+    'Off unless you turn them on (they could clash with speech input or other tools). They never act while you type in a field; a decision key only chooses the decision: you still press “Record decision”.',
+  scApprove: 'Choose “Approve”',
+  scReject: 'Choose “Reject” (recording it still asks to confirm)',
+  scMoreInfo: 'Choose “Ask for documents again”',
+  scNext: 'Next case in the queue',
+  scPrev: 'Previous case in the queue',
+  scZoomIn: 'Zoom in (the document you last used)',
+  scZoomOut: 'Zoom out',
+  scRotate: 'Rotate the document',
+  scHelp: 'Show or hide this list',
+  scClose: 'Close',
 };

@@ -254,4 +254,20 @@ export const ZH = {
   fourEyesWarning:
     '双人复核存在风险：目前只有 {n} 位在岗且未休假的主管可以进行第二次批准。超过第二次批准金额门槛的批准需要两位不同的人——请新增、重新启用主管或等其休假结束。',
   fourEyesLeads: '目前可确认的主管：{names}',
+  // decision shortcuts (shortcuts.js)
+  scButton: '键盘快捷键',
+  scTitle: '键盘快捷键',
+  scSwitch: '在案件页面使用单键快捷键',
+  scNote:
+    '默认关闭，需您手动开启（以免与语音输入或其他工具冲突）。在输入框中打字时不会触发；决定类按键只会选中决定，仍需您点击“提交决定”。',
+  scApprove: '选择“通过”',
+  scReject: '选择“拒绝”（提交时仍会要求确认）',
+  scMoreInfo: '选择“要求重新提交材料”',
+  scNext: '队列中的下一个案件',
+  scPrev: '队列中的上一个案件',
+  scZoomIn: '放大（您最后操作的材料）',
+  scZoomOut: '缩小',
+  scRotate: '旋转材料',
+  scHelp: '显示或隐藏此列表',
+  scClose: '关闭',
 };

@@ -3,6 +3,7 @@
 import { $, el, formatMoney } from '../common.js';
 import { bulkSection, pickBox } from './bulk.js';
 import { call, cardText, flash, go, has, i18n, link, setView, slaCell, state, t, table } from './core.js';
+import { rememberQueueOrder } from './shortcuts.js';
 
 /** The case table; `select` adds a checkbox per row for the bulk bar (bulk.js), `onAssign` a control. */
 export function caseTable(items, { onAssign, reviewers, select } = {}) {
@@ -106,6 +107,7 @@ export async function queueView() {
         )
       : el('div', { class: 'card' }, caseTable(data.items)),
   );
+  rememberQueueOrder((data.items ?? []).map((x) => x.id));
   // keyboard navigation over the rows: j/k or arrows move, Enter opens
   const rows = [...$('#view').querySelectorAll('tbody tr')];
   let i = rows.length ? 0 : -1;

@@ -186,12 +186,14 @@ export function docFigure(caseId, slot, d, { onCompare, comparing = false } = {}
     el('button', {
       type: 'button',
       'aria-label': t('zoomIn'),
+      'data-sc': 'zoom-in',
       text: '+',
       onclick: () => setZoom(zoom * 1.25),
     }),
     el('button', {
       type: 'button',
       'aria-label': t('zoomOut'),
+      'data-sc': 'zoom-out',
       text: '−',
       onclick: () => setZoom(zoom / 1.25),
     }),
@@ -203,6 +205,7 @@ export function docFigure(caseId, slot, d, { onCompare, comparing = false } = {}
     }),
     el('button', {
       type: 'button',
+      'data-sc': 'rotate',
       text: `↻ ${t('rotate')}`,
       onclick: () => {
         rot = (rot + 90) % 360;
