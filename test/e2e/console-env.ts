@@ -144,6 +144,9 @@ export async function signIn(
   await page.fill('#password', password);
   await page.click('button[type=submit]');
   await page.waitForSelector('#logout:not([hidden])');
+  // the landing view replaces the sign-in form once its data is in (slow under load: admin's staff page
+  // makes three calls); until then #view-title is still the form's
+  await page.waitForSelector('#email', { state: 'detached' });
   await page.waitForSelector('#view-title');
   return page;
 }
