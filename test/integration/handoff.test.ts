@@ -83,6 +83,23 @@ describe('hand-off codes', () => {
     expect(page.text).toContain('This code was already used');
   });
 
+  it('GET /handoff lists the recent codes with when they were used, never the code; only to the buyer', async () => {
+    const a = await newAppeal();
+    const { code, expiresAt } = (await issue(a)).body;
+    const before = await call('GET', `/api/v1/appeals/${a.id}/handoff`, { token: a.token });
+    expect(before.status).toBe(200);
+    expect(before.body.handoffs).toEqual([
+      { issuedAt: env.clock.now().toISOString(), expiresAt, usedAt: null },
+    ]);
+    expect(before.text).not.toContain(code);
+    expect(before.text).not.toContain(sha256(code));
+    await call('POST', `/h/${code}`);
+    const after = await call('GET', `/api/v1/appeals/${a.id}/handoff`, { token: a.token });
+    expect(after.body.handoffs[0].usedAt).toBe(env.clock.now().toISOString());
+    const other = await newAppeal();
+    expect((await call('GET', `/api/v1/appeals/${a.id}/handoff`, { token: other.token })).status).toBe(404);
+  });
+
   it('a code expires after 3 minutes of the business clock', async () => {
     const a = await newAppeal();
     const fresh = (await issue(a)).body.code as string;

@@ -102,7 +102,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** The appeal's hand-off codes of the last 10 minutes, newest first: when each was issued, expires and was used (never the code), so the desktop page sees its code was used */
+        get: operations["getAppealsByIdHandoff"];
         put?: never;
         /** Continue on your phone: a one-time code (3 minutes, single use) and its URL PUBLIC_BASE_URL/h/<code> as an SVG QR code; the code never contains the appeal token */
         post: operations["postAppealsByIdHandoff"];
@@ -1646,6 +1647,106 @@ export interface operations {
                 };
             };
             /** @description Not found. Error codes: NOT_FOUND. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After; details.retryAfterSeconds). Error codes: RATE_LIMITED. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Server error. Error codes: INTERNAL. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency is unavailable. Error codes: DEPENDENCY.UNAVAILABLE. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getAppealsByIdHandoff: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The recent codes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        handoffs: {
+                            expiresAt: string;
+                            issuedAt: string;
+                            usedAt: string | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Bad request. Error codes: REQUEST.INVALID. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not authenticated. Error codes: AUTH.REQUIRED, AUTH.INVALID, AUTH.TOKEN_EXPIRED. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden. Error codes: AUTH.FORBIDDEN. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not this buyer's appeal Error codes: NOT_FOUND. */
             404: {
                 headers: {
                     [name: string]: unknown;

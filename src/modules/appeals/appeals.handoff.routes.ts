@@ -13,7 +13,13 @@ import { AppError, isAppError } from '../../platform/errors.ts';
 import { escapeHtml } from '../../platform/html.ts';
 import { type Lang, type PageTextKey, pageText } from '../../platform/messages.ts';
 import { auditFromRequest } from '../audit/audit.request.ts';
-import { exchangeHandoff, type HandoffState, handoffState, issueHandoff } from './appeals.handoff.ts';
+import {
+  exchangeHandoff,
+  type HandoffState,
+  handoffState,
+  issueHandoff,
+  recentHandoffs,
+} from './appeals.handoff.ts';
 
 const ZIssued = z.object({
   code: z.string(),
@@ -36,6 +42,25 @@ const issue = describeRoute({
     201: { description: 'The code, its URL and expiry, and the URL as a QR code (qrSvg)', schema: ZIssued },
     404: { description: "Not this buyer's appeal" },
     429: { description: 'More than 5 codes for this appeal in 10 minutes (RATE_LIMITED)' },
+  },
+});
+
+const ZRecent = z.object({
+  handoffs: z.array(z.object({ issuedAt: z.string(), expiresAt: z.string(), usedAt: z.string().nullable() })),
+});
+
+const recent = describeRoute({
+  method: 'get',
+  path: '/api/v1/appeals/:id/handoff',
+  summary:
+    "The appeal's hand-off codes of the last 10 minutes, newest first: when each was issued, expires and " +
+    'was used (never the code), so the desktop page sees its code was used',
+  tags: ['appeals'],
+  security: ['buyer'],
+  params: z.object({ id: z.string().max(64) }),
+  responses: {
+    200: { description: 'The recent codes', schema: ZRecent },
+    404: { description: "Not this buyer's appeal" },
   },
 });
 
@@ -144,6 +169,18 @@ export function appealHandoffRoutes(deps: Deps): Router {
         .json({ ...h, expiresAt: h.expiresAt.toISOString() });
     },
   );
+
+  r.get(recent.path, requireBuyerOf('id'), async (req, res) => {
+    const { params } = parseRequest(recent, req);
+    const list = await recentHandoffs(deps, params.id);
+    res.set('Cache-Control', 'no-store').json({
+      handoffs: list.map((h) => ({
+        issuedAt: h.issuedAt.toISOString(),
+        expiresAt: h.expiresAt.toISOString(),
+        usedAt: h.usedAt?.toISOString() ?? null,
+      })),
+    });
+  });
 
   r.get(
     page.path,

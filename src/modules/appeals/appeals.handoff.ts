@@ -63,6 +63,24 @@ export async function issueHandoff(
   return { code, url, expiresAt, expiresInSeconds: HANDOFF_TTL_MS / 1000, qrSvg };
 }
 
+/**
+ * The appeal's codes of the last 10 minutes, newest first, for the desktop page to see that its code was
+ * used (never the code or its hash).
+ */
+export async function recentHandoffs(
+  deps: Pick<Deps, 'prisma' | 'clock'>,
+  appealId: string,
+): Promise<{ issuedAt: Date; expiresAt: Date; usedAt: Date | null }[]> {
+  const since = new Date(deps.clock.now().getTime() - 10 * 60_000);
+  const rows = await deps.prisma.appealHandoff.findMany({
+    where: { appealId, createdAt: { gte: since } },
+    orderBy: { createdAt: 'desc' },
+    take: 20,
+    select: { createdAt: true, expiresAt: true, usedAt: true },
+  });
+  return rows.map((r) => ({ issuedAt: r.createdAt, expiresAt: r.expiresAt, usedAt: r.usedAt }));
+}
+
 export type HandoffState = 'VALID' | 'USED' | 'EXPIRED' | 'UNKNOWN';
 
 /** What a code is now, without using it (the page the QR code opens). */
