@@ -81,6 +81,10 @@ describe('hand-off codes', () => {
     const page = await call('GET', `/h/${code}`);
     expect(page.status).toBe(410);
     expect(page.text).toContain('This code was already used');
+    // request logs name the path without the code
+    const logs = env.logLines.join('\n');
+    expect(logs).toContain('/h/[redacted]');
+    expect(logs).not.toContain(code);
   });
 
   it('GET /handoff lists the recent codes with when they were used, never the code; only to the buyer', async () => {
