@@ -104,6 +104,23 @@ describe('hand-off codes', () => {
     expect((await call('GET', `/api/v1/appeals/${a.id}/handoff`, { token: other.token })).status).toBe(404);
   });
 
+  it('two phones pressing at once: exactly one gets the session', async () => {
+    const a = await newAppeal();
+    const { code } = (await issue(a)).body;
+    const answers = await Promise.all(Array.from({ length: 6 }, () => call('POST', `/h/${code}`)));
+    const statuses = answers.map((x) => x.status).sort();
+    expect(statuses).toEqual([303, 410, 410, 410, 410, 410]);
+    expect(answers.filter((x) => x.headers.get('set-cookie'))).toHaveLength(1);
+  });
+
+  it("issuing removes the appeal's codes that ended more than 10 minutes ago", async () => {
+    const a = await newAppeal();
+    await issue(a);
+    env.clock.advance(14 * 60_000);
+    await issue(a);
+    expect(await env.deps.prisma.appealHandoff.count({ where: { appealId: a.id } })).toBe(1);
+  });
+
   it('a code expires after 3 minutes of the business clock', async () => {
     const a = await newAppeal();
     const fresh = (await issue(a)).body.code as string;

@@ -24,6 +24,8 @@ export const HANDOFF_TTL_MS = 3 * 60_000;
 /** 24 bytes -> 32 base64url characters */
 const CODE_BYTES = 24;
 export const HANDOFF_CODE = /^[A-Za-z0-9_-]{32}$/;
+/** how long a code's row is kept after it expired: what GET .../handoff lists */
+const KEEP_MS = 10 * 60_000;
 
 export function handoffUrl(publicBaseUrl: string, code: string): string {
   return `${publicBaseUrl}/h/${code}`;
@@ -49,6 +51,10 @@ export async function issueHandoff(
   await deps.prisma.$transaction(async (tx) => {
     const a = await tx.appeal.findUnique({ where: { id: appealId }, select: { id: true } });
     if (!a) throw new AppError('APPEAL.NOT_FOUND', 'No such appeal.');
+    // the appeal's codes that ended long ago go (the recent ones stay for recentHandoffs)
+    await tx.appealHandoff.deleteMany({
+      where: { appealId, expiresAt: { lt: new Date(now.getTime() - KEEP_MS) } },
+    });
     await tx.appealHandoff.create({ data: { codeHash: sha256(code), appealId, expiresAt, createdAt: now } });
     await appendAudit(tx, {
       ...source,
@@ -71,7 +77,7 @@ export async function recentHandoffs(
   deps: Pick<Deps, 'prisma' | 'clock'>,
   appealId: string,
 ): Promise<{ issuedAt: Date; expiresAt: Date; usedAt: Date | null }[]> {
-  const since = new Date(deps.clock.now().getTime() - 10 * 60_000);
+  const since = new Date(deps.clock.now().getTime() - KEEP_MS);
   const rows = await deps.prisma.appealHandoff.findMany({
     where: { appealId, createdAt: { gte: since } },
     orderBy: { createdAt: 'desc' },
