@@ -112,4 +112,46 @@ describe('continue on your phone', () => {
     expect(c.errors).toEqual([]);
     await Promise.all([desk.close(), phone.close(), other.close()]);
   });
+
+  it('the countdown: an expired code leaves the screen, "New code" shows another; no card on a narrow window', async () => {
+    const reg = await c.call('POST', '/api/v1/blocked-orders', {
+      token: RISK_KEY,
+      body: blockedOrder({ buyer: { id: 'b-qr2', email: 'qr2@example.com', name: 'Q R', locale: 'en-GB' } }),
+    });
+    const token = tokenFromUrl(reg.body.appealUrl);
+    const desk = await c.browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-GB' });
+    const dp = await desk.newPage();
+    dp.on('pageerror', (e) => c.errors.push(String(e)));
+    // the page's own clock, so 3 minutes pass at once (the server's code expiry has its own test)
+    await dp.clock.install();
+    await dp.goto(`${c.server.url}/a/${token}`);
+    await dp.waitForSelector('#handoff:not([hidden])');
+    await dp.click('#handoff-start');
+    await dp.waitForSelector('#handoff-img[src^="data:image/svg+xml"]');
+    const first = await dp.textContent('#handoff-link');
+    await dp.clock.fastForward('03:01');
+    await dp.waitForFunction(() => (document.querySelector('#handoff-img') as HTMLImageElement).hidden);
+    expect(await dp.textContent('#handoff-timer')).toBe('Code expired');
+    expect(await dp.textContent('#handoff-msg')).toBe(
+      'This code has expired. Press "New code" for another one.',
+    );
+    expect(await dp.isVisible('#handoff-alt')).toBe(false);
+    await dp.locator('#handoff').screenshot({ path: `${SHOTS}/qr-desktop-expired.png` });
+    await dp.click('#handoff-new');
+    await dp.waitForFunction((f) => document.querySelector('#handoff-link')?.textContent !== f, first);
+    expect(await dp.isVisible('#handoff-img')).toBe(true);
+    expect(await dp.textContent('#handoff-timer')).toMatch(/^Valid for [23]:\d\d$/);
+    // Hide stops it and gives the button back
+    await dp.click('#handoff-stop');
+    expect(await dp.isVisible('#handoff-qr')).toBe(false);
+    expect(await dp.isVisible('#handoff-start')).toBe(true);
+    // the same buyer in a narrow window: no card
+    const narrow = await desk.newPage();
+    await narrow.setViewportSize({ width: 600, height: 800 });
+    await narrow.goto(`${c.server.url}/appeal`);
+    await narrow.waitForSelector('#page:not([hidden])');
+    expect(await narrow.isVisible('#handoff')).toBe(false);
+    expect(c.errors).toEqual([]);
+    await desk.close();
+  });
 });

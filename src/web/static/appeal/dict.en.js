@@ -15,6 +15,7 @@ export const EN = {
   handoffSteps: 'Open the camera on your phone, point it at the code and open the link. The code works once.',
   handoffValid: 'Valid for {time}',
   handoffExpired: 'This code has expired. Press "New code" for another one.',
+  handoffExpiredShort: 'Code expired',
   handoffUsed: 'Opened on your phone at {time}.',
   handoffUsedSr: 'Your phone opened the appeal.',
   handoffKeepOpen:

@@ -14,6 +14,7 @@ export const ZH = {
   handoffSteps: '打开手机相机，对准二维码并打开链接。此验证码只能使用一次。',
   handoffValid: '剩余有效时间 {time}',
   handoffExpired: '此验证码已过期。请点击"新验证码"获取新的验证码。',
+  handoffExpiredShort: '验证码已过期',
   handoffUsed: '已于 {time} 在手机上打开。',
   handoffUsedSr: '您的手机已打开申诉。',
   handoffKeepOpen:

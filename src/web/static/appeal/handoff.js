@@ -156,7 +156,7 @@ function tick() {
     const mm = Math.floor(left / 60);
     const ss = String(left % 60).padStart(2, '0');
     timer.textContent = t('handoffValid', { time: `${mm}:${ss}` });
-  } else timer.textContent = t('handoffExpired');
+  } else timer.textContent = t('handoffExpiredShort');
   $('#handoff-steps').textContent = live ? t('handoffSteps') : shown.usedAt ? t('handoffKeepOpen') : '';
   $('#handoff-img').hidden = !live;
   $('#handoff-alt').hidden = !live;
