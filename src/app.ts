@@ -70,12 +70,14 @@ export function createApp(deps: Deps): express.Express {
         res.setHeader('X-Request-Id', id);
         return id;
       },
-      // the URL of the appeal link page carries the token: never log it
+      // the URLs of the appeal link page and of a phone hand-off carry a secret: never log it
       serializers: {
         req: (req: { id: unknown; method: string; url: string }) => ({
           id: req.id,
           method: req.method,
-          url: req.url.replace(/apl_[A-Za-z0-9_-]+/g, 'apl_[redacted]'),
+          url: req.url
+            .replace(/apl_[A-Za-z0-9_-]+/g, 'apl_[redacted]')
+            .replace(/^\/h\/[^/?#]+/, '/h/[redacted]'),
         }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },

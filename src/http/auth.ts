@@ -166,6 +166,28 @@ function checkCsrf(req: Parameters<RequestHandler>[0], expected: string): void {
     throw new AppError('AUTH.CSRF', 'Missing or wrong X-CSRF-Token header.');
 }
 
+/**
+ * The buyer session cookie, as the appeal link (and the phone hand-off) sets it. SameSite=Strict: a link
+ * clicked in a mail client is a cross-site navigation, so the page request after the redirect may arrive
+ * without the cookie; the page's own same-origin API calls carry it, which is all the buyer page needs.
+ * Secure whenever the public URL is https, like the staff cookie (req.secure is false behind a
+ * TLS-terminating proxy that talks http to us).
+ */
+export function setBuyerCookie(
+  res: Parameters<RequestHandler>[1],
+  config: Pick<Config, 'PUBLIC_BASE_URL'>,
+  token: string,
+  expires: Date,
+): void {
+  res.cookie(BUYER_COOKIE, token, {
+    httpOnly: true,
+    sameSite: 'strict',
+    secure: config.PUBLIC_BASE_URL.startsWith('https:'),
+    path: '/',
+    expires,
+  });
+}
+
 /** The CSRF token for a buyer cookie session: derived from the token, so nothing more is stored. */
 export function buyerCsrfToken(appealToken: string): string {
   return sha256(`csrf:${appealToken}`).slice(0, 32);

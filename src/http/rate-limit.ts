@@ -157,6 +157,12 @@ export const LIMITS = {
   uploadsPerAppeal: { max: 30, windowMs: 60 * MINUTE },
   /** failed logins per IP (the per-account lockout lives in the staff module) */
   loginFailuresPerIp: { max: 30, windowMs: 15 * MINUTE },
+  /** "continue on your phone" codes issued per appeal (appeals.handoff.routes.ts) */
+  handoffIssuePerAppeal: { max: 5, windowMs: 10 * MINUTE },
+  /** hand-off codes exchanged (POST /h/:code, used or not) per IP */
+  handoffExchangePerIp: { max: 10, windowMs: MINUTE },
+  /** hand-off pages opened (GET /h/:code) per IP */
+  handoffPagePerIp: { max: 30, windowMs: MINUTE },
   /** refused Bearer keys that are neither appeal nor staff tokens (service/provider key guessing), per IP */
   serviceKeyFailures: { max: 10, windowMs: 15 * MINUTE },
 } as const;

@@ -131,6 +131,9 @@ export const ERRORS_ZH: Record<ErrorCode, Text> = {
   'INBOUND.NOT_FOUND': '未找到此邮件。',
   'INBOUND.INVALID_TRANSITION': '此邮件已不在隔离区。',
   'DOCUMENT.PURGED': '此文件已按保留期限删除。',
+  'HANDOFF.NOT_FOUND': '此验证码无效。',
+  'HANDOFF.USED': '此验证码已被使用。请在电脑上获取新的验证码。',
+  'HANDOFF.EXPIRED': '此验证码已过期。请在电脑上获取新的验证码。',
   'DOCUMENT.PREVIEW_UNAVAILABLE': '此文件无法预览。',
   'REFUND.NOT_FOUND': '未找到此退款。',
   'WEBHOOK.NOT_FOUND': '未找到此 Webhook。',
@@ -336,6 +339,19 @@ export const PAGE_TEXTS = {
     'reissue.sent.text':
       'If this matches an appeal, we have sent a new link to the e-mail address of the order. Earlier links no longer work.',
     'appeal.submitted': 'Your appeal was sent.',
+    'handoff.title': 'Continue on this phone',
+    'handoff.text':
+      'Press the button to open your appeal on this phone, so you can take the photos with its camera. The code works once, for 3 minutes.',
+    'handoff.button': 'Continue on this phone',
+    'handoff.used.title': 'This code was already used',
+    'handoff.used.text':
+      'Each code opens your appeal once. On your computer, press "New code" and scan the new QR code.',
+    'handoff.expired.title': 'This code has expired',
+    'handoff.expired.text':
+      'Codes work for 3 minutes. On your computer, press "New code" and scan the new QR code, or open the link from your e-mail on this phone.',
+    'handoff.invalid.title': 'This code is not valid',
+    'handoff.invalid.text':
+      'Scan the QR code shown on your computer again, or open the link from your e-mail on this phone.',
   },
   zh: {
     'link.expired.title': '此链接已过期',
@@ -350,6 +366,17 @@ export const PAGE_TEXTS = {
     'reissue.sent.text':
       '如果信息与某个申诉相符，我们已将新链接发送到订单的电子邮件地址。之前的链接将不再有效。',
     'appeal.submitted': '您的申诉已提交。',
+    'handoff.title': '在此手机上继续',
+    'handoff.text':
+      '点击下面的按钮，在此手机上打开您的申诉，即可用手机相机拍照。此验证码只能使用一次，有效期 3 分钟。',
+    'handoff.button': '在此手机上继续',
+    'handoff.used.title': '此验证码已被使用',
+    'handoff.used.text': '每个验证码只能打开一次申诉。请在电脑上点击"新验证码"，然后扫描新的二维码。',
+    'handoff.expired.title': '此验证码已过期',
+    'handoff.expired.text':
+      '验证码的有效期为 3 分钟。请在电脑上点击"新验证码"并扫描新的二维码，或在此手机上打开我们邮件中的链接。',
+    'handoff.invalid.title': '此验证码无效',
+    'handoff.invalid.text': '请重新扫描电脑上显示的二维码，或在此手机上打开我们邮件中的链接。',
   },
 } as const satisfies Record<Lang, Record<string, string>>;
 

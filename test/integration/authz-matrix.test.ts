@@ -108,6 +108,14 @@ const TABLE: Record<string, Entry> = {
   },
   // no ID type chosen yet: 409 APPEAL.ID_TYPE_REQUIRED, nothing changes
   'POST /api/v1/appeals/:id/submit': { url: (c) => `/api/v1/appeals/${c.ownId}/submit`, expect: buyer(409) },
+  // continue on your phone: codes for the buyer only; the code page and its exchange are open (unknown code: 404)
+  'POST /api/v1/appeals/:id/handoff': {
+    url: (c) => `/api/v1/appeals/${c.ownId}/handoff`,
+    expect: buyer(201),
+  },
+  'GET /api/v1/appeals/:id/handoff': { url: (c) => `/api/v1/appeals/${c.ownId}/handoff`, expect: buyer(200) },
+  'GET /h/:code': { url: () => `/h/${'A'.repeat(32)}`, expect: open(404) },
+  'POST /h/:code': { url: () => `/h/${'A'.repeat(32)}`, expect: open(404) },
   // JSON instead of multipart: 400 UPLOAD.INVALID (no file)
   'POST /api/v1/appeals/:id/documents': {
     url: (c) => `/api/v1/appeals/${c.ownId}/documents`,

@@ -1,12 +1,13 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { BUYER_COOKIE, buyerCsrfToken, requireBuyerOf } from '../../http/auth.ts';
+import { BUYER_COOKIE, buyerCsrfToken, requireBuyerOf, setBuyerCookie } from '../../http/auth.ts';
 import { requestLang } from '../../http/language.ts';
 import { describeRoute } from '../../http/openapi.ts';
 import { parseRequest } from '../../http/validate.ts';
 import type { Deps } from '../../platform/deps.ts';
 import { AppError, isAppError } from '../../platform/errors.ts';
 import { type Lang, pageText } from '../../platform/messages.ts';
+import { appealHandoffRoutes } from './appeals.handoff.routes.ts';
 import { reissueByOrderForm, reissueForm } from './appeals.reissue.ts';
 import { ID_TYPES } from './appeals.rules.ts';
 import { assertStaffMaySeeAppeal } from './appeals.scope.ts';
@@ -122,18 +123,7 @@ export function appealsRoutes(deps: Deps): Router {
     res.set({ 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' });
     try {
       const { expiresAt } = await resolveAppealLink(deps, token);
-      // SameSite=Strict: a link clicked in a mail client is a cross-site navigation, so the page
-      // request after this redirect may arrive without the cookie; the page's own same-origin API
-      // calls carry it, which is all the buyer page needs.
-      res.cookie(BUYER_COOKIE, token, {
-        httpOnly: true,
-        sameSite: 'strict',
-        // like the staff cookie: Secure whenever the public URL is https (req.secure is false behind a
-        // TLS-terminating proxy that talks http to us)
-        secure: deps.config.PUBLIC_BASE_URL.startsWith('https:'),
-        path: '/',
-        expires: expiresAt,
-      });
+      setBuyerCookie(res, deps.config, token, expiresAt);
       res.redirect(302, '/appeal');
     } catch (e) {
       if (!isAppError(e) || (e.code !== 'AUTH.INVALID' && e.code !== 'AUTH.TOKEN_EXPIRED')) throw e;
@@ -187,5 +177,6 @@ export function appealsRoutes(deps: Deps): Router {
     const { params } = parseRequest(submit, req);
     res.set('Cache-Control', 'no-store').json(await submitAppeal(deps, params.id));
   });
+  r.use(appealHandoffRoutes(deps));
   return r;
 }

@@ -15,6 +15,7 @@ import {
 import { renderUnsorted } from './appeal-unsorted.js';
 import { EN } from './appeal/dict.en.js';
 import { ZH } from './appeal/dict.zh.js';
+import { renderHandoff } from './appeal/handoff.js';
 import { renderStatus } from './appeal/timeline.js';
 import { renderWithdraw } from './appeal/withdraw.js';
 
@@ -86,6 +87,17 @@ function render() {
   renderUnsorted(unsorted, appeal, L, async () => {
     await load();
     render();
+  });
+  // "continue on your phone" on a desktop (appeal/handoff.js)
+  renderHandoff({
+    appeal,
+    appealId,
+    t,
+    lang: L,
+    reload: async () => {
+      await load();
+      render();
+    },
   });
 }
 
