@@ -1,6 +1,8 @@
 // GET /api/v1/cases/:id/evidence-pack (issue 19 point 7): real Postgres, real encrypted storage, the real
 // OCR guard (line reader) over every page, the real audit chain. Each profile's pack is measured with
 // pdfjs (pages, text, the size every image is drawn at) and sharp (the embedded JPEGs).
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.ts';
 import { verifyAuditChain } from '../../src/modules/audit/audit.service.ts';
@@ -115,6 +117,9 @@ describe('the pack per profile', () => {
       expect(res.headers.get('cache-control')).toBe('no-store');
       const m = await measurePdf(bytes);
       packs[profile] = { bytes, m, sha: res.headers.get('x-evidence-pack-sha256') };
+      // to look at the packs: EVIDENCE_PACK_SAVE=/some/dir npx vitest run this file
+      if (process.env.EVIDENCE_PACK_SAVE)
+        writeFileSync(path.join(process.env.EVIDENCE_PACK_SAVE, `pack-${profile}.pdf`), bytes);
       const p = PROFILES[profile];
       expect(m.bytes).toBeLessThanOrEqual(p.maxBytes);
       if (p.maxPages) expect(m.pages).toBeLessThanOrEqual(p.maxPages);

@@ -159,8 +159,9 @@ function render(
 }
 
 /**
- * Builds the pack that fits `profile`: the first attempt of fitSteps(profile.maxDpi) whose PDF is within
- * maxBytes. EVIDENCE_PACK.TOO_LARGE when the pages exceed maxPages or no attempt fits.
+ * Builds the pack that fits `profile`: at the highest resolution of fitSteps(profile.maxDpi) where the lowest
+ * quality fits maxBytes, the highest quality that fits (a resolution whose lowest quality does not fit is
+ * skipped without trying the others). EVIDENCE_PACK.TOO_LARGE when the pages exceed maxPages or nothing fits.
  */
 export async function buildPack(
   facts: PackFacts,
@@ -174,16 +175,8 @@ export async function buildPack(
     contents: pages.map((p) => ({ slot: p.slot, page: p.page, pages: p.pages })),
   };
   const label = `${WATERMARK_TEXT} · ${facts.order.orderId}`;
-  const prepared = new Map<number, Prepared[]>();
   let smallest = Number.POSITIVE_INFINITY;
-  for (const step of fitSteps(profile.maxDpi)) {
-    let ps = prepared.get(step.dpi);
-    if (!ps) {
-      ps = [];
-      for (const pg of pages) ps.push(await prepare(pg, step.dpi, label));
-      prepared.clear(); // one resolution at a time in memory
-      prepared.set(step.dpi, ps);
-    }
+  const attempt = async (ps: Prepared[], step: FitStep): Promise<BuiltPack | null> => {
     const images: { jpeg: Buffer; p: Prepared }[] = [];
     for (const p of ps) images.push({ jpeg: await encode(p, step.quality), p });
     const built = await render(facts, pages, images, cover);
@@ -194,10 +187,24 @@ export async function buildPack(
         { profile: profile.name, reason: 'pages', pages: built.pages, maxPages: profile.maxPages },
       );
     smallest = Math.min(smallest, built.pdf.length);
-    if (built.pdf.length <= profile.maxBytes) {
-      const maxImageDpi = Math.max(0, ...ps.map((p) => (p.width * 72) / p.drawW));
-      return { pdf: built.pdf, pages: built.pages, step, maxImageDpi };
+    if (built.pdf.length > profile.maxBytes) return null;
+    const maxImageDpi = Math.max(0, ...ps.map((p) => (p.width * 72) / p.drawW));
+    return { pdf: built.pdf, pages: built.pages, step, maxImageDpi };
+  };
+  // per resolution, the lowest quality first: when even that does not fit, the higher ones are skipped
+  const byDpi = new Map<number, FitStep[]>();
+  for (const st of fitSteps(profile.maxDpi)) byDpi.set(st.dpi, [...(byDpi.get(st.dpi) ?? []), st]);
+  for (const [dpi, steps] of byDpi) {
+    const ps: Prepared[] = [];
+    for (const pg of pages) ps.push(await prepare(pg, dpi, label));
+    const lowest = steps.at(-1)!;
+    const floor = await attempt(ps, lowest);
+    if (!floor) continue;
+    for (const st of steps.slice(0, -1)) {
+      const better = await attempt(ps, st);
+      if (better) return better;
     }
+    return floor;
   }
   throw new AppError(
     'EVIDENCE_PACK.TOO_LARGE',

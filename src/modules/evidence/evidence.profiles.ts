@@ -20,16 +20,9 @@ const MB = 1_000_000;
 
 export const PROFILES: Record<PackProfileName, PackProfile> = {
   generic: { name: 'generic', maxBytes: 10 * MB, maxDpi: 300, maxPages: null, label: 'generic' },
-  visa: { name: 'visa', maxBytes: 2 * MB, maxDpi: 200, maxPages: null, label: 'Visa (VROL)' },
-  // the issue gives Mastercard no resolution; 200 DPI keeps statements legible and the pack small
-  mastercard: {
-    name: 'mastercard',
-    maxBytes: 14 * MB,
-    maxDpi: 200,
-    maxPages: 18,
-    label: 'Mastercard (Mastercom)',
-  },
-  amex: { name: 'amex', maxBytes: 1 * MB, maxDpi: 200, maxPages: null, label: 'American Express' },
+  visa: { name: 'visa', maxBytes: 2 * MB, maxDpi: 200, maxPages: 100, label: 'Visa' },
+  mastercard: { name: 'mastercard', maxBytes: 14 * MB, maxDpi: 300, maxPages: 18, label: 'Mastercard' },
+  amex: { name: 'amex', maxBytes: 1 * MB, maxDpi: 200, maxPages: 100, label: 'American Express' },
 };
 
 /** Below this the pack gives up (422) rather than send pages nobody can read. */
