@@ -216,7 +216,7 @@ describe('who and when', () => {
     expect(bad.res.status).toBe(400);
     const missing = await getPack('00000000-0000-4000-8000-000000000000', team.lead.token);
     expect(missing.res.status).toBe(404);
-  });
+  }, 120_000);
 
   it('a case not approved: 409 in the SPEC shape, in Chinese too', async () => {
     const open = await submittedCase(env.deps, call);

@@ -3,6 +3,7 @@
 // the order) and, for leads, assignment. History last.
 import { el, formatDate, formatMoney, pickLang } from '../common.js';
 import { docFigure } from './viewer.js';
+import { evidencePackControl } from './evidence.js';
 import { assignControl } from './queue.js';
 import { call, cardText, facts, flash, has, i18n, link, setView, slaCell, state, t } from './core.js';
 
@@ -128,6 +129,7 @@ export async function caseView(id) {
     (c.status === 'IN_REVIEW' || c.status === 'SUBMITTED') &&
     (!waiting || (has('LEAD') && waiting.firstApprover?.id !== state.user?.id));
   if (canDecide) parts.push(decisionForm(c, reasons.items ?? []));
+  parts.push(evidencePackControl(c));
   if (has('LEAD')) {
     const staff = await call('GET', '/api/v1/staff?limit=100').catch(() => ({ items: [] }));
     const reviewers = (staff.items ?? []).filter(
