@@ -990,7 +990,16 @@ export interface components {
             paymentCaptured: boolean;
             /** @description the buyer's IP address at purchase (IPv4 or IPv6) */
             purchaseIp?: string;
-            shippingAddress?: components["schemas"]["ShippingAddress"];
+            /** @description where the order ships to (printed on the evidence pack) */
+            shippingAddress?: {
+                city: string;
+                country: string;
+                line1: string;
+                line2?: string;
+                name?: string;
+                postalCode?: string;
+                region?: string;
+            };
         };
         CreateBlockedOrderResponse: {
             appealable: boolean;
@@ -1175,15 +1184,6 @@ export interface components {
             /** Format: uuid */
             incidentId: string;
             purgedAt: string;
-        };
-        ShippingAddress: {
-            city: string;
-            country: string;
-            line1: string;
-            line2?: string;
-            name?: string;
-            postalCode?: string;
-            region?: string;
         };
         TotpEnrolment: {
             /** @description otpauth://totp/... for a QR code */

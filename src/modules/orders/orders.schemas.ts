@@ -56,7 +56,7 @@ export const ZShippingAddress = z
       .regex(/^[A-Za-z]{2}$/, 'shippingAddress.country must be an ISO 3166-1 alpha-2 code')
       .transform((s) => s.toUpperCase()),
   })
-  .meta({ id: 'ShippingAddress' });
+  .meta({ description: 'where the order ships to (printed on the evidence pack)' });
 export type TShippingAddress = z.infer<typeof ZShippingAddress>;
 
 export const ZDisputeEvidenceFields = {
