@@ -18,6 +18,7 @@ import { securityRoutes } from './modules/security/security.routes.ts';
 import { appealLifecycleRoutes } from './modules/appeals/appeals.lifecycle.ts';
 import { appealLinkReissueRoutes } from './modules/appeals/appeals.reissue.ts';
 import { documentsRoutes } from './modules/documents/documents.routes.ts';
+import { evidenceRoutes } from './modules/evidence/evidence.routes.ts';
 import { inboundRoutes } from './modules/inbound/inbound.routes.ts';
 import { notificationsRoutes } from './modules/notifications/notifications.routes.ts';
 import { ordersRoutes } from './modules/orders/orders.routes.ts';
@@ -47,6 +48,7 @@ export function apiRouters(deps: Deps): Router[] {
     staffRoutes(deps),
     reviewRoutes(deps),
     reviewDocumentsRoutes(deps),
+    evidenceRoutes(deps),
     slaRoutes(deps),
     notificationsRoutes(deps),
     webhooksRoutes(deps),

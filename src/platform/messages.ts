@@ -178,6 +178,11 @@ export const ERRORS_ZH: Record<ErrorCode, Text> = {
   'DOCUMENT.CVV_VISIBLE':
     '照片中可以看到卡背面的安全码（签名条旁的三位数字）。请遮住它后重新拍照。此照片未被保存。',
   'DOCUMENT.TOO_MANY_PAGES': '此账单的页数已达上限。',
+  'EVIDENCE_PACK.NOT_APPROVED': '只有已批准的申诉才能生成争议证据包。',
+  'EVIDENCE_PACK.PURGED': '此案件的文件已按保留期限删除，无法再生成证据包。',
+  'EVIDENCE_PACK.TOO_LARGE': '这些文件无法在所选卡组织的大小或页数限制内放进一个证据包。',
+  'EVIDENCE_PACK.CARD_NUMBER_VISIBLE': '某个文件中可以看到完整的卡号，因此未生成证据包。已记录安全事件。',
+  'EVIDENCE_PACK.GUARD_UNAVAILABLE': '暂时无法检查文件中的卡号，因此未生成证据包。请稍后再试。',
   RATE_LIMITED: (d) => {
     const s = waitFrom(d);
     return s === null ? '请求过多，请稍后再试。' : `请求过多，请等待 ${durationWords(s, 'zh')} 后再试。`;

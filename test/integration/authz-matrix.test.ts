@@ -212,6 +212,11 @@ const TABLE: Record<string, Entry> = {
     url: (c) => `/api/v1/cases/${c.ownId}/documents/${NO_SUCH}/image`,
     expect: staff(['REVIEWER', 'LEAD'], 404),
   },
+  'GET /api/v1/cases/:id/evidence-pack': {
+    // the own appeal is not APPROVED: whoever passes the role check gets EVIDENCE_PACK.NOT_APPROVED
+    url: (c) => `/api/v1/cases/${c.ownId}/evidence-pack`,
+    expect: staff(['LEAD', 'FINANCE'], 409),
+  },
   'GET /api/v1/calendar/holidays': { expect: staff(['ADMIN'], 200) },
   'PUT /api/v1/calendar/holidays/:date': {
     url: () => '/api/v1/calendar/holidays/2026-02-30',

@@ -476,6 +476,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/cases/{id}/evidence-pack": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The approved appeal as one PDF for a later dispute of the same payment: a cover (order, card brand and last 4, timeline, decision, reviewers, audit-chain hash) and the approved documents fitted to the network profile's size, page and DPI limits, watermarked; every page is checked for card numbers; audited
+         * @description Roles: LEAD, FINANCE
+         */
+        get: operations["getCasesByIdEvidencePack"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/cases/{id}/legal-hold": {
         parameters: {
             query?: never;
@@ -1038,6 +1058,8 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         CreateBlockedOrderRequest: {
+            /** @description the buyer's account id at the marketplace */
+            accountId?: string;
             amount: {
                 currency: string;
                 value: number;
@@ -1057,9 +1079,23 @@ export interface components {
                 issuerCountry: string;
                 last4: string;
             };
+            /** @description the risk system's device id or fingerprint of the purchase */
+            deviceId?: string;
             errorCode: string;
             orderId: string;
             paymentCaptured: boolean;
+            /** @description the buyer's IP address at purchase (IPv4 or IPv6) */
+            purchaseIp?: string;
+            /** @description where the order ships to (printed on the evidence pack) */
+            shippingAddress?: {
+                city: string;
+                country: string;
+                line1: string;
+                line2?: string;
+                name?: string;
+                postalCode?: string;
+                region?: string;
+            };
         };
         CreateBlockedOrderResponse: {
             appealable: boolean;
@@ -3824,6 +3860,120 @@ export interface operations {
                 };
             };
             /** @description A dependency is unavailable. Error codes: DEPENDENCY.UNAVAILABLE. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getCasesByIdEvidencePack: {
+        parameters: {
+            query?: {
+                profile?: "generic" | "visa" | "mastercard" | "amex";
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The PDF (attachment) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                };
+            };
+            /** @description Bad request. Error codes: REQUEST.INVALID. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not authenticated. Error codes: AUTH.REQUIRED, AUTH.INVALID, AUTH.SESSION_EXPIRED. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden. Error codes: AUTH.FORBIDDEN, AUTH.MFA_REQUIRED. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description CASE.NOT_FOUND Error codes: NOT_FOUND, CASE.NOT_FOUND. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description EVIDENCE_PACK.NOT_APPROVED: only APPROVED appeals give a pack Error codes: EVIDENCE_PACK.NOT_APPROVED. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description EVIDENCE_PACK.PURGED: the documents were deleted under the retention policy Error codes: EVIDENCE_PACK.PURGED. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description EVIDENCE_PACK.TOO_LARGE (does not fit the profile) or EVIDENCE_PACK.CARD_NUMBER_VISIBLE (a document shows a full card number; a security incident is recorded) Error codes: EVIDENCE_PACK.TOO_LARGE, EVIDENCE_PACK.CARD_NUMBER_VISIBLE. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Server error. Error codes: INTERNAL. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description EVIDENCE_PACK.GUARD_UNAVAILABLE (the card-number guard could not run) or the audit is down Error codes: DEPENDENCY.UNAVAILABLE, EVIDENCE_PACK.GUARD_UNAVAILABLE. */
             503: {
                 headers: {
                     [name: string]: unknown;

@@ -83,6 +83,10 @@ export async function registerBlockedOrder(
           paymentCaptured: input.paymentCaptured,
           blockedAt: new Date(input.blockedAt),
           requestHash,
+          purchaseIp: input.purchaseIp ?? null,
+          deviceId: input.deviceId ?? null,
+          accountId: input.accountId ?? null,
+          ...(input.shippingAddress ? { shippingAddress: input.shippingAddress } : {}),
         },
       });
       if (!entry.appealable) {

@@ -3,6 +3,7 @@
 // the order) and, for leads, assignment. History last.
 import { el, formatDate, formatMoney, pickLang } from '../common.js';
 import { docFigure } from './viewer.js';
+import { evidencePackControl } from './evidence.js';
 import { assignControl } from './queue.js';
 import { caseShortcuts } from './shortcuts.js';
 import { call, cardText, facts, flash, has, i18n, link, setView, slaCell, state, t } from './core.js';
@@ -135,6 +136,7 @@ export async function caseView(id) {
   if (form) parts.push(form);
   const sc = caseShortcuts(c.id, { form, docs: docsBox });
   parts.splice(1, 0, el('p', { class: 'row' }, sc.button), sc.panel);
+  parts.push(evidencePackControl(c));
   if (has('LEAD')) {
     const staff = await call('GET', '/api/v1/staff?limit=100').catch(() => ({ items: [] }));
     const reviewers = (staff.items ?? []).filter(

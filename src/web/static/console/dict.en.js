@@ -276,4 +276,15 @@ export const EN = {
   scRotate: 'Rotate the document',
   scHelp: 'Show or hide this list',
   scClose: 'Close',
+  evidencePack: 'Evidence pack',
+  evidencePackHint:
+    'One PDF for a later dispute of this payment: a cover with the order, the decision and its audit hash, then the approved documents, fitted to the card network’s limits and watermarked. Every export is recorded.',
+  evidenceProfile: 'Network profile',
+  profile_generic: 'Generic (10 MB, 300 DPI)',
+  profile_visa: 'Visa (2 MB, 200 DPI)',
+  profile_mastercard: 'Mastercard (14 MB, 18 pages, 300 DPI)',
+  profile_amex: 'American Express (1 MB, 200 DPI)',
+  evidencePackButton: 'Download evidence pack',
+  evidencePackBuilding: 'Building the pack and checking every page for card numbers…',
+  evidencePackDone: 'Saved: {pages} pages, {size} MB.',
 };

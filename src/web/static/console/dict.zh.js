@@ -270,4 +270,15 @@ export const ZH = {
   scRotate: '旋转材料',
   scHelp: '显示或隐藏此列表',
   scClose: '关闭',
+  evidencePack: '争议证据包',
+  evidencePackHint:
+    '为日后此笔付款的争议（拒付）准备的一个 PDF：封面含订单、决定及其审计哈希，随后是已批准的材料，按卡组织的限制压缩并加水印。每次导出都会被记录。',
+  evidenceProfile: '卡组织规格',
+  profile_generic: '通用（10 MB，300 DPI）',
+  profile_visa: 'Visa（2 MB，200 DPI）',
+  profile_mastercard: 'Mastercard（14 MB，18 页，300 DPI）',
+  profile_amex: '美国运通（1 MB，200 DPI）',
+  evidencePackButton: '下载证据包',
+  evidencePackBuilding: '正在生成证据包并逐页检查卡号…',
+  evidencePackDone: '已保存：{pages} 页，{size} MB。',
 };
