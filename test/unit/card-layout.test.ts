@@ -60,6 +60,8 @@ describe('lines worth a second engine (tesseract) pass', () => {
   it.each([
     ['5555555554444', true], // a Mastercard with 3 digits lost (the 8-degree synthetic card)
     ['5555 5555 4444', true], // a group lost
+    ['555555554444', true], // 12 digits read unbroken, Mastercard prefix
+    ['123456789012', false], // 12 digits, no brand prefix
     ['3182 822463 10005', true],
     ['4111 1111 1171 1111', true],
     ['1850509204994', false], // a Romanian CNP: 13 digits, no brand prefix

@@ -321,8 +321,9 @@ export function containsCardLayoutNumber(text: string): boolean {
 
 /**
  * Is this line worth a second engine's reading for a card number the first one may have misread? True
- * for a 13-19 digit stretch of whole groups in card grouping or starting in a brand's IIN range (any
- * Luhn, any length: "5555555554444" is a Mastercard with 3 digits lost), and for three or more digit
+ * for a 13-19 digit stretch of whole groups in card grouping or starting in a brand's IIN range, for a
+ * 12-19 digit run starting in one (any Luhn, any length: "555555554444" is a Mastercard with 4 digits
+ * lost, as the 8-degree synthetic card is read in the worker thread), and for three or more digit
  * groups of which two are 4-digit groups, 12+ digits in all (a card number with a group lost). Phone
  * numbers ("1-800-432-1000", "+44 20 7946 0958"), dates, amounts, national ID numbers starting 0 or 1
  * (CNP, EMSO) and the like are not: they were most of the second passes, at 1-15 s each.
@@ -331,8 +332,10 @@ export function mayHoldCardNumber(line: string): boolean {
   for (const w of cardWindows(line)) if (w.grouped || fitsBrandPrefix(w.digits)) return true;
   for (const match of boundedLines(normaliseDigits(line))[0]!.matchAll(GROUP_RUN)) {
     const groups = match[0].split(/\D+/).filter((g) => g.length > 0);
-    const digits = groups.reduce((n, g) => n + g.length, 0);
-    if (groups.length >= 3 && groups.filter((g) => g.length === 4).length >= 2 && digits >= 12) return true;
+    const digits = groups.join('');
+    if (digits.length >= 12 && digits.length <= MAX_PAN && fitsBrandPrefix(digits)) return true;
+    if (groups.length >= 3 && groups.filter((g) => g.length === 4).length >= 2 && digits.length >= 12)
+      return true;
   }
   return false;
 }
