@@ -71,6 +71,7 @@ describe('lines worth a second engine (tesseract) pass', () => {
     ['+44 20 7946 0958', false],
     ['0345 300 0000', false], // 11 digits
     ['17.10.03-09.05.2013', false],
+    ['L898902C36UTO7408122F1204159ZE184226B<<<<<10', false], // ICAO 9303 specimen MRZ line
     ['12345678', false],
   ])('%j -> %s', (text, expected) => {
     expect(mayHoldCardNumber(text)).toBe(expected);

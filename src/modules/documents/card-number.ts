@@ -329,6 +329,9 @@ export function containsCardLayoutNumber(text: string): boolean {
  * (CNP, EMSO) and the like are not: they were most of the second passes, at 1-15 s each.
  */
 export function mayHoldCardNumber(line: string): boolean {
+  // a machine-readable zone (passports, ID cards): '<' fillers, which no card prints; the misread map
+  // turns its letters into digits ("36UTO7408122" -> 360707408122, a Diners prefix)
+  if (line.includes('<')) return false;
   for (const w of cardWindows(line)) if (w.grouped || fitsBrandPrefix(w.digits)) return true;
   for (const match of boundedLines(normaliseDigits(line))[0]!.matchAll(GROUP_RUN)) {
     const groups = match[0].split(/\D+/).filter((g) => g.length > 0);
