@@ -62,6 +62,14 @@ const BRANDS: { from: string; to: string; lengths: number[] }[] = [
   { from: '56', to: '69', lengths: [13, 14, 15, 16, 17, 18, 19] }, // Maestro, RuPay, Troy, ...
 ];
 
+/** Do the leading digits of a run fall in some brand's IIN range (length not looked at)? */
+export function fitsBrandPrefix(digits: string): boolean {
+  return BRANDS.some((b) => {
+    const prefix = digits.slice(0, b.from.length);
+    return prefix.length === b.from.length && prefix >= b.from && prefix <= b.to;
+  });
+}
+
 /** Does a run of digits have a length and prefix some card brand issues? */
 export function fitsCardBrand(digits: string): boolean {
   return BRANDS.some((b) => {
@@ -131,7 +139,16 @@ export function boundedLines(text: string): string[] {
  * through a longer run (an IBAN, a reference) would find a Luhn-valid stretch one time in ten.
  */
 export function findFullCardNumbers(text: string): CardNumberCandidate[] {
-  const found: CardNumberCandidate[] = [];
+  return [...cardWindows(text)].map(({ digits, grouped }) => ({
+    length: digits.length,
+    luhn: luhnValid(digits),
+    issuerRange: fitsCardBrand(digits),
+    grouped,
+  }));
+}
+
+/** The 13-19 digit windows findFullCardNumbers describes, with their digits (never leaves this file). */
+function* cardWindows(text: string): Generator<{ digits: string; grouped: boolean }> {
   const lines = boundedLines(normaliseDigits(text));
   const runs: string[][] = [];
   for (const line of lines) {
@@ -159,16 +176,10 @@ export function findFullCardNumbers(text: string): CardNumberCandidate[] {
         cardSizedGroups &&= group.length <= 6;
         if (digits.length > MAX_PAN) break;
         if (digits.length < MIN_PAN) continue;
-        found.push({
-          length: digits.length,
-          luhn: luhnValid(digits),
-          issuerRange: fitsCardBrand(digits),
-          grouped: cardSizedGroups && end - start >= 2,
-        });
+        yield { digits, grouped: cardSizedGroups && end - start >= 2 };
       }
     }
   }
-  return found;
 }
 
 /**
@@ -239,4 +250,95 @@ export function readCoveredLast4(lines: readonly string[]): string | null {
     if (m) found.add(m[1]!);
   }
   return found.size === 1 ? [...found][0]! : null;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Card slots only: runs printed exactly as card numbers are (docs/card-reading.md, "Card grouping")
+// ---------------------------------------------------------------------------------------------------
+
+/** The two layouts networks print: 4-4-4-4 (16 digits: Visa, Mastercard, Discover, JCB, UnionPay, ...) and Amex 4-6-5. */
+const CARD_LAYOUTS: readonly (readonly number[])[] = [
+  [4, 4, 4, 4],
+  [4, 6, 5],
+];
+
+// Digits a recogniser swaps for each other on thin, embossed or worn faces (digit for digit; the letter
+// misreads are MISREADS above). Kept to the four pairs seen on real cards: every extra pair is more
+// single-digit edits, and with enough edits any run can be made to pass Luhn.
+const CONFUSABLE: Record<string, readonly string[]> = {
+  '0': ['8'],
+  '1': ['7'],
+  '3': ['8'],
+  '5': ['6'],
+  '6': ['5'],
+  '7': ['1'],
+  '8': ['3', '0'],
+};
+
+/**
+ * How many single confusable-digit corrections of `digits` give a run that fits a brand and passes
+ * Luhn (corrections that lead to the same run count once).
+ */
+export function confusableFixes(digits: string): number {
+  const fixed = new Set<string>();
+  for (let i = 0; i < digits.length; i++) {
+    for (const alt of CONFUSABLE[digits[i]!] ?? []) {
+      const candidate = digits.slice(0, i) + alt + digits.slice(i + 1);
+      if (fitsCardBrand(candidate) && luhnValid(candidate)) fixed.add(candidate);
+    }
+  }
+  return fixed.size;
+}
+
+/**
+ * For CARD_FRONT and CARD_BACK: true when a line holds a run in exact card layout (4-4-4-4, or Amex
+ * 4-6-5) that either fits a brand's length and prefix as read, Luhn or not, or becomes a brand-fitting,
+ * Luhn-valid number by exactly one confusable-digit correction (1/7, 3/8, 5/6, 0/8).
+ *
+ * Fail-closed by decision: on a card photo nothing but a card number is printed in that layout, and a
+ * real number with one misread digit fails Luhn, so Luhn is not asked of a run that already fits a brand.
+ * Luhn is what keeps the correction narrow: it is only used to bring a run whose prefix fits no brand
+ * (a misread leading digit, "3182 822463 10005") back into one, and only when a single correction does.
+ * A mask read as zeros ("0000 0000 0000 4242") fits no brand and is not refused. Not used on statements
+ * or ID documents, whose references and account numbers are printed in groups too.
+ */
+export function containsCardLayoutNumber(text: string): boolean {
+  for (const line of boundedLines(normaliseDigits(text))) {
+    for (const match of line.matchAll(GROUP_RUN)) {
+      const groups = match[0].split(/\D+/).filter((g) => g.length > 0);
+      for (let start = 0; start < groups.length; start++) {
+        for (const layout of CARD_LAYOUTS) {
+          const window = groups.slice(start, start + layout.length);
+          if (window.length !== layout.length || window.some((g, i) => g.length !== layout[i])) continue;
+          const digits = window.join('');
+          if (fitsCardBrand(digits) || confusableFixes(digits) === 1) return true;
+        }
+      }
+    }
+  }
+  return false;
+}
+
+/**
+ * Is this line worth a second engine's reading for a card number the first one may have misread? True
+ * for a 13-19 digit stretch of whole groups in card grouping or starting in a brand's IIN range, for a
+ * 12-19 digit run starting in one (any Luhn, any length: "555555554444" is a Mastercard with 4 digits
+ * lost, as the 8-degree synthetic card is read in the worker thread), and for three or more digit
+ * groups of which two are 4-digit groups, 12+ digits in all (a card number with a group lost). Phone
+ * numbers ("1-800-432-1000", "+44 20 7946 0958"), dates, amounts, national ID numbers starting 0 or 1
+ * (CNP, EMSO) and the like are not: they were most of the second passes, at 1-15 s each.
+ */
+export function mayHoldCardNumber(line: string): boolean {
+  // a machine-readable zone (passports, ID cards): '<' fillers, which no card prints; the misread map
+  // turns its letters into digits ("36UTO7408122" -> 360707408122, a Diners prefix)
+  if (line.includes('<')) return false;
+  for (const w of cardWindows(line)) if (w.grouped || fitsBrandPrefix(w.digits)) return true;
+  for (const match of boundedLines(normaliseDigits(line))[0]!.matchAll(GROUP_RUN)) {
+    const groups = match[0].split(/\D+/).filter((g) => g.length > 0);
+    const digits = groups.join('');
+    if (digits.length >= 12 && digits.length <= MAX_PAN && fitsBrandPrefix(digits)) return true;
+    if (groups.length >= 3 && groups.filter((g) => g.length === 4).length >= 2 && digits.length >= 12)
+      return true;
+  }
+  return false;
 }

@@ -3,8 +3,10 @@
 // capped, but a stuck read is killed with its thread either way).
 import { containsCvv } from './card-cvv.ts';
 import {
+  containsCardLayoutNumber,
   containsFullCardNumber,
   containsSuspiciousDigitRun,
+  mayHoldCardNumber,
   normaliseDigits,
   readCoveredLast4,
   readLast4,
@@ -19,8 +21,9 @@ export interface LineAnalysis {
   /** only computed when asked (CARD_BACK) */
   cvv: boolean;
   /**
-   * a number-like line (8+ digits, or a mask run with digits) was read but gave no verdict: a second
-   * engine should look (the guard then asks tesseract; docs/card-reading.md)
+   * a line that may hold a misread card number (mayHoldCardNumber; on a card front without a last 4,
+   * also a mask run with digits) gave no verdict: a second engine should look (the guard then asks
+   * tesseract; docs/card-reading.md)
    */
   uncertain: boolean;
   /** 0-100: the recogniser's mean probability on the line the last 4 came from, else over all lines */
@@ -52,7 +55,12 @@ export function analyseLines(
   const asDigits = lines.map((l) => (digitLike(l.text) ? l.digits : l.text));
   const textA = asRead.join('\n');
   const textB = asDigits.join('\n');
-  const full = containsFullCardNumber(textA) || containsFullCardNumber(textB);
+  // card slots: a run in exact card layout is refused without Luhn (containsCardLayoutNumber)
+  const cardSlot = opts.cardFront === true || opts.cardBack === true;
+  const full =
+    containsFullCardNumber(textA) ||
+    containsFullCardNumber(textB) ||
+    (cardSlot && (containsCardLayoutNumber(textA) || containsCardLayoutNumber(textB)));
   const suspicious = !full && (containsSuspiciousDigitRun(textA) || containsSuspiciousDigitRun(textB));
   let last4: string | null = null;
   let confidence = lines.length > 0 ? lines.reduce((s, l) => s + l.conf, 0) / lines.length : 0;
@@ -66,10 +74,13 @@ export function analyseLines(
     }
   }
   const cvv = opts.cardBack === true && (containsCvv(asRead) || containsCvv(asDigits));
-  const numberLike = asDigits.some((t) => {
-    const n = normaliseDigits(t);
-    return (n.match(/\d/g)?.length ?? 0) >= 8 || (/[*X•]{3}/.test(n) && /\d/.test(n));
-  });
+  const maskWithDigits = (t: string) => /[*X•]{3}/.test(t) && /\d/.test(t);
+  // the digits-only decoding drops '.', ',', '/' and letters, which glues dates, amounts and MRZ fields
+  // into long runs: for the trigger it is used only on lines printed with digits, blanks and dashes
+  const plainDigits = lines.map((l, i) => (/[^\d\s-]/.test(normaliseDigits(l.text)) ? '' : asDigits[i]!));
+  const numberLike = [...asRead, ...plainDigits].some(
+    (t) => mayHoldCardNumber(t) || (opts.cardFront === true && maskWithDigits(normaliseDigits(t))),
+  );
   const uncertain = !full && !cvv && (opts.cardFront ? last4 === null : true) && numberLike;
   return {
     last4,

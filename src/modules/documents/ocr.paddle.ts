@@ -214,6 +214,39 @@ export async function createPaddleReader(
   };
 }
 
+/**
+ * One text line cut out again for a second look, with half its height around it: scaled 2x, or
+ * contrast-equalised (CLAHE) to lift thin or embossed strokes off a textured background. The box is in
+ * the pixels readLines saw (EXIF orientation applied); the result is a PNG for readLines.
+ */
+export async function lineCrop(
+  image: Buffer,
+  box: { x: number; y: number; w: number; h: number },
+  variant: 'scaled' | 'equalised',
+): Promise<Buffer> {
+  const oriented = await sharp(image, { limitInputPixels: 50_000_000 })
+    .rotate()
+    .greyscale()
+    .toColourspace('b-w')
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  const { width, height } = oriented.info;
+  const pad = Math.round(box.h / 2);
+  const left = Math.max(0, box.x - pad);
+  const top = Math.max(0, box.y - pad);
+  const w = Math.min(width - left, box.w + 2 * pad);
+  const h = Math.min(height - top, box.h + 2 * pad);
+  const crop = sharp(oriented.data, { raw: { width, height, channels: oriented.info.channels } })
+    .extract({ left, top, width: w, height: h })
+    .extractChannel(0);
+  return variant === 'scaled'
+    ? crop
+        .resize({ width: w * 2, height: h * 2, fit: 'fill' })
+        .png()
+        .toBuffer()
+    : crop.clahe({ width: 32, height: 32, maxSlope: 4 }).png().toBuffer();
+}
+
 /** Greedy CTC decoding, optionally restricted to `allowed` classes (0 = blank must be among them). */
 export function ctcDecode(
   p: Float32Array,
