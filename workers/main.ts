@@ -39,6 +39,8 @@ export async function startWorkers(
     /** BullMQ's stalled-job check period and job lock lifetime (defaults 30 s each); see workerTimingsFromEnv */
     stalledIntervalMs?: number;
     lockDurationMs?: number;
+    /** how many times a job may be found stalled before it fails (BullMQ's default 1) */
+    maxStalledCount?: number;
     /** listen for inbound mail on this port (0 = a free one) even when INBOUND_SMTP_PORT is unset */
     inboundPort?: number;
   } = {},
@@ -71,6 +73,7 @@ export async function startWorkers(
         autorun: true,
         ...(opts.stalledIntervalMs ? { stalledInterval: opts.stalledIntervalMs } : {}),
         ...(opts.lockDurationMs ? { lockDuration: opts.lockDurationMs } : {}),
+        ...(opts.maxStalledCount !== undefined ? { maxStalledCount: opts.maxStalledCount } : {}),
       },
     );
     w.on('failed', (job, err) =>
@@ -108,11 +111,15 @@ export async function startWorkers(
  * by the next stalled check: with BullMQ's defaults that is 30-60 s. WORKER_STALLED_INTERVAL_MS and
  * WORKER_LOCK_DURATION_MS shorten both (the worker-kill fault test uses ~1 s and ~2 s so it needs no
  * minutes). Unset: BullMQ's defaults. A lock shorter than a job's event-loop stalls would let a live job
- * be taken twice, so production keeps the defaults.
+ * be taken twice, so production keeps the defaults. WORKER_MAX_STALLED_COUNT is how often a job may be
+ * taken over before BullMQ fails it (default 1): every job is idempotent in the database, so a run with
+ * short locks on a loaded machine (or a worker killed twice while holding the same job) raises it rather
+ * than lose the job.
  */
 export function workerTimingsFromEnv(env: NodeJS.ProcessEnv): {
   stalledIntervalMs?: number;
   lockDurationMs?: number;
+  maxStalledCount?: number;
 } {
   const ms = (name: string) => {
     const v = env[name];
@@ -121,9 +128,18 @@ export function workerTimingsFromEnv(env: NodeJS.ProcessEnv): {
     if (!Number.isInteger(n) || n < 100) throw new Error(`${name} must be an integer >= 100 (ms), got ${v}`);
     return n;
   };
+  const count = (name: string) => {
+    const v = env[name];
+    if (v === undefined || v === '') return undefined;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1 || n > 1000)
+      throw new Error(`${name} must be an integer 1-1000, got ${v}`);
+    return n;
+  };
   return {
     stalledIntervalMs: ms('WORKER_STALLED_INTERVAL_MS'),
     lockDurationMs: ms('WORKER_LOCK_DURATION_MS'),
+    maxStalledCount: count('WORKER_MAX_STALLED_COUNT'),
   };
 }
 

@@ -92,6 +92,9 @@ function workerEnv(): Record<string, string> {
     LOG_LEVEL: 'info',
     WORKER_STALLED_INTERVAL_MS: '1000',
     WORKER_LOCK_DURATION_MS: '2000',
+    // a 2 s lock on a loaded 2-core machine misses renewals, and a job can be under two kills in a row: each
+    // take-over is a stall, and BullMQ's default (1) would fail the job instead of running it again
+    WORKER_MAX_STALLED_COUNT: '50',
   };
 }
 
