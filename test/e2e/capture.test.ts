@@ -107,7 +107,8 @@ async function accepted(page: Page, slot: string) {
 
 async function shot(page: Page, name: string) {
   mkdirSync(SHOTS, { recursive: true });
-  await page.screenshot({ path: path.join(SHOTS, `cap-${name}.png`), fullPage: true });
+  // the documents part of the page (the rest is covered by pages.test.ts)
+  await page.locator('#docs').screenshot({ path: path.join(SHOTS, `cap-${name}.png`) });
 }
 
 const seen = (page: Page) => page.evaluate(() => (window as unknown as { __seen: string[] }).__seen);
@@ -193,6 +194,13 @@ describe('buyer capture', () => {
       return route.fallback();
     });
     await choose(page, 'ID_FRONT', 'id.jpg', await goodImage('ID_FRONT'));
+    // a picture of the wait when the 1 s countdown is caught (the assertion below reads the record)
+    if (
+      await page
+        .waitForSelector('#slot-ID_FRONT .verdict:has-text("busy")', { timeout: 3000 })
+        .catch(() => null)
+    )
+      await shot(page, 'busy-wait-en');
     await accepted(page, 'ID_FRONT');
     expect(calls).toBe(2);
     expect(await seen(page)).toContain('The server is busy. Trying again in 1 s…');
@@ -245,6 +253,7 @@ describe('buyer capture', () => {
     expect(await page.textContent('#slot-ID_FRONT .hints')).toContain('The photo looks dark.');
     expect(await page.textContent('#slot-CARD_BACK .hints')).toContain('The photo looks blurry.');
     // a good photo gets no hint
+    await page.fill('#slot-CARD_FRONT .l4', '4242');
     await choose(page, 'CARD_FRONT', 'good.jpg', await goodImage('CARD_FRONT'));
     await page.waitForSelector('#slot-CARD_FRONT .verdict:not(:empty)');
     expect(await page.isHidden('#slot-CARD_FRONT .hints')).toBe(true);

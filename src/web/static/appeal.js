@@ -15,7 +15,6 @@ import {
 import { renderUnsorted } from './appeal-unsorted.js';
 import { EN } from './appeal/dict.en.js';
 import { ZH } from './appeal/dict.zh.js';
-import { isHeic, prepare } from './appeal/capture.js';
 import { fmtSize, precheck, renderChosen } from './appeal/chosen.js';
 import { MAX_TRIES, serialQueue, uploadWithRetry } from './appeal/uploader.js';
 import { renderStatus } from './appeal/timeline.js';
@@ -202,7 +201,7 @@ function renderVerdict(card, s, st) {
   const v = card.root.querySelector('.verdict');
   v.replaceChildren();
   if (st.verdict) {
-    v.className = `verdict ${st.verdict.ok ? 'ok' : 'bad'}`;
+    v.className = `verdict ${st.verdict.wait ? 'wait' : st.verdict.ok ? 'ok' : 'bad'}`;
     const { head, note } = st.verdict;
     v.append(el('p', { class: 'strong', text: typeof head === 'function' ? head() : head }));
     const lines = [...st.verdict.lines, note ? note() : ''].filter(Boolean);
@@ -265,7 +264,10 @@ async function choose(slot, f) {
   pv.querySelector('.pname').textContent = t('preparing');
   // a HEIC the server cannot read: converted here when this browser can decode it (Safari), else the
   // buyer is told how to take a JPEG; a size over the limit is judged after the downscale
-  const p = f.size > 0 && (f.type.startsWith('image/') || isHeic(f)) ? await prepare(f, LIMITS, slot) : null;
+  // loaded on the first photo, not on every visit (the first visit's budget, pages.test.ts)
+  const cap = await import('./appeal/capture.js');
+  const p =
+    f.size > 0 && (f.type.startsWith('image/') || cap.isHeic(f)) ? await cap.prepare(f, LIMITS, slot) : null;
   if (seq !== st.seq) return; // another file was chosen meanwhile
   const problem = p?.heic ? () => t('heic') : precheck(slot, p?.file ?? f, t, LIMITS);
   if (problem) {
@@ -356,8 +358,8 @@ async function upload(slot, override, last4) {
   bar.hidden = false;
   bar.value = 0;
   bar.setAttribute('aria-label', t('uploading'));
-  const say = (head) => {
-    st.verdict = { ok: true, head, lines: [] };
+  const say = (head, wait = false) => {
+    st.verdict = { ok: true, wait, head, lines: [] };
     rerenderSlot(slot);
   };
   try {
@@ -378,7 +380,7 @@ async function upload(slot, override, last4) {
       },
       // worded when drawn: the countdown and a language change both re-word it
       onWait: (kind, s, n) =>
-        say(() => t(kind === 'busy' ? 'waitBusy' : 'waitNetwork', { s, n, max: MAX_TRIES })),
+        say(() => t(kind === 'busy' ? 'waitBusy' : 'waitNetwork', { s, n, max: MAX_TRIES }), true),
     });
     if (status === 201 || status === 200) {
       bar.value = 100;
@@ -413,6 +415,8 @@ async function upload(slot, override, last4) {
     bar.hidden = true;
   }
   render();
+  // a photo chosen for this slot while this one was on its way goes next
+  if (st.file && st.file !== file) send(slot, false);
 }
 
 // back online after the retries ran out: the photos still waiting go again, in order
