@@ -2,8 +2,9 @@
 // browser before upload and accepted; the time from choosing it to the verdict on a throttled slow-4G
 // network (DevTools protocol) with the downscale on and off (printed, recorded in README - not asserted);
 // a 503 with Retry-After and a dropped request are retried and the progress text says so; dark and
-// blurry photos get hints and are uploaded anyway; the pickers offer HEIC only where the server decodes
-// it, and a HEIC the browser cannot convert gets the plain how-to in en and zh.
+// blurry photos get hints and are uploaded anyway; the stepped-canvas fallback and the blank check; the
+// pickers offer HEIC only where the server decodes it, and a HEIC the browser cannot convert gets the plain
+// how-to in en and zh.
 // Screenshots: /work/notes/s4/shots/cap-*.png (and test-results/screenshots).
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -261,6 +262,72 @@ describe('buyer capture', () => {
     await lang(page, 'zh');
     expect(await page.textContent('#slot-ID_FRONT .hints')).toContain('照片看起来偏暗');
     await shot(page, 'hints-zh');
+    await page.context().close();
+  });
+
+  it('without resize options the downscale steps down on canvases <= 16.7 MP; a blank result sends the original', async () => {
+    const page = await openAppeal();
+    // the module itself (a string, so that vitest leaves this import() alone)
+    await page.evaluate("import('/static/appeal/downscale.js').then((m) => { window.__downscale = m; })");
+    const r = await page.evaluate(async () => {
+      // a 48 MP photo-like JPEG made here (gradient + noise), then the module as a browser without
+      // createImageBitmap's resize options would run it
+      const src = document.createElement('canvas');
+      src.width = 8000;
+      src.height = 6000;
+      const g = src.getContext('2d')!;
+      const grad = g.createLinearGradient(0, 0, 8000, 6000);
+      grad.addColorStop(0, '#345');
+      grad.addColorStop(1, '#dca');
+      g.fillStyle = grad;
+      g.fillRect(0, 0, 8000, 6000);
+      for (let i = 0; i < 4000; i++) {
+        g.fillStyle = `hsl(${i % 360} 60% 50%)`;
+        g.fillRect((i * 7919) % 8000, (i * 104729) % 6000, 40, 40);
+      }
+      const blob = await new Promise<Blob>((res) => src.toBlob((b) => res(b!), 'image/jpeg', 0.95));
+      src.width = 0;
+      const file = new File([blob], 'big.jpg', { type: 'image/jpeg' });
+      const real = window.createImageBitmap.bind(window);
+      (window as unknown as { createImageBitmap: unknown }).createImageBitmap = (
+        b: ImageBitmapSource,
+        o?: ImageBitmapOptions,
+      ) => real(b, { imageOrientation: o?.imageOrientation ?? 'from-image' });
+      const made: HTMLCanvasElement[] = [];
+      const create = document.createElement.bind(document);
+      document.createElement = ((tag: string) => {
+        const e = create(tag);
+        if (tag === 'canvas') made.push(e as HTMLCanvasElement);
+        return e;
+      }) as typeof document.createElement;
+      // every canvas the module makes keeps its size afterwards (but the last, emptied after encoding)
+      const sizes: number[] = [];
+      const { downscale, MAX_CANVAS_PIXELS } = (
+        window as unknown as {
+          __downscale: {
+            downscale: (f: File, o: object) => Promise<{ file: File; changed: boolean; reason?: string }>;
+            MAX_CANVAS_PIXELS: number;
+          };
+        }
+      ).__downscale;
+      const stepped = await downscale(file, { minLongSide: 1000, minShortSide: 600 });
+      for (const c of made) sizes.push(c.width * c.height);
+      const stepBmp = await real(stepped.file);
+      const out = { changed: stepped.changed, w: stepBmp.width, h: stepBmp.height, name: stepped.file.name };
+      // a canvas that draws nothing (iOS over its memory budget): the original goes
+      CanvasRenderingContext2D.prototype.drawImage = () => {};
+      const blank = await downscale(file, {});
+      return {
+        out,
+        maxCanvas: Math.max(...sizes),
+        limit: MAX_CANVAS_PIXELS,
+        blank: { changed: blank.changed, reason: blank.reason, same: blank.file === file },
+      };
+    });
+    expect(r.out).toEqual({ changed: true, w: 2400, h: 1800, name: 'big.jpg' });
+    expect(r.maxCanvas).toBeLessThanOrEqual(r.limit);
+    expect(r.maxCanvas).toBeGreaterThan(0);
+    expect(r.blank).toEqual({ changed: false, reason: 'blank', same: true });
     await page.context().close();
   });
 
