@@ -259,16 +259,19 @@ async function choose(slot, f) {
   const seq = st.seq;
   st.chosen = null;
   card.root.querySelector('.hints').hidden = true;
-  pv.hidden = false;
-  img.hidden = true;
-  pv.querySelector('.pname').textContent = t('preparing');
-  // a HEIC the server cannot read: converted here when this browser can decode it (Safari), else the
-  // buyer is told how to take a JPEG; a size over the limit is judged after the downscale
-  // loaded on the first photo, not on every visit (the first visit's budget, pages.test.ts)
-  const cap = await import('./appeal/capture.js');
-  const p =
-    f.size > 0 && (f.type.startsWith('image/') || cap.isHeic(f)) ? await cap.prepare(f, LIMITS, slot) : null;
-  if (seq !== st.seq) return; // another file was chosen meanwhile
+  // a photo (or a HEIC with no type) is prepared first: the downscale, a HEIC the server cannot read
+  // converted when this browser can decode it (Safari) or the how-to, the hints; a size over the limit is
+  // judged after the downscale. Anything else (a PDF) goes on at once.
+  let p = null;
+  if (f.size > 0 && (f.type.startsWith('image/') || /\.hei[cf]$/i.test(f.name ?? ''))) {
+    pv.hidden = false;
+    img.hidden = true;
+    pv.querySelector('.pname').textContent = t('preparing');
+    // loaded on the first photo, not on every visit (the first visit's budget, pages.test.ts)
+    const cap = await import('./appeal/capture.js');
+    p = await cap.prepare(f, LIMITS, slot);
+    if (seq !== st.seq) return; // another file was chosen meanwhile
+  }
   const problem = p?.heic ? () => t('heic') : precheck(slot, p?.file ?? f, t, LIMITS);
   if (problem) {
     st.file = null;
@@ -278,6 +281,7 @@ async function choose(slot, f) {
   }
   const file = p?.file ?? f;
   if (st.file !== file) st.overrideAvailable = st.overrideAvailable && st.file?.name === file.name;
+  pv.hidden = false;
   st.file = file;
   st.chosen = {
     name: f.name || file.name,
