@@ -11,9 +11,21 @@ import { buyerCsrfToken, BUYER_COOKIE } from '../http/auth.ts';
 import type { Deps } from '../platform/deps.ts';
 import { ALL_SLOTS } from '../modules/appeals/appeals.rules.ts';
 import { escapeHtml } from '../platform/html.ts';
+import { HEIC_DECODABLE } from '../modules/documents/checks.sharp.ts';
+import { DEFAULT_THRESHOLDS } from '../modules/documents/checks.thresholds.ts';
 
-/** MIME types the page lets through its own pre-check (the server decides from the bytes anyway). */
-const IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'image/avif', 'image/heic', 'image/heif'];
+/**
+ * MIME types the page offers in its file pickers and lets through its own pre-check (the server decides
+ * from the bytes anyway): HEIC/HEIF only when this server's sharp decodes HEIC (checks.sharp.ts), so the
+ * picker never offers what would be refused.
+ */
+export const IMAGE_TYPES = [
+  'image/jpeg',
+  'image/png',
+  'image/webp',
+  'image/avif',
+  ...(HEIC_DECODABLE ? ['image/heic', 'image/heif'] : []),
+];
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const STATIC_DIR = path.join(HERE, 'static');
@@ -55,6 +67,12 @@ export function webRoutes(deps: Pick<Deps, 'config'>): Router {
   const limits = JSON.stringify({
     maxUploadBytes: deps.config.MAX_UPLOAD_BYTES,
     imageTypes: IMAGE_TYPES,
+    heicDecodable: HEIC_DECODABLE,
+    // the default resolution rule, for the page's hints and its downscale floor (overrides in the Setting
+    // table may differ: the hints are hints, the server's checks decide)
+    minLongSide: DEFAULT_THRESHOLDS.photoMinLongSide,
+    minShortSide: DEFAULT_THRESHOLDS.photoMinShortSide,
+    statementMinLongSide: DEFAULT_THRESHOLDS.statementMinLongSide,
     slots: ALL_SLOTS,
   });
 

@@ -16,12 +16,14 @@ import { renderUnsorted } from './appeal-unsorted.js';
 import { EN } from './appeal/dict.en.js';
 import { ZH } from './appeal/dict.zh.js';
 import { renderHandoff } from './appeal/handoff.js';
+import { renderPages } from './appeal/pages.js';
+import { precheck, renderChosen } from './appeal/chosen.js';
+import { MAX_TRIES, serialQueue, uploadWithRetry } from './appeal/uploader.js';
 import { renderStatus } from './appeal/timeline.js';
 import { renderWithdraw } from './appeal/withdraw.js';
 
 // limits and slot list from the server (web.routes.ts renders them into the page)
 const LIMITS = JSON.parse(meta('limits') || '{}');
-const MAX_BYTES = LIMITS.maxUploadBytes;
 const IMAGE_TYPES = LIMITS.imageTypes ?? [];
 const SLOTS = LIMITS.slots ?? [];
 
@@ -35,6 +37,8 @@ const ui = new Map(
   SLOTS.map((s) => [s, { file: null, overrideAvailable: false, verdict: null, busy: false }]),
 );
 const cards = new Map();
+/** uploads go one at a time (appeal/uploader.js) */
+const enqueue = serialQueue();
 
 function fatal(msg) {
   $('#loading').hidden = true;
@@ -158,58 +162,21 @@ function renderSlot(s, editable) {
   card.root.querySelector('.last4').hidden = !editable || s.slot !== 'CARD_FRONT';
   card.root.querySelector('.retry').hidden = !editable || !st.file || st.busy || !st.retryable;
   card.root.querySelector('.anyway').hidden = !editable || !st.file || st.busy || !st.overrideAvailable;
+  renderChosen(card, st, t);
   renderVerdict(card, s, st);
-  if (s.slot === 'BILLING_STATEMENT') renderPages(card, s, editable);
-}
-
-/** The statement's pages (photos or PDFs) as received, each removable while the slot is editable. */
-function renderPages(card, s, editable) {
-  let list = card.root.querySelector('.page-list');
-  if (!list) {
-    list = el('ul', { class: 'page-list', 'aria-label': t('pageList') });
-    card.root.querySelector('.verdict').before(list);
-  }
-  const docs = s.state === 'ACCEPTED' ? (s.documents ?? []) : [];
-  list.hidden = docs.length === 0;
-  list.setAttribute('aria-label', t('pageList'));
-  list.replaceChildren(
-    ...docs.map((d, i) => {
-      const bytes = (d.checks ?? []).find((c) => c.rule === 'size')?.measured?.bytes;
-      const kind =
-        d.mimeType === 'application/pdf' ? t('pdfPagesKind', { n: d.pageCount ?? 1 }) : t('imageKind');
-      return el(
-        'li',
-        { 'data-doc': d.id },
-        el('span', { text: t('pageItem', { n: i + 1, kind, size: bytes ? fmtSize(bytes) : '' }) }),
-        editable
-          ? el('button', {
-              type: 'button',
-              class: 'remove-page',
-              'aria-label': t('removePageLabel', { n: i + 1 }),
-              text: t('removePage'),
-              onclick: async (e) => {
-                e.target.disabled = true;
-                try {
-                  await api('DELETE', `/api/v1/appeals/${appealId}/documents/${d.id}`);
-                  await load();
-                  render();
-                } catch (err) {
-                  e.target.disabled = false;
-                  $('#submit-msg').textContent = err.message;
-                }
-              },
-            })
-          : null,
-      );
-    }),
-  );
+  if (s.slot === 'BILLING_STATEMENT')
+    renderPages(card, s, editable, t, async (docId) => {
+      await api('DELETE', `/api/v1/appeals/${appealId}/documents/${docId}`);
+      await load();
+      render();
+    });
 }
 
 function renderVerdict(card, s, st) {
   const v = card.root.querySelector('.verdict');
   v.replaceChildren();
   if (st.verdict) {
-    v.className = `verdict ${st.verdict.ok ? 'ok' : 'bad'}`;
+    v.className = `verdict ${st.verdict.wait ? 'wait' : st.verdict.ok ? 'ok' : 'bad'}`;
     const { head, note } = st.verdict;
     v.append(el('p', { class: 'strong', text: typeof head === 'function' ? head() : head }));
     const lines = [...st.verdict.lines, note ? note() : ''].filter(Boolean);
@@ -239,6 +206,7 @@ function buildCard(slot) {
   const accept = [...IMAGE_TYPES, ...(slot === 'BILLING_STATEMENT' ? ['application/pdf'] : [])].join(',');
   const file = root.querySelector('input.file');
   file.accept = accept;
+  root.querySelector('input.cam').accept = IMAGE_TYPES.join(',');
   file.setAttribute('aria-describedby', `${h.id}`);
   root.querySelector('input.cam').setAttribute('aria-describedby', `${h.id}`);
   root.querySelector('.cvv-hint').hidden = slot !== 'CARD_BACK';
@@ -256,44 +224,50 @@ function buildCard(slot) {
   return { root };
 }
 
-/** 0.05 MB reads as "51 KB": under 0.1 MB a size shows in KB. */
-function fmtSize(bytes) {
-  return bytes < 0.1 * 1048576
-    ? `${Math.max(1, Math.round(bytes / 1024))} KB`
-    : `${(bytes / 1048576).toFixed(1)} MB`;
-}
-
-function precheck(slot, f) {
-  if (f.size === 0) return t('empty');
-  if (f.size > MAX_BYTES)
-    return t('tooBig', { mb: (f.size / 1048576).toFixed(1), limit: Math.round(MAX_BYTES / 1048576) });
-  const ok = [...IMAGE_TYPES, ...(slot === 'BILLING_STATEMENT' ? ['application/pdf'] : [])];
-  // an empty type (some phones) is left to the server, which decides from the bytes anyway
-  if (f.type && !ok.includes(f.type))
-    return t('badType', { type: f.type, pdf: slot === 'BILLING_STATEMENT' ? t('orPdf') : '' });
-  return null;
-}
-
-function choose(slot, f) {
+async function choose(slot, f) {
   const st = ui.get(slot);
   const card = cards.get(slot);
-  const problem = precheck(slot, f);
   const pv = card.root.querySelector('.preview');
   const img = pv.querySelector('img');
   if (img.src.startsWith('blob:')) URL.revokeObjectURL(img.src);
+  st.seq = (st.seq ?? 0) + 1;
+  const seq = st.seq;
+  st.chosen = null;
+  card.root.querySelector('.hints').hidden = true;
+  // a photo (or a HEIC with no type) is prepared first: the downscale, a HEIC the server cannot read
+  // converted when this browser can decode it (Safari) or the how-to, the hints; a size over the limit is
+  // judged after the downscale. Anything else (a PDF) goes on at once.
+  let p = null;
+  if (f.size > 0 && (f.type.startsWith('image/') || /\.hei[cf]$/i.test(f.name ?? ''))) {
+    pv.hidden = false;
+    img.hidden = true;
+    pv.querySelector('.pname').textContent = t('preparing');
+    // loaded on the first photo, not on every visit (the first visit's budget, pages.test.ts)
+    const cap = await import('./appeal/capture.js');
+    p = await cap.prepare(f, LIMITS, slot);
+    if (seq !== st.seq) return; // another file was chosen meanwhile
+  }
+  const problem = p?.heic ? () => t('heic') : precheck(slot, p?.file ?? f, t, LIMITS);
   if (problem) {
     st.file = null;
     st.verdict = { ok: false, head: problem, lines: [] };
     pv.hidden = true;
     return rerenderSlot(slot);
   }
-  if (st.file !== f) st.overrideAvailable = st.overrideAvailable && st.file?.name === f.name;
-  st.file = f;
+  const file = p?.file ?? f;
+  if (st.file !== file) st.overrideAvailable = st.overrideAvailable && st.file?.name === file.name;
   pv.hidden = false;
-  pv.querySelector('.pname').textContent = `${f.name} · ${fmtSize(f.size)}`;
-  if (f.type.startsWith('image/')) {
+  st.file = file;
+  st.chosen = {
+    name: f.name || file.name,
+    changed: Boolean(p?.changed),
+    before: p?.before ?? { bytes: f.size },
+    after: p?.after ?? { bytes: f.size },
+    hints: p?.hints ?? [],
+  };
+  if (file.type.startsWith('image/')) {
     img.hidden = false;
-    img.src = URL.createObjectURL(f);
+    img.src = URL.createObjectURL(file);
   } else {
     img.hidden = true;
     img.removeAttribute('src');
@@ -304,32 +278,6 @@ function choose(slot, f) {
 function rerenderSlot(slot) {
   const s = appeal.slots.find((x) => x.slot === slot);
   renderSlot(s, editableSlots().has(slot));
-}
-
-function xhrUpload(form, onProgress) {
-  return new Promise((resolve, reject) => {
-    const x = new XMLHttpRequest();
-    x.open('POST', `/api/v1/appeals/${appealId}/documents`);
-    x.setRequestHeader('x-csrf-token', csrf);
-    x.setRequestHeader('accept', 'application/json');
-    x.setRequestHeader('x-appeal-language', document.documentElement.lang || 'en');
-    x.upload.addEventListener(
-      'progress',
-      (e) => e.lengthComputable && onProgress((100 * e.loaded) / e.total),
-    );
-    x.addEventListener('load', () => {
-      let body = null;
-      try {
-        body = JSON.parse(x.responseText);
-      } catch {
-        body = null;
-      }
-      resolve({ status: x.status, body });
-    });
-    x.addEventListener('error', () => reject(new Error('network')));
-    x.addEventListener('abort', () => reject(new Error('network')));
-    x.send(form);
-  });
 }
 
 function sentKind(f) {
@@ -350,12 +298,11 @@ function earlierNote(slot) {
   });
 }
 
-async function send(slot, override) {
+function send(slot, override) {
   const st = ui.get(slot);
   const card = cards.get(slot);
   if (!st.file || st.busy) return;
-  const form = new FormData();
-  form.append('slot', slot);
+  let last4 = null;
   if (slot === 'CARD_FRONT') {
     const l4 = card.root.querySelector('.l4');
     if (!/^\d{4}$/.test(l4.value)) {
@@ -365,21 +312,54 @@ async function send(slot, override) {
       l4.focus();
       return;
     }
-    form.append('cardLast4', l4.value);
+    last4 = l4.value;
   }
-  if (override) form.append('override', 'true');
-  form.append('file', st.file, st.file.name || 'photo');
+  st.busy = true;
+  st.retryable = false;
+  st.verdict = { ok: true, head: () => t('queued'), lines: [] };
+  rerenderSlot(slot);
+  return enqueue(() => upload(slot, override, last4));
+}
+
+async function upload(slot, override, last4) {
+  const st = ui.get(slot);
+  const card = cards.get(slot);
+  const file = st.file;
+  const form = () => {
+    const f = new FormData();
+    f.append('slot', slot);
+    if (last4) f.append('cardLast4', last4);
+    if (override) f.append('override', 'true');
+    f.append('file', file, file.name || 'photo');
+    return f;
+  };
   const bar = card.root.querySelector('progress');
   bar.hidden = false;
   bar.value = 0;
   bar.setAttribute('aria-label', t('uploading'));
-  st.busy = true;
-  st.retryable = false;
-  st.verdict = { ok: true, head: () => t('uploading'), lines: [] };
-  rerenderSlot(slot);
+  const say = (head, wait = false) => {
+    st.verdict = { ok: true, wait, head, lines: [] };
+    rerenderSlot(slot);
+  };
   try {
-    const { status, body } = await xhrUpload(form, (p) => {
-      bar.value = p;
+    const { status, body } = await uploadWithRetry({
+      url: `/api/v1/appeals/${appealId}/documents`,
+      headers: () => ({
+        'x-csrf-token': csrf,
+        accept: 'application/json',
+        'x-appeal-language': document.documentElement.lang || 'en',
+      }),
+      form,
+      onTry: () => {
+        bar.value = 0;
+        say(() => t('uploading'));
+      },
+      onProgress: (p) => {
+        bar.value = p;
+      },
+      // worded when drawn: the countdown and a language change both re-word it
+      onWait: (kind, s, n) =>
+        say(() => t(kind === 'busy' ? 'waitBusy' : 'waitNetwork', { s, n, max: MAX_TRIES }), true),
     });
     if (status === 201 || status === 200) {
       bar.value = 100;
@@ -387,7 +367,8 @@ async function send(slot, override) {
         .filter((c) => c.rule === 'resolution' && c.passed)
         .map((c) => c.message);
       st.verdict = { ok: true, head: () => t('accepted'), lines };
-      st.file = null;
+      // the photo is let go only now that the server has it
+      if (st.file === file) st.file = null;
       st.overrideAvailable = false;
       await load();
     } else {
@@ -395,7 +376,7 @@ async function send(slot, override) {
       const failed = (d?.checks ?? []).filter((c) => !c.passed).map((c) => c.message);
       st.overrideAvailable = Boolean(d?.overrideAvailable);
       // what was sent: a PDF is not "this photo"
-      const kind = sentKind(st.file);
+      const kind = sentKind(file);
       st.verdict = {
         ok: false,
         // worded when drawn, so a language change re-words it
@@ -403,6 +384,7 @@ async function send(slot, override) {
         lines: failed.length ? failed : [body?.error?.message ?? `HTTP ${status}`],
         note: earlierNote.bind(null, slot),
       };
+      st.retryable = status === 503;
     }
   } catch {
     st.verdict = { ok: false, head: () => t('network'), lines: [] };
@@ -412,7 +394,14 @@ async function send(slot, override) {
     bar.hidden = true;
   }
   render();
+  // a photo chosen for this slot while this one was on its way goes next
+  if (st.file && st.file !== file) send(slot, false);
 }
+
+// back online after the retries ran out: the photos still waiting go again, in order
+window.addEventListener('online', () => {
+  for (const [slot, st] of ui) if (st.file && st.retryable && !st.busy && cards.has(slot)) send(slot, false);
+});
 
 let csrf = '';
 

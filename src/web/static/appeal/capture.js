@@ -1,0 +1,43 @@
+// What happens between the buyer choosing a photo and its upload (issue 20): HEIC honesty, the downscale
+// (downscale.js) and the hints (hints.js). Nothing here refuses a file the server could accept: the
+// size and type pre-check stays in appeal.js, the verdict is the server's.
+import { downscale } from './downscale.js';
+import { imageHints } from './hints.js';
+
+/** HEIC/HEIF by type or, when the phone gave no type, by name. */
+export function isHeic(f) {
+  return /^image\/hei[cf]/i.test(f.type) || (!f.type && /\.(heic|heif)$/i.test(f.name ?? ''));
+}
+
+/** The measurement switch: localStorage 'appeal.downscale' = 'off' sends the original (README figures). */
+function downscaleOff() {
+  try {
+    return localStorage.getItem('appeal.downscale') === 'off';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * @param {File} f as chosen
+ * @param {{heicDecodable?: boolean, minLongSide?: number, minShortSide?: number, statementMinLongSide?: number}} limits
+ * @param {string} slot
+ * @returns {Promise<{file: File|null, heic?: boolean, changed: boolean, before: object, after: object, hints: string[]}>}
+ *   file null + heic: a HEIC that neither the server nor this browser can decode
+ */
+export async function prepare(f, limits, slot) {
+  const floor =
+    slot === 'BILLING_STATEMENT'
+      ? { minLongSide: limits.statementMinLongSide }
+      : { minLongSide: limits.minLongSide, minShortSide: limits.minShortSide };
+  const heic = isHeic(f) && !limits.heicDecodable;
+  // a HEIC with no type: give downscale() the type so it tries to convert
+  const typed = heic && !f.type ? new File([f], f.name, { type: 'image/heic' }) : f;
+  const d =
+    downscaleOff() && !heic
+      ? { file: f, changed: false, before: { bytes: f.size }, after: { bytes: f.size } }
+      : await downscale(typed, { ...floor, heicDecodable: limits.heicDecodable });
+  if (heic && !d.changed) return { ...d, file: null, heic: true, hints: [] };
+  const hints = (await imageHints(d.file, floor, d.before.width ? d.before : {})).hints;
+  return { ...d, hints };
+}
