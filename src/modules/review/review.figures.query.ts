@@ -16,6 +16,15 @@ import {
 
 export const FIGURES_MAX_DAYS = 92;
 const DECIDING = ['APPROVED', 'REJECTED', 'APPROVAL_AWAITING_SECOND', 'MORE_INFO_REQUESTED'];
+/** Every action appealFacts looks at; a pause also ends at any entry that leaves MORE_INFO_REQUESTED. */
+const WALKED = [
+  ...DECIDING,
+  'ASSIGNED',
+  'UNASSIGNED',
+  'ROUTED_TO_POOL',
+  'ESCALATED_TO_LEAD',
+  'SECOND_APPROVAL',
+];
 
 export interface FiguresReport {
   from: string;
@@ -63,6 +72,8 @@ export async function teamReviewerFigures(
       WHERE action = ANY(${DECIDING}) AND at >= ${start} AND at < ${end}
       UNION
       SELECT id FROM appeals WHERE status = 'IN_REVIEW' AND assignee_id IS NOT NULL)
+      -- only the entries the walk reads (a case's document views and mails can be many)
+      AND (h.action = ANY(${WALKED}) OR h.from_status = 'MORE_INFO_REQUESTED')
     ORDER BY h.appeal_id, h.id`;
   const open = await deps.prisma.$queryRaw<OpenCaseRow[]>`
     SELECT id::text AS "appealId", assignee_id::text AS "assigneeId", assigned_at AS "assignedAt"
