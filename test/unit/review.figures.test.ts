@@ -211,6 +211,33 @@ describe('reviewer figures from a fixed history', () => {
   });
 });
 
+describe('local dates', () => {
+  it('a decision counts on its local date in the calendar zone, and the range is in local dates', () => {
+    const shanghai = makeCalendar('Asia/Shanghai', []);
+    const history = [
+      assigned('s', '2026-03-02T01:00:00Z', A),
+      // Mon 17:30 UTC = Tue 01:30 in Shanghai
+      h('s', '2026-03-02T17:30:00Z', 'APPROVED', A),
+    ];
+    const run = (from: string, to: string) =>
+      reviewerFigures({
+        from,
+        to,
+        now: new Date('2026-03-04T00:00:00Z'),
+        targetDays: 3,
+        cal: shanghai,
+        history,
+        open: [],
+        staff: [{ id: A, name: 'Alice' }],
+      })[0]!;
+    expect(run('2026-03-02', '2026-03-02').decisions).toBe(0);
+    const tue = run('2026-03-03', '2026-03-03');
+    expect(tue.decisionsPerDay).toEqual([{ date: '2026-03-03', count: 1 }]);
+    // Mon 09:00 -> Tue 01:30 local: 15 h + 1.5 h
+    expect(tue.medianHandlingWorkingHours).toBe(16.5);
+  });
+});
+
 describe('helpers', () => {
   it('median of odd and even lists, null when empty', () => {
     expect(median([5, 1, 3])).toBe(3);
