@@ -126,11 +126,15 @@ export async function reviewersView() {
   );
   const medianChart = barChart(
     t('rvMedianChart'),
-    items.map((r, n) => ({
-      label: r.name.length > 24 ? `${r.name.slice(0, 23)}…` : r.name,
-      value: r.medianHandlingWorkingHours ?? 0,
-      color: COLORS[n % COLORS.length],
-    })),
+    // only reviewers with a median (no handling time is not 0 h); colours as in the per-day legend
+    items
+      .map((r, n) => ({ r, color: COLORS[n % COLORS.length] }))
+      .filter(({ r }) => r.medianHandlingWorkingHours !== null)
+      .map(({ r, color }) => ({
+        label: r.name.length > 24 ? `${r.name.slice(0, 23)}…` : r.name,
+        value: r.medianHandlingWorkingHours,
+        color,
+      })),
   );
   setView(
     t('rvTitle'),
