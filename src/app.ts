@@ -25,6 +25,7 @@ import { ordersRoutes } from './modules/orders/orders.routes.ts';
 import { refundsRoutes } from './modules/refunds/refunds.routes.ts';
 import { SIGNED_BODY_PATH } from './modules/refunds/refunds.signature.ts';
 import { reviewDocumentsRoutes } from './modules/review/review.documents.ts';
+import { reviewFiguresRoutes } from './modules/review/review.figures.routes.ts';
 import { reviewRoutes } from './modules/review/review.routes.ts';
 import { slaRoutes } from './modules/sla/sla.routes.ts';
 import { staffRoutes } from './modules/staff/staff.routes.ts';
@@ -49,6 +50,7 @@ export function apiRouters(deps: Deps): Router[] {
     reviewRoutes(deps),
     reviewDocumentsRoutes(deps),
     evidenceRoutes(deps),
+    reviewFiguresRoutes(deps),
     slaRoutes(deps),
     notificationsRoutes(deps),
     webhooksRoutes(deps),

@@ -208,6 +208,8 @@ const TABLE: Record<string, Entry> = {
   'GET /api/v1/admin/warnings': { expect: staff(['ADMIN'], 200) },
   'GET /api/v1/reason-codes': { expect: staff([], 200) },
   'GET /api/v1/team/sla': { expect: staff(['LEAD'], 200) },
+  'GET /api/v1/team/reviewers': { expect: staff(['LEAD'], 200) },
+  'GET /api/v1/team/reviewers.csv': { expect: staff(['LEAD'], 200) },
   'GET /api/v1/cases/:id/documents/:docId/image': {
     url: (c) => `/api/v1/cases/${c.ownId}/documents/${NO_SUCH}/image`,
     expect: staff(['REVIEWER', 'LEAD'], 404),

@@ -9,6 +9,7 @@ import { leadsView } from './console/leads.js';
 import { quarantineView } from './console/quarantine.js';
 import { queueView } from './console/queue.js';
 import { refundsView, refundView } from './console/refunds.js';
+import { reviewersView } from './console/reviewers.js';
 
 const UUID = '([0-9a-f-]{36})';
 // path pattern -> roles that may open it (the same roles the API checks) and the view
@@ -16,6 +17,7 @@ const ROUTES = [
   { re: /^\/console$/, roles: ['REVIEWER', 'LEAD'], view: () => queueView() },
   { re: new RegExp(`^/console/cases/${UUID}$`), roles: ['REVIEWER', 'LEAD'], view: (m) => caseView(m[1]) },
   { re: /^\/console\/leads$/, roles: ['LEAD'], view: () => leadsView() },
+  { re: /^\/console\/reviewers$/, roles: ['LEAD'], view: () => reviewersView() },
   { re: /^\/console\/refunds$/, roles: ['FINANCE', 'ADMIN'], view: () => refundsView() },
   {
     re: new RegExp(`^/console/refunds/${UUID}$`),

@@ -37,6 +37,7 @@ export async function leadsView() {
   );
   setView(
     t('leads'),
+    el('p', {}, link('/console/reviewers', t('rvLink'))),
     el(
       'div',
       { class: 'grid2' },
