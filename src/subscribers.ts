@@ -1,0 +1,15 @@
+// The composition root of the appeal's domain events (issue 14): which module reacts to which event, in
+// the order they run. createApp, startWorkers and the test environment install this list; dispatching
+// without it throws (src/platform/events.ts). A new reaction is one subscriber file plus one line here.
+import type { Config } from './config.ts';
+import { installSubscribers, type Subscriber } from './platform/events.ts';
+
+/** The process's subscribers, in dispatch order. */
+export function appSubscribers(_config: Pick<Config, 'BUSINESS_TIMEZONE'>): Subscriber[] {
+  return [];
+}
+
+/** Installs appSubscribers(config) as the process's registry (idempotent: the last call wins). */
+export function installAppSubscribers(config: Pick<Config, 'BUSINESS_TIMEZONE'>): void {
+  installSubscribers(appSubscribers(config));
+}
