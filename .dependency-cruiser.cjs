@@ -77,7 +77,7 @@ module.exports = {
       severity: 'warn',
       comment:
         'The appeals module owns the appeal and imports no other capability module. Remaining: ' +
-        'notifications (queueEmail in submit/lifecycle/reissue), refunds (scheduleRefundInTx, isOverdue), ' +
+        'notifications (queueEmail in submit/lifecycle/reissue), refunds (isOverdue; the refund itself is the refunds subscriber), ' +
         'sla (loadCalendar: to move to platform), webhooks (queueWebhookEvent), inbound (listUnsorted), audit. ' +
         'These become subscribers of the domain events (docs/architecture.md).',
       from: { path: '^src/modules/appeals/' },

@@ -41,7 +41,6 @@ export const KNOWN_CYCLE_EDGES: readonly string[] = [
   'review -> appeals',
   'review -> documents',
   'review -> notifications',
-  'review -> refunds',
   'review -> security',
   'review -> sla',
   'security -> appeals',

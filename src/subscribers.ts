@@ -2,11 +2,14 @@
 // the order they run. createApp, startWorkers and the test environment install this list; dispatching
 // without it throws (src/platform/events.ts). A new reaction is one subscriber file plus one line here.
 import type { Config } from './config.ts';
+import { refundsSubscriber } from './modules/refunds/refunds.subscriber.ts';
 import { installSubscribers, type Subscriber } from './platform/events.ts';
 
 /** The process's subscribers, in dispatch order. */
-export function appSubscribers(_config: Pick<Config, 'BUSINESS_TIMEZONE'>): Subscriber[] {
-  return [];
+export function appSubscribers(config: Pick<Config, 'BUSINESS_TIMEZONE'>): Subscriber[] {
+  return [
+    refundsSubscriber(config), // appeal.decided (REJECTED), appeal.expired, appeal.withdrawn
+  ];
 }
 
 /** Installs appSubscribers(config) as the process's registry (idempotent: the last call wins). */

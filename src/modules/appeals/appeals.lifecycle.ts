@@ -14,7 +14,6 @@ import { AppError } from '../../platform/errors.ts';
 import type { DirectHandler } from '../../platform/jobs.ts';
 import { money } from '../../platform/money.ts';
 import { queueEmail } from '../notifications/notifications.outbox.ts';
-import { scheduleRefundInTx } from '../refunds/refunds.create.ts';
 import { queueWebhookEvent } from '../webhooks/webhooks.outbox.ts';
 import { loadCalendar } from '../sla/sla.calendar.ts';
 import type { Actor } from './appeals.history.ts';
@@ -37,6 +36,16 @@ export async function refundForEmail(tx: Tx, refundId: string | null, cal: Busin
   };
 }
 
+/** The refund of the appeal's order (one per order), or null when nothing was captured. */
+async function refundIdOf(tx: Tx, appealId: string): Promise<string | null> {
+  const { orderId } = await tx.appeal.findUniqueOrThrow({
+    where: { id: appealId },
+    select: { orderId: true },
+  });
+  const refund = await tx.refund.findUnique({ where: { orderId }, select: { id: true } });
+  return refund?.id ?? null;
+}
+
 async function lockAppeal(tx: Tx, id: string) {
   const rows = await tx.$queryRaw<
     { id: string }[]
@@ -52,7 +61,6 @@ async function lockAppeal(tx: Tx, id: string) {
  */
 async function closeInTx(
   tx: Tx,
-  cal: BusinessCalendar,
   appeal: { id: string; status: AppealStatus; orderId: string },
   to: 'WITHDRAWN' | 'EXPIRED',
   actor: Actor,
@@ -74,11 +82,8 @@ async function closeInTx(
     where: { appealId: appeal.id, endedAt: null },
     data: { endedAt: now },
   });
-  const refundId = await scheduleRefundInTx(tx, cal, {
-    appealId: appeal.id,
-    cause: to,
-    decidedAt: now,
-  });
+  // the refunds subscriber of appeal.withdrawn / appeal.expired scheduled it in this transaction
+  const refundId = await refundIdOf(tx, appeal.id);
   await queueWebhookEvent(tx, {
     type: to === 'WITHDRAWN' ? 'appeal.withdrawn' : 'appeal.expired',
     data: { appealId: appeal.id, orderId: appeal.orderId, refundId },
@@ -114,7 +119,6 @@ export async function withdrawAppeal(
       }
       const refundId = await closeInTx(
         tx,
-        cal,
         { id: appeal.id, status: from, orderId: appeal.order.orderId },
         'WITHDRAWN',
         { type: 'BUYER' },
@@ -166,7 +170,6 @@ export async function expireAppeal(
       if (!nextStatus(from, 'EXPIRE') || appeal.lastBuyerActivityAt > cutoff) return false;
       const refundId = await closeInTx(
         tx,
-        calendar,
         { id: appeal.id, status: from, orderId: appeal.order.orderId },
         'EXPIRED',
         { type: 'SYSTEM', id: 'appeals.expire' },

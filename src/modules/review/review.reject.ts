@@ -1,13 +1,12 @@
-// REJECT: the case closes REJECTED (through transitionAppeal), the assignment ends, the refund of a captured
-// payment is scheduled (one per order), the buyer gets the REJECTED e-mail with the refund window, and the
-// webhook subscribers appeal.decided. Returns the refund id, or null when nothing was captured.
+// REJECT: the case closes REJECTED (through transitionAppeal, whose refunds subscriber schedules the refund
+// of a captured payment, one per order), the assignment ends, the buyer gets the REJECTED e-mail with the
+// refund window, and the webhook subscribers appeal.decided. Returns the refund id, or null when nothing was captured.
 import type { BusinessCalendar } from '../../platform/calendar.ts';
 import { deadlineLocalDate } from '../../platform/calendar.ts';
 import type { Tx } from '../../platform/db.ts';
 import { money } from '../../platform/money.ts';
 import { transitionAppeal } from '../appeals/appeals.transition.ts';
 import { queueEmail } from '../notifications/notifications.outbox.ts';
-import { scheduleRefundInTx } from '../refunds/refunds.create.ts';
 import { queueWebhookEvent } from '../webhooks/webhooks.outbox.ts';
 import {
   buyerLink,
@@ -33,8 +32,9 @@ export async function rejectInTx(
     eventData: { decisionId: decision.id, reasonCodes: input.reasonCodes },
   });
   await tx.caseAssignment.updateMany({ where: { appealId, endedAt: null }, data: { endedAt: now } });
-  const refundId = await scheduleRefundInTx(tx, cal, { appealId, cause: 'REJECTED', decidedAt: now });
-  const refund = refundId ? await tx.refund.findUniqueOrThrow({ where: { id: refundId } }) : null;
+  // the refunds subscriber of appeal.decided scheduled it in this transaction (one per order)
+  const refund = await tx.refund.findUnique({ where: { orderId: a.orderId } });
+  const refundId = refund?.id ?? null;
   await queueEmail(tx, {
     to: a.order.buyerEmail,
     locale: a.order.buyerLocale,
