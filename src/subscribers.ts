@@ -3,12 +3,14 @@
 // without it throws (src/platform/events.ts). A new reaction is one subscriber file plus one line here.
 import type { Config } from './config.ts';
 import { refundsSubscriber } from './modules/refunds/refunds.subscriber.ts';
+import { webhooksSubscriber } from './modules/webhooks/webhooks.subscriber.ts';
 import { installSubscribers, type Subscriber } from './platform/events.ts';
 
 /** The process's subscribers, in dispatch order. */
 export function appSubscribers(config: Pick<Config, 'BUSINESS_TIMEZONE'>): Subscriber[] {
   return [
     refundsSubscriber(config), // appeal.decided (REJECTED), appeal.expired, appeal.withdrawn
+    webhooksSubscriber, // after refunds: its payload carries the refund id
   ];
 }
 

@@ -14,7 +14,6 @@ import { AppError } from '../../platform/errors.ts';
 import type { DirectHandler } from '../../platform/jobs.ts';
 import { money } from '../../platform/money.ts';
 import { queueEmail } from '../notifications/notifications.outbox.ts';
-import { queueWebhookEvent } from '../webhooks/webhooks.outbox.ts';
 import { loadCalendar } from '../sla/sla.calendar.ts';
 import type { Actor } from './appeals.history.ts';
 import { type AppealStatus, nextStatus } from './appeals.rules.ts';
@@ -57,7 +56,8 @@ async function lockAppeal(tx: Tx, id: string) {
 /**
  * Closes a locked appeal as WITHDRAWN or EXPIRED: status, closedAt, the reviewer's assignment ended (the
  * case_assignments row keeps who had it; assigneeId is cleared so the case leaves their open work), the
- * history row and the refund. Returns the refund id or null when nothing was captured.
+ * history row; the refunds and webhooks subscribers of the event schedule the refund and tell the shop.
+ * Returns the refund id or null when nothing was captured.
  */
 async function closeInTx(
   tx: Tx,
@@ -84,11 +84,6 @@ async function closeInTx(
   });
   // the refunds subscriber of appeal.withdrawn / appeal.expired scheduled it in this transaction
   const refundId = await refundIdOf(tx, appeal.id);
-  await queueWebhookEvent(tx, {
-    type: to === 'WITHDRAWN' ? 'appeal.withdrawn' : 'appeal.expired',
-    data: { appealId: appeal.id, orderId: appeal.orderId, refundId },
-    occurredAt: now,
-  });
   return refundId;
 }
 

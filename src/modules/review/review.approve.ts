@@ -1,9 +1,8 @@
 // APPROVE: the case closes APPROVED (through transitionAppeal), the order is released, the assignment
-// ends, the buyer gets the APPROVED e-mail and the webhook subscribers appeal.decided.
+// ends, the buyer gets the APPROVED e-mail; the webhooks subscriber of appeal.decided tells the shop.
 import type { Tx } from '../../platform/db.ts';
 import { transitionAppeal } from '../appeals/appeals.transition.ts';
 import { queueEmail } from '../notifications/notifications.outbox.ts';
-import { queueWebhookEvent } from '../webhooks/webhooks.outbox.ts';
 import { buyerLink, type DecideDeps } from './review.decision.shared.ts';
 
 export async function approveInTx(
@@ -38,10 +37,5 @@ export async function approveInTx(
       orderId: a.order.orderId,
       appealUrl: buyerLink(deps, a.tokenNonce),
     },
-  });
-  await queueWebhookEvent(tx, {
-    type: 'appeal.decided',
-    data: { appealId: a.id, orderId: a.order.orderId, decision: 'APPROVED', decisionId: decisionId ?? null },
-    occurredAt: now,
   });
 }

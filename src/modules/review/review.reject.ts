@@ -1,13 +1,12 @@
 // REJECT: the case closes REJECTED (through transitionAppeal, whose refunds subscriber schedules the refund
 // of a captured payment, one per order), the assignment ends, the buyer gets the REJECTED e-mail with the
-// refund window, and the webhook subscribers appeal.decided. Returns the refund id, or null when nothing was captured.
+// refund window; the webhooks subscriber of appeal.decided tells the shop. Returns the refund id, or null when nothing was captured.
 import type { BusinessCalendar } from '../../platform/calendar.ts';
 import { deadlineLocalDate } from '../../platform/calendar.ts';
 import type { Tx } from '../../platform/db.ts';
 import { money } from '../../platform/money.ts';
 import { transitionAppeal } from '../appeals/appeals.transition.ts';
 import { queueEmail } from '../notifications/notifications.outbox.ts';
-import { queueWebhookEvent } from '../webhooks/webhooks.outbox.ts';
 import {
   buyerLink,
   type DecideDeps,
@@ -54,17 +53,6 @@ export async function rejectInTx(
           }
         : null,
     },
-  });
-  await queueWebhookEvent(tx, {
-    type: 'appeal.decided',
-    data: {
-      appealId,
-      orderId: a.order.orderId,
-      decision: 'REJECTED',
-      decisionId: decision.id,
-      refundId,
-    },
-    occurredAt: now,
   });
   return refundId;
 }
