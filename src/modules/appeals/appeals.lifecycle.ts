@@ -7,33 +7,16 @@ import { z } from 'zod';
 import { requireBuyerOf } from '../../http/auth.ts';
 import { describeRoute } from '../../http/openapi.ts';
 import { parseRequest } from '../../http/validate.ts';
-import { type BusinessCalendar, deadlineLocalDate, localDate } from '../../platform/calendar.ts';
 import type { Tx } from '../../platform/db.ts';
 import type { Deps } from '../../platform/deps.ts';
 import { AppError } from '../../platform/errors.ts';
 import type { DirectHandler } from '../../platform/jobs.ts';
-import { money } from '../../platform/money.ts';
-import { queueEmail } from '../notifications/notifications.outbox.ts';
-import { loadCalendar } from '../sla/sla.calendar.ts';
 import type { Actor } from './appeals.history.ts';
 import { type AppealStatus, nextStatus } from './appeals.rules.ts';
 import { getAppealView } from './appeals.service.ts';
-import { appealToken, appealUrl } from './appeals.token.ts';
 import { transitionAppeal } from './appeals.transition.ts';
 
 type LifecycleDeps = Pick<Deps, 'prisma' | 'config' | 'clock'>;
-
-/** The refund as the buyer's e-mails show it: amount and the local dates of its window. */
-export async function refundForEmail(tx: Tx, refundId: string | null, cal: BusinessCalendar) {
-  if (!refundId) return null;
-  const r = await tx.refund.findUniqueOrThrow({ where: { id: refundId } });
-  return {
-    amount: money(r.amountMinor, r.currency),
-    expectedFrom: localDate(r.expectedFrom, cal),
-    // dueBy is the first instant after the 10th working day: show that working day, not the next date
-    dueBy: deadlineLocalDate(r.dueBy, cal),
-  };
-}
 
 /** The refund of the appeal's order (one per order), or null when nothing was captured. */
 async function refundIdOf(tx: Tx, appealId: string): Promise<string | null> {
@@ -98,7 +81,6 @@ export async function withdrawAppeal(
   input: { reason?: string } = {},
 ): Promise<{ refundId: string | null }> {
   if (!/^[0-9a-f-]{36}$/i.test(appealId)) throw new AppError('APPEAL.NOT_FOUND', 'No such appeal.');
-  const cal = await loadCalendar(deps);
   return deps.prisma.$transaction(
     async (tx) => {
       const now = deps.clock.now();
@@ -120,17 +102,6 @@ export async function withdrawAppeal(
         now,
         input.reason,
       );
-      await queueEmail(tx, {
-        to: appeal.order.buyerEmail,
-        locale: appeal.order.buyerLocale,
-        appealId: appeal.id,
-        message: {
-          template: 'WITHDRAWN',
-          buyerName: appeal.order.buyerName,
-          orderId: appeal.order.orderId,
-          refund: await refundForEmail(tx, refundId, cal),
-        },
-      });
       return { refundId };
     },
     { timeout: 15_000, maxWait: 10_000 },
@@ -149,12 +120,7 @@ const EXPIRABLE: AppealStatus[] = ['AWAITING_DOCUMENTS', 'MORE_INFO_REQUESTED'];
  * Expires one appeal if it is still due under the row lock (the buyer may have acted since it was
  * found). Returns whether it expired; calling it again is a no-op.
  */
-export async function expireAppeal(
-  deps: LifecycleDeps,
-  appealId: string,
-  cal?: BusinessCalendar,
-): Promise<boolean> {
-  const calendar = cal ?? (await loadCalendar(deps));
+export async function expireAppeal(deps: LifecycleDeps, appealId: string): Promise<boolean> {
   return deps.prisma.$transaction(
     async (tx) => {
       const now = deps.clock.now();
@@ -163,7 +129,7 @@ export async function expireAppeal(
       const from = appeal.status as AppealStatus;
       const cutoff = expiryCutoff(now, deps.config.APPEAL_EXPIRY_DAYS, deps.config.BUSINESS_TIMEZONE);
       if (!nextStatus(from, 'EXPIRE') || appeal.lastBuyerActivityAt > cutoff) return false;
-      const refundId = await closeInTx(
+      await closeInTx(
         tx,
         { id: appeal.id, status: from, orderId: appeal.order.orderId },
         'EXPIRED',
@@ -171,21 +137,6 @@ export async function expireAppeal(
         now,
         `no buyer action for ${deps.config.APPEAL_EXPIRY_DAYS} days`,
       );
-      await queueEmail(tx, {
-        to: appeal.order.buyerEmail,
-        locale: appeal.order.buyerLocale,
-        appealId: appeal.id,
-        message: {
-          template: 'EXPIRED',
-          buyerName: appeal.order.buyerName,
-          orderId: appeal.order.orderId,
-          appealUrl: appealUrl(
-            deps.config.PUBLIC_BASE_URL,
-            appealToken(appeal.tokenNonce, deps.config.APPEAL_TOKEN_SECRET),
-          ),
-          refund: await refundForEmail(tx, refundId, calendar),
-        },
-      });
       return true;
     },
     { timeout: 15_000, maxWait: 10_000 },
@@ -198,7 +149,6 @@ export async function expireAppeal(
  * leaves the done ones done. Idempotent: expired appeals no longer match. Returns how many expired.
  */
 export async function expireDueAppeals(deps: LifecycleDeps, batch = 100): Promise<number> {
-  const cal = await loadCalendar(deps);
   let expired = 0;
   let afterId: string | undefined;
   for (;;) {
@@ -217,7 +167,7 @@ export async function expireDueAppeals(deps: LifecycleDeps, batch = 100): Promis
       orderBy: { id: 'asc' },
       take: batch,
     });
-    for (const a of due) if (await expireAppeal(deps, a.id, cal)) expired++;
+    for (const a of due) if (await expireAppeal(deps, a.id)) expired++;
     if (due.length < batch) return expired;
     afterId = due.at(-1)?.id;
   }

@@ -3,9 +3,9 @@
 // transaction of the transition (scheduleRefundInTx: one refund per order, the unique order id makes a
 // second insert a no-op). It runs before the webhooks subscriber, whose payload carries the refund id.
 import type { Config } from '../../config.ts';
+import { loadCalendar } from '../../platform/calendar.store.ts';
 import type { Tx } from '../../platform/db.ts';
 import type { DomainEvent, Subscriber } from '../../platform/events.ts';
-import { loadCalendar } from '../sla/sla.calendar.ts';
 import { scheduleRefundInTx } from './refunds.create.ts';
 
 type Cause = 'REJECTED' | 'EXPIRED' | 'WITHDRAWN';

@@ -207,7 +207,7 @@ export async function decideCase(
       }
 
       if (input.decision === 'REJECT') {
-        const refundId = await rejectInTx(tx, deps, cal, a, { decision, input, reasons, now, actor });
+        const refundId = await rejectInTx(tx, a, { decision, input, reasons, now, actor });
         return done({
           caseId: appealId,
           status: 'REJECTED',
