@@ -17,7 +17,7 @@ import { money } from '../../platform/money.ts';
 import { isOverdue } from '../refunds/refunds.rules.ts';
 import { writeOutbox } from '../../platform/outbox.ts';
 import { queueEmail } from '../notifications/notifications.outbox.ts';
-import { loadCalendar } from '../sla/sla.calendar.ts';
+import { loadCalendar } from '../../platform/calendar.store.ts';
 import { recordHistory } from './appeals.history.ts';
 import {
   ALL_SLOTS,
