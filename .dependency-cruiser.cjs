@@ -88,7 +88,7 @@ module.exports = {
       comment:
         'Nothing imports notifications, webhooks, refunds or sla: they react to appeal events through their ' +
         '*.subscriber.ts files, wired only by the runtime (src/subscribers.ts). Remaining importers: appeals ' +
-        '(submit, link re-issue), review (more-info, routing, assign, schemas), orders, inbound, security ' +
+        '(submit, link re-issue), review (more-info, routing, assign, schemas), inbound, security ' +
         '(incidents), and refunds -> notifications / webhooks, sla -> notifications.',
       from: { path: '^src/modules/', pathNot: '^src/modules/(notifications|webhooks|refunds|sla)/' },
       to: { path: '^src/modules/(notifications|webhooks|refunds|sla)/' },

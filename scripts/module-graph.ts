@@ -30,7 +30,6 @@ export const KNOWN_CYCLE_EDGES: readonly string[] = [
   'notifications -> appeals',
   'notifications -> inbound',
   'orders -> appeals',
-  'orders -> notifications',
   'orders -> security',
   'refunds -> appeals',
   'refunds -> notifications',

@@ -8,15 +8,15 @@ import { webhooksSubscriber } from './modules/webhooks/webhooks.subscriber.ts';
 import { installSubscribers, type Subscriber } from './platform/events.ts';
 
 /** The process's subscribers, in dispatch order. */
-export function appSubscribers(config: Pick<Config, 'BUSINESS_TIMEZONE'>): Subscriber[] {
+export function appSubscribers(config: Pick<Config, 'BUSINESS_TIMEZONE' | 'SLA_BREACH_DAYS'>): Subscriber[] {
   return [
     refundsSubscriber(config), // appeal.decided (REJECTED), appeal.expired, appeal.withdrawn
-    notificationsSubscriber(config), // the buyer's APPROVED, REJECTED, EXPIRED, WITHDRAWN e-mails (with the refund)
+    notificationsSubscriber(config), // APPEAL_OPENED, APPROVED, REJECTED, EXPIRED, WITHDRAWN e-mails
     webhooksSubscriber, // after refunds: its payload carries the refund id
   ];
 }
 
 /** Installs appSubscribers(config) as the process's registry (idempotent: the last call wins). */
-export function installAppSubscribers(config: Pick<Config, 'BUSINESS_TIMEZONE'>): void {
+export function installAppSubscribers(config: Pick<Config, 'BUSINESS_TIMEZONE' | 'SLA_BREACH_DAYS'>): void {
   installSubscribers(appSubscribers(config));
 }
