@@ -77,8 +77,8 @@ module.exports = {
       severity: 'warn',
       comment:
         'The appeals module owns the appeal and imports no other capability module. Remaining: ' +
-        'notifications (queueEmail in submit and the link re-issue), refunds (isOverdue), inbound (listUnsorted), ' +
-        'audit. The reactions to withdraw/expire (refund, e-mail, webhook) are subscribers (src/subscribers.ts).',
+        'notifications (queueEmail in the link re-issue), refunds (isOverdue), inbound (listUnsorted), ' +
+        'audit. The reactions to submit/withdraw/expire (refund, e-mail, webhook) are subscribers (src/subscribers.ts).',
       from: { path: '^src/modules/appeals/' },
       to: { path: '^src/modules/', pathNot: '^src/modules/appeals/' },
     },
@@ -88,7 +88,7 @@ module.exports = {
       comment:
         'Nothing imports notifications, webhooks, refunds or sla: they react to appeal events through their ' +
         '*.subscriber.ts files, wired only by the runtime (src/subscribers.ts). Remaining importers: appeals ' +
-        '(submit, link re-issue), review (more-info, routing, assign, schemas), inbound, security ' +
+        '(link re-issue), review (more-info, routing, assign, schemas), inbound, security ' +
         '(incidents), and refunds -> notifications / webhooks, sla -> notifications.',
       from: { path: '^src/modules/', pathNot: '^src/modules/(notifications|webhooks|refunds|sla)/' },
       to: { path: '^src/modules/(notifications|webhooks|refunds|sla)/' },

@@ -1,9 +1,9 @@
 // The buyer's e-mails as a subscriber of the appeal's events (issue 14): APPEAL_OPENED on appeal.opened,
-// APPROVED and REJECTED on appeal.decided, EXPIRED on appeal.expired, WITHDRAWN on appeal.withdrawn, each queued (queueEmail, one
+// SUBMITTED on appeal.submitted / appeal.resubmitted, APPROVED and REJECTED on appeal.decided, EXPIRED on appeal.expired, WITHDRAWN on appeal.withdrawn, each queued (queueEmail, one
 // outbox row) in the transaction of the transition. It runs after the refunds subscriber, so the refund
 // the transition scheduled is in the e-mail. The message is the one the producers wrote before: the link
 // is the placeholder the e-mail worker replaces at send time (the database never holds a working token).
-// Still sent by their producers: SUBMITTED (appeals.service), MORE_INFO_REQUESTED
+// Still sent by their producers: MORE_INFO_REQUESTED
 // (review.more-info), the link re-issue, SLA and refund-overdue e-mails.
 import type { Config } from '../../config.ts';
 import { type BusinessCalendar, deadlineLocalDate, localDate } from '../../platform/calendar.ts';
@@ -67,11 +67,32 @@ async function opened(tx: Tx, event: DomainEvent, config: NotificationsConfig): 
   });
 }
 
+/** SUBMITTED (and resubmitted): the answer-by date, when the transition set an SLA target. */
+async function submitted(tx: Tx, event: DomainEvent, config: NotificationsConfig): Promise<void> {
+  const a = await tx.appeal.findUniqueOrThrow({ where: { id: event.appealId }, include: { order: true } });
+  if (!a.targetAt) return;
+  const cal = await loadCalendar({ prisma: tx, config });
+  await queueEmail(tx, {
+    to: a.order.buyerEmail,
+    locale: a.order.buyerLocale,
+    appealId: a.id,
+    message: {
+      template: 'SUBMITTED',
+      buyerName: a.order.buyerName,
+      orderId: a.order.orderId,
+      appealUrl: APPEAL_LINK_PLACEHOLDER,
+      answerBy: deadlineLocalDate(a.targetAt, cal),
+    },
+  });
+}
+
 export type NotificationsConfig = Pick<Config, 'BUSINESS_TIMEZONE' | 'SLA_BREACH_DAYS'>;
 
 export function notificationsSubscriber(config: NotificationsConfig): Subscriber {
   async function handle(tx: Tx, event: DomainEvent): Promise<void> {
     if (event.type === 'appeal.opened') return opened(tx, event, config);
+    if (event.type === 'appeal.submitted' || event.type === 'appeal.resubmitted')
+      return submitted(tx, event, config);
     const outcome = event.type === 'appeal.decided' ? event.data.outcome : null;
     if (event.type === 'appeal.decided' && outcome !== 'APPROVED' && outcome !== 'REJECTED') return;
     const a = await tx.appeal.findUniqueOrThrow({
@@ -128,7 +149,14 @@ export function notificationsSubscriber(config: NotificationsConfig): Subscriber
   }
   return {
     name: 'notifications',
-    events: ['appeal.opened', 'appeal.decided', 'appeal.expired', 'appeal.withdrawn'],
+    events: [
+      'appeal.opened',
+      'appeal.submitted',
+      'appeal.resubmitted',
+      'appeal.decided',
+      'appeal.expired',
+      'appeal.withdrawn',
+    ],
     handle,
   };
 }
