@@ -77,9 +77,8 @@ module.exports = {
       severity: 'warn',
       comment:
         'The appeals module owns the appeal and imports no other capability module. Remaining: ' +
-        'notifications (queueEmail in submit/lifecycle/reissue), refunds (scheduleRefundInTx, isOverdue), ' +
-        'sla (loadCalendar: to move to platform), webhooks (queueWebhookEvent), inbound (listUnsorted), audit. ' +
-        'These become subscribers of the domain events (docs/architecture.md).',
+        'notifications (queueEmail in the link re-issue), refunds (isOverdue), inbound (listUnsorted), ' +
+        'audit. The reactions to submit/withdraw/expire (refund, e-mail, webhook) are subscribers (src/subscribers.ts).',
       from: { path: '^src/modules/appeals/' },
       to: { path: '^src/modules/', pathNot: '^src/modules/appeals/' },
     },
@@ -87,9 +86,10 @@ module.exports = {
       name: 'side-effect-modules-are-leaves',
       severity: 'warn',
       comment:
-        'Nothing imports notifications, webhooks, refunds or sla: they react to appeal events. Remaining ' +
-        'importers: appeals, review (decisions, routing, assign), orders, documents, staff, inbound, and ' +
-        'these four among themselves.',
+        'Nothing imports notifications, webhooks, refunds or sla: they react to appeal events through their ' +
+        '*.subscriber.ts files, wired only by the runtime (src/subscribers.ts). Remaining importers: appeals ' +
+        '(link re-issue), review (more-info, routing, assign, schemas), inbound, security ' +
+        '(incidents), and refunds -> notifications / webhooks, sla -> notifications.',
       from: { path: '^src/modules/', pathNot: '^src/modules/(notifications|webhooks|refunds|sla)/' },
       to: { path: '^src/modules/(notifications|webhooks|refunds|sla)/' },
     },

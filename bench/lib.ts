@@ -10,6 +10,7 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { type Config, loadConfig } from '../src/config.ts';
 import { buildRuntime, type Runtime } from '../src/platform/bootstrap.ts';
+import { installAppSubscribers } from '../src/subscribers.ts';
 import type { Clock } from '../src/platform/clock.ts';
 import { openDatabase } from '../src/platform/db.ts';
 import { createLogger } from '../src/platform/logger.ts';
@@ -214,6 +215,7 @@ export async function createBenchEnv(
     database,
     ...(opts.clock ? { clock: opts.clock } : {}),
   });
+  installAppSubscribers(config); // use cases called without createApp dispatch events too
   await seedCatalogues(runtime.deps.prisma);
   await seedFirstAdmin(runtime.deps.prisma, config);
   const pool = new pg.Pool({ connectionString: dbUrl, max: opts.poolSize ?? 10 });

@@ -31,6 +31,7 @@ import { slaRoutes } from './modules/sla/sla.routes.ts';
 import { staffRoutes } from './modules/staff/staff.routes.ts';
 import { webhooksRoutes } from './modules/webhooks/webhooks.routes.ts';
 import type { Deps } from './platform/deps.ts';
+import { installAppSubscribers } from './subscribers.ts';
 import { webRoutes } from './web/web.routes.ts';
 
 export type AppDeps = Deps;
@@ -59,6 +60,7 @@ export function apiRouters(deps: Deps): Router[] {
 }
 
 export function createApp(deps: Deps): express.Express {
+  installAppSubscribers(deps.config);
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', deps.config.TRUST_PROXY);

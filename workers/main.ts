@@ -11,6 +11,7 @@ import { createMailer, type Mailer } from '../src/platform/mailer.ts';
 import { startOutboxRelay } from '../src/platform/outbox.ts';
 import { ALL_JOB_NAMES, JOB_QUEUE, QUEUE_NAMES, type QueueName } from '../src/platform/queues.ts';
 import { workerConnection } from '../src/platform/redis.ts';
+import { installAppSubscribers } from '../src/subscribers.ts';
 import { handlers, SCHEDULES } from './handlers.ts';
 
 export interface WorkerSet {
@@ -46,6 +47,7 @@ export async function startWorkers(
   } = {},
 ): Promise<WorkerSet> {
   const { deps } = runtime;
+  installAppSubscribers(deps.config);
   const mailer = opts.mailer ?? createMailer(deps.config, deps.logger);
   const map = handlers({ deps, mailer });
   const missing = ALL_JOB_NAMES.filter((n) => typeof (map as Record<string, unknown>)[n] !== 'function');

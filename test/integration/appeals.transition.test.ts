@@ -107,7 +107,7 @@ describe('transitionAppeal', () => {
         appealId,
         fromStatus: from,
         toStatus: to,
-        dispatchedAt: null,
+        dispatchedAt: expect.any(Date), // dispatched to its subscribers in the same transaction
       });
       expect(ev.data).toMatchObject({ probe: 1 });
       if (ev.type === 'appeal.decided') expect(ev.data).toMatchObject({ outcome: to });

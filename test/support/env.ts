@@ -12,6 +12,7 @@ import { buildRuntime, type Runtime } from '../../src/platform/bootstrap.ts';
 import { openDatabase } from '../../src/platform/db.ts';
 import { createLogger } from '../../src/platform/logger.ts';
 import { seedFirstAdmin } from '../../src/platform/seed.ts';
+import { installAppSubscribers } from '../../src/subscribers.ts';
 
 export const ADMIN_URL =
   process.env.TEST_DATABASE_ADMIN_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
@@ -71,6 +72,7 @@ export async function createTestEnv(
   const clock = opts.clock ?? new FakeClock();
   const database = await openDatabase({ databaseUrl: url, dataDir, poolSize: opts.poolSize ?? 10 });
   const runtime = await buildRuntime(config, { clock, logger, database });
+  installAppSubscribers(config); // use cases called without createApp dispatch events too
   await seedFirstAdmin(runtime.deps.prisma, config);
   return {
     runtime,

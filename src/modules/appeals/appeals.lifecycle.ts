@@ -7,34 +7,25 @@ import { z } from 'zod';
 import { requireBuyerOf } from '../../http/auth.ts';
 import { describeRoute } from '../../http/openapi.ts';
 import { parseRequest } from '../../http/validate.ts';
-import { type BusinessCalendar, deadlineLocalDate, localDate } from '../../platform/calendar.ts';
 import type { Tx } from '../../platform/db.ts';
 import type { Deps } from '../../platform/deps.ts';
 import { AppError } from '../../platform/errors.ts';
 import type { DirectHandler } from '../../platform/jobs.ts';
-import { money } from '../../platform/money.ts';
-import { queueEmail } from '../notifications/notifications.outbox.ts';
-import { scheduleRefundInTx } from '../refunds/refunds.create.ts';
-import { queueWebhookEvent } from '../webhooks/webhooks.outbox.ts';
-import { loadCalendar } from '../sla/sla.calendar.ts';
 import type { Actor } from './appeals.history.ts';
 import { type AppealStatus, nextStatus } from './appeals.rules.ts';
 import { getAppealView } from './appeals.service.ts';
-import { appealToken, appealUrl } from './appeals.token.ts';
 import { transitionAppeal } from './appeals.transition.ts';
 
 type LifecycleDeps = Pick<Deps, 'prisma' | 'config' | 'clock'>;
 
-/** The refund as the buyer's e-mails show it: amount and the local dates of its window. */
-export async function refundForEmail(tx: Tx, refundId: string | null, cal: BusinessCalendar) {
-  if (!refundId) return null;
-  const r = await tx.refund.findUniqueOrThrow({ where: { id: refundId } });
-  return {
-    amount: money(r.amountMinor, r.currency),
-    expectedFrom: localDate(r.expectedFrom, cal),
-    // dueBy is the first instant after the 10th working day: show that working day, not the next date
-    dueBy: deadlineLocalDate(r.dueBy, cal),
-  };
+/** The refund of the appeal's order (one per order), or null when nothing was captured. */
+async function refundIdOf(tx: Tx, appealId: string): Promise<string | null> {
+  const { orderId } = await tx.appeal.findUniqueOrThrow({
+    where: { id: appealId },
+    select: { orderId: true },
+  });
+  const refund = await tx.refund.findUnique({ where: { orderId }, select: { id: true } });
+  return refund?.id ?? null;
 }
 
 async function lockAppeal(tx: Tx, id: string) {
@@ -48,11 +39,11 @@ async function lockAppeal(tx: Tx, id: string) {
 /**
  * Closes a locked appeal as WITHDRAWN or EXPIRED: status, closedAt, the reviewer's assignment ended (the
  * case_assignments row keeps who had it; assigneeId is cleared so the case leaves their open work), the
- * history row and the refund. Returns the refund id or null when nothing was captured.
+ * history row; the refunds and webhooks subscribers of the event schedule the refund and tell the shop.
+ * Returns the refund id or null when nothing was captured.
  */
 async function closeInTx(
   tx: Tx,
-  cal: BusinessCalendar,
   appeal: { id: string; status: AppealStatus; orderId: string },
   to: 'WITHDRAWN' | 'EXPIRED',
   actor: Actor,
@@ -74,16 +65,8 @@ async function closeInTx(
     where: { appealId: appeal.id, endedAt: null },
     data: { endedAt: now },
   });
-  const refundId = await scheduleRefundInTx(tx, cal, {
-    appealId: appeal.id,
-    cause: to,
-    decidedAt: now,
-  });
-  await queueWebhookEvent(tx, {
-    type: to === 'WITHDRAWN' ? 'appeal.withdrawn' : 'appeal.expired',
-    data: { appealId: appeal.id, orderId: appeal.orderId, refundId },
-    occurredAt: now,
-  });
+  // the refunds subscriber of appeal.withdrawn / appeal.expired scheduled it in this transaction
+  const refundId = await refundIdOf(tx, appeal.id);
   return refundId;
 }
 
@@ -98,7 +81,6 @@ export async function withdrawAppeal(
   input: { reason?: string } = {},
 ): Promise<{ refundId: string | null }> {
   if (!/^[0-9a-f-]{36}$/i.test(appealId)) throw new AppError('APPEAL.NOT_FOUND', 'No such appeal.');
-  const cal = await loadCalendar(deps);
   return deps.prisma.$transaction(
     async (tx) => {
       const now = deps.clock.now();
@@ -114,24 +96,12 @@ export async function withdrawAppeal(
       }
       const refundId = await closeInTx(
         tx,
-        cal,
         { id: appeal.id, status: from, orderId: appeal.order.orderId },
         'WITHDRAWN',
         { type: 'BUYER' },
         now,
         input.reason,
       );
-      await queueEmail(tx, {
-        to: appeal.order.buyerEmail,
-        locale: appeal.order.buyerLocale,
-        appealId: appeal.id,
-        message: {
-          template: 'WITHDRAWN',
-          buyerName: appeal.order.buyerName,
-          orderId: appeal.order.orderId,
-          refund: await refundForEmail(tx, refundId, cal),
-        },
-      });
       return { refundId };
     },
     { timeout: 15_000, maxWait: 10_000 },
@@ -150,12 +120,7 @@ const EXPIRABLE: AppealStatus[] = ['AWAITING_DOCUMENTS', 'MORE_INFO_REQUESTED'];
  * Expires one appeal if it is still due under the row lock (the buyer may have acted since it was
  * found). Returns whether it expired; calling it again is a no-op.
  */
-export async function expireAppeal(
-  deps: LifecycleDeps,
-  appealId: string,
-  cal?: BusinessCalendar,
-): Promise<boolean> {
-  const calendar = cal ?? (await loadCalendar(deps));
+export async function expireAppeal(deps: LifecycleDeps, appealId: string): Promise<boolean> {
   return deps.prisma.$transaction(
     async (tx) => {
       const now = deps.clock.now();
@@ -164,30 +129,14 @@ export async function expireAppeal(
       const from = appeal.status as AppealStatus;
       const cutoff = expiryCutoff(now, deps.config.APPEAL_EXPIRY_DAYS, deps.config.BUSINESS_TIMEZONE);
       if (!nextStatus(from, 'EXPIRE') || appeal.lastBuyerActivityAt > cutoff) return false;
-      const refundId = await closeInTx(
+      await closeInTx(
         tx,
-        calendar,
         { id: appeal.id, status: from, orderId: appeal.order.orderId },
         'EXPIRED',
         { type: 'SYSTEM', id: 'appeals.expire' },
         now,
         `no buyer action for ${deps.config.APPEAL_EXPIRY_DAYS} days`,
       );
-      await queueEmail(tx, {
-        to: appeal.order.buyerEmail,
-        locale: appeal.order.buyerLocale,
-        appealId: appeal.id,
-        message: {
-          template: 'EXPIRED',
-          buyerName: appeal.order.buyerName,
-          orderId: appeal.order.orderId,
-          appealUrl: appealUrl(
-            deps.config.PUBLIC_BASE_URL,
-            appealToken(appeal.tokenNonce, deps.config.APPEAL_TOKEN_SECRET),
-          ),
-          refund: await refundForEmail(tx, refundId, calendar),
-        },
-      });
       return true;
     },
     { timeout: 15_000, maxWait: 10_000 },
@@ -200,7 +149,6 @@ export async function expireAppeal(
  * leaves the done ones done. Idempotent: expired appeals no longer match. Returns how many expired.
  */
 export async function expireDueAppeals(deps: LifecycleDeps, batch = 100): Promise<number> {
-  const cal = await loadCalendar(deps);
   let expired = 0;
   let afterId: string | undefined;
   for (;;) {
@@ -219,7 +167,7 @@ export async function expireDueAppeals(deps: LifecycleDeps, batch = 100): Promis
       orderBy: { id: 'asc' },
       take: batch,
     });
-    for (const a of due) if (await expireAppeal(deps, a.id, cal)) expired++;
+    for (const a of due) if (await expireAppeal(deps, a.id)) expired++;
     if (due.length < batch) return expired;
     afterId = due.at(-1)?.id;
   }

@@ -25,7 +25,7 @@ import type { Deps } from '../../platform/deps.ts';
 import { type AuditSource, auditFromRequest } from '../audit/audit.request.ts';
 import { appendAudit } from '../audit/audit.service.ts';
 import { queueEmail } from '../notifications/notifications.outbox.ts';
-import { loadCalendar } from '../sla/sla.calendar.ts';
+import { loadCalendar } from '../../platform/calendar.store.ts';
 import { appealToken, appealUrl, newTokenNonce, tokenHash } from './appeals.token.ts';
 import { escapeHtml } from '../../platform/html.ts';
 

@@ -16,8 +16,7 @@ import { AppError } from '../../platform/errors.ts';
 import { money } from '../../platform/money.ts';
 import { isOverdue } from '../refunds/refunds.rules.ts';
 import { writeOutbox } from '../../platform/outbox.ts';
-import { queueEmail } from '../notifications/notifications.outbox.ts';
-import { loadCalendar } from '../sla/sla.calendar.ts';
+import { loadCalendar } from '../../platform/calendar.store.ts';
 import { recordHistory } from './appeals.history.ts';
 import {
   ALL_SLOTS,
@@ -27,7 +26,6 @@ import {
   requiredSlots,
   type Slot,
 } from './appeals.rules.ts';
-import { appealToken, appealUrl } from './appeals.token.ts';
 import { transitionAppeal } from './appeals.transition.ts';
 import { listUnsorted } from '../inbound/inbound.unsorted.ts';
 
@@ -337,23 +335,7 @@ export async function submitAppeal(deps: Pick<Deps, 'prisma' | 'config' | 'clock
         },
       );
       await writeOutbox(tx, 'case.route', { appealId });
-      if (deadlines.targetAt) {
-        await queueEmail(tx, {
-          to: a.order.buyerEmail,
-          locale: a.order.buyerLocale,
-          appealId,
-          message: {
-            template: 'SUBMITTED',
-            buyerName: a.order.buyerName,
-            orderId: a.order.orderId,
-            appealUrl: appealUrl(
-              deps.config.PUBLIC_BASE_URL,
-              appealToken(a.tokenNonce, deps.config.APPEAL_TOKEN_SECRET),
-            ),
-            answerBy: deadlineLocalDate(deadlines.targetAt, cal),
-          },
-        });
-      }
+      // the SUBMITTED e-mail (when the SLA has a target) is the notifications subscriber's reaction
     },
     { maxWait: 10_000, timeout: 20_000 },
   );

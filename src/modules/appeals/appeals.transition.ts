@@ -1,10 +1,12 @@
 // The one writer of the appeal's status (issue 14). transitionAppeal takes the row lock, checks the move
 // against the state machine of appeals.rules.ts, writes the row and the case-history entry, and records
-// the domain event, all in the caller's transaction: a transition is either whole or absent.
+// the domain event, all in the caller's transaction, and dispatches the event to its subscribers
+// (src/platform/events.ts, installed by src/subscribers.ts) in that transaction too: a transition and its
+// reactions are either whole or absent.
 import type { Prisma } from '../../generated/prisma/client.ts';
 import type { Tx } from '../../platform/db.ts';
 import { AppError } from '../../platform/errors.ts';
-import { recordDomainEvent } from '../../platform/outbox.ts';
+import { publishDomainEvent } from '../../platform/events.ts';
 import { type Actor, recordHistory } from './appeals.history.ts';
 import { type AppealEvent, type AppealStatus, nextStatus } from './appeals.rules.ts';
 
@@ -85,7 +87,7 @@ export async function transitionAppeal(
     ...(input.reason !== undefined ? { reason: input.reason } : {}),
     ...(input.historyData !== undefined ? { data: input.historyData } : {}),
   });
-  const eventId = await recordDomainEvent(tx, {
+  const eventId = await publishDomainEvent(tx, {
     type: DOMAIN_EVENT[event],
     appealId,
     from,
@@ -131,7 +133,7 @@ export async function openAppeal(
     to: 'AWAITING_DOCUMENTS',
     ...(input.reason !== undefined ? { reason: input.reason } : {}),
   });
-  const eventId = await recordDomainEvent(tx, {
+  const eventId = await publishDomainEvent(tx, {
     type: 'appeal.opened',
     appealId: appeal.id,
     to: 'AWAITING_DOCUMENTS',

@@ -7,7 +7,6 @@ import { canonicalJson } from '../../platform/json.ts';
 import { sha256 } from '../../platform/crypto.ts';
 import { appealToken, appealUrl, newTokenNonce, tokenHash } from '../appeals/appeals.token.ts';
 import { openAppeal } from '../appeals/appeals.transition.ts';
-import { queueEmail } from '../notifications/notifications.outbox.ts';
 import type { TCreateBlockedOrderRequest } from './orders.schemas.ts';
 
 export function toPaymentErrorView(e: PaymentErrorCode) {
@@ -105,21 +104,7 @@ export async function registerBlockedOrder(
         reason: input.errorCode,
       });
       const url = appealUrl(deps.config.PUBLIC_BASE_URL, token);
-      await queueEmail(tx, {
-        to: order.buyerEmail,
-        locale: order.buyerLocale,
-        appealId: appeal.id,
-        message: {
-          template: 'APPEAL_OPENED',
-          buyerName: order.buyerName,
-          orderId: order.orderId,
-          appealUrl: url,
-          amount: { value: input.amount.value, currency: input.amount.currency },
-          cardBrand: order.cardBrand,
-          cardLast4: order.cardLast4,
-          answerWindowDays: deps.config.SLA_BREACH_DAYS,
-        },
-      });
+      // the APPEAL_OPENED e-mail is the notifications subscriber's reaction to appeal.opened
       return {
         created: true,
         body: {

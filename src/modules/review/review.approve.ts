@@ -1,5 +1,5 @@
 // APPROVE: the case closes APPROVED (through transitionAppeal), the order is released, the assignment
-// ends, the buyer gets the APPROVED e-mail and the webhook subscribers appeal.decided.
+// ends; the subscribers of appeal.decided send the buyer the APPROVED e-mail and tell the shop.
 //
 // Four eyes (issue 19): approvalGate below is the one place that decides whether an approval may close
 // the case now or must wait for a second lead. decideCase asks it before it writes a decision, and
@@ -9,9 +9,7 @@
 import type { Tx } from '../../platform/db.ts';
 import { AppError } from '../../platform/errors.ts';
 import { transitionAppeal } from '../appeals/appeals.transition.ts';
-import { queueEmail } from '../notifications/notifications.outbox.ts';
-import { queueWebhookEvent } from '../webhooks/webhooks.outbox.ts';
-import { buyerLink, type DecideDeps } from './review.decision.shared.ts';
+import type { DecideDeps } from './review.decision.shared.ts';
 import { canGiveSecondApproval, needsSecondApproval } from './review.rules.ts';
 
 export type ApprovalVerdict = 'APPROVE' | 'AWAIT_SECOND_APPROVAL';
@@ -88,20 +86,4 @@ export async function approveInTx(
   });
   await tx.blockedOrder.update({ where: { id: a.orderId }, data: { state: 'RELEASED' } });
   await tx.caseAssignment.updateMany({ where: { appealId: a.id, endedAt: null }, data: { endedAt: now } });
-  await queueEmail(tx, {
-    to: a.order.buyerEmail,
-    locale: a.order.buyerLocale,
-    appealId: a.id,
-    message: {
-      template: 'APPROVED',
-      buyerName: a.order.buyerName,
-      orderId: a.order.orderId,
-      appealUrl: buyerLink(deps, a.tokenNonce),
-    },
-  });
-  await queueWebhookEvent(tx, {
-    type: 'appeal.decided',
-    data: { appealId: a.id, orderId: a.order.orderId, decision: 'APPROVED', decisionId },
-    occurredAt: now,
-  });
 }

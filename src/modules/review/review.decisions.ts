@@ -10,7 +10,7 @@ import { recordHistory } from '../appeals/appeals.history.ts';
 import type { AuditSource } from '../audit/audit.request.ts';
 import { appendAudit } from '../audit/audit.service.ts';
 import { type IdType, requiredSlots } from '../appeals/appeals.rules.ts';
-import { loadCalendar } from '../sla/sla.calendar.ts';
+import { loadCalendar } from '../../platform/calendar.store.ts';
 import { approvalGate, approveInTx } from './review.approve.ts';
 import type { DecideDeps, DecisionInput, DecisionResult, Decider } from './review.decision.shared.ts';
 import { requestMoreInfoInTx } from './review.more-info.ts';
@@ -213,7 +213,7 @@ export async function decideCase(
       }
 
       if (input.decision === 'REJECT') {
-        const refundId = await rejectInTx(tx, deps, cal, a, { decision, input, reasons, now, actor });
+        const refundId = await rejectInTx(tx, a, { decision, input, reasons, now, actor });
         return done({
           caseId: appealId,
           status: 'REJECTED',

@@ -1,27 +1,15 @@
-// REJECT: the case closes REJECTED (through transitionAppeal), the assignment ends, the refund of a captured
-// payment is scheduled (one per order), the buyer gets the REJECTED e-mail with the refund window, and the
-// webhook subscribers appeal.decided. Returns the refund id, or null when nothing was captured.
-import type { BusinessCalendar } from '../../platform/calendar.ts';
-import { deadlineLocalDate } from '../../platform/calendar.ts';
+// REJECT: the case closes REJECTED through transitionAppeal, whose subscribers schedule the refund of a
+// captured payment (refunds, one per order), send the buyer the REJECTED e-mail with the refund window
+// (notifications) and tell the shop (webhooks); the assignment ends. Returns the refund id, or null when
+// nothing was captured.
 import type { Tx } from '../../platform/db.ts';
-import { money } from '../../platform/money.ts';
 import { transitionAppeal } from '../appeals/appeals.transition.ts';
-import { queueEmail } from '../notifications/notifications.outbox.ts';
-import { scheduleRefundInTx } from '../refunds/refunds.create.ts';
-import { queueWebhookEvent } from '../webhooks/webhooks.outbox.ts';
-import {
-  buyerLink,
-  type DecideDeps,
-  type DecidingAppeal,
-  type DecisionContext,
-} from './review.decision.shared.ts';
+import type { DecidingAppeal, DecisionContext } from './review.decision.shared.ts';
 
 export async function rejectInTx(
   tx: Tx,
-  deps: DecideDeps,
-  cal: BusinessCalendar,
   a: DecidingAppeal,
-  { decision, input, reasons, now, actor }: DecisionContext,
+  { decision, input, now, actor }: DecisionContext,
 ): Promise<string | null> {
   const appealId = a.id;
   await transitionAppeal(tx, appealId, 'REJECT', actor, {
@@ -33,38 +21,7 @@ export async function rejectInTx(
     eventData: { decisionId: decision.id, reasonCodes: input.reasonCodes },
   });
   await tx.caseAssignment.updateMany({ where: { appealId, endedAt: null }, data: { endedAt: now } });
-  const refundId = await scheduleRefundInTx(tx, cal, { appealId, cause: 'REJECTED', decidedAt: now });
-  const refund = refundId ? await tx.refund.findUniqueOrThrow({ where: { id: refundId } }) : null;
-  await queueEmail(tx, {
-    to: a.order.buyerEmail,
-    locale: a.order.buyerLocale,
-    appealId,
-    message: {
-      template: 'REJECTED',
-      buyerName: a.order.buyerName,
-      orderId: a.order.orderId,
-      appealUrl: buyerLink(deps, a.tokenNonce),
-      reasons,
-      buyerMessage: input.buyerMessage ?? null,
-      refund: refund
-        ? {
-            amount: money(refund.amountMinor, refund.currency),
-            expectedFrom: deadlineLocalDate(refund.expectedFrom, cal),
-            dueBy: deadlineLocalDate(refund.dueBy, cal),
-          }
-        : null,
-    },
-  });
-  await queueWebhookEvent(tx, {
-    type: 'appeal.decided',
-    data: {
-      appealId,
-      orderId: a.order.orderId,
-      decision: 'REJECTED',
-      decisionId: decision.id,
-      refundId,
-    },
-    occurredAt: now,
-  });
-  return refundId;
+  // the refunds subscriber of appeal.decided scheduled it in this transaction (one per order)
+  const refund = await tx.refund.findUnique({ where: { orderId: a.orderId }, select: { id: true } });
+  return refund?.id ?? null;
 }

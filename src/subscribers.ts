@@ -1,0 +1,22 @@
+// The composition root of the appeal's domain events (issue 14): which module reacts to which event, in
+// the order they run. createApp, startWorkers and the test environment install this list; dispatching
+// without it throws (src/platform/events.ts). A new reaction is one subscriber file plus one line here.
+import type { Config } from './config.ts';
+import { notificationsSubscriber } from './modules/notifications/notifications.subscriber.ts';
+import { refundsSubscriber } from './modules/refunds/refunds.subscriber.ts';
+import { webhooksSubscriber } from './modules/webhooks/webhooks.subscriber.ts';
+import { installSubscribers, type Subscriber } from './platform/events.ts';
+
+/** The process's subscribers, in dispatch order. */
+export function appSubscribers(config: Pick<Config, 'BUSINESS_TIMEZONE' | 'SLA_BREACH_DAYS'>): Subscriber[] {
+  return [
+    refundsSubscriber(config), // appeal.decided (REJECTED), appeal.expired, appeal.withdrawn
+    notificationsSubscriber(config), // APPEAL_OPENED, APPROVED, REJECTED, EXPIRED, WITHDRAWN e-mails
+    webhooksSubscriber, // after refunds: its payload carries the refund id
+  ];
+}
+
+/** Installs appSubscribers(config) as the process's registry (idempotent: the last call wins). */
+export function installAppSubscribers(config: Pick<Config, 'BUSINESS_TIMEZONE' | 'SLA_BREACH_DAYS'>): void {
+  installSubscribers(appSubscribers(config));
+}
