@@ -13,6 +13,7 @@ import { ALL_JOB_NAMES, JOB_QUEUE, QUEUE_NAMES, type QueueName } from '../src/pl
 import { workerConnection } from '../src/platform/redis.ts';
 import { installAppSubscribers } from '../src/subscribers.ts';
 import { handlers, SCHEDULES } from './handlers.ts';
+import { startEventRedispatch } from '../src/platform/events.ts';
 
 export interface WorkerSet {
   close(): Promise<void>;
@@ -92,6 +93,8 @@ export async function startWorkers(
     }
   }
   const relay = opts.relay === false ? null : startOutboxRelay(deps);
+  // events a subscriber failed on (the transition stood) are dispatched again until every subscriber ran
+  const redispatch = opts.relay === false ? null : startEventRedispatch(deps);
   const inboundPort = opts.inboundPort ?? deps.config.INBOUND_SMTP_PORT;
   const inbound = inboundPort === undefined ? null : await startInboundListener(deps, { port: inboundPort });
 
@@ -101,6 +104,7 @@ export async function startWorkers(
     close: async () => {
       await inbound?.close();
       await relay?.stop();
+      await redispatch?.stop();
       await Promise.all(workers.map((w) => w.close()));
       for (const c of connections) c.disconnect();
       if (!opts.mailer) mailer.close();

@@ -1,13 +1,21 @@
 // Domain-event dispatch (issue 14): the appeal's events reach the modules that react to them through
 // subscribers, not through calls in the producer. transitionAppeal / openAppeal record the event
-// (recordDomainEvent) and hand it to dispatchDomainEvent in the SAME transaction, so each reaction is
-// exactly once and atomic with the status change: a subscriber writes its effect as an outbox row (the
-// transactional outbox), and a subscriber that throws rolls the whole transition back.
+// (recordDomainEvent) and hand it to dispatchDomainEvent in the SAME transaction, so a reaction that
+// succeeds is atomic with the status change and written once: a subscriber writes its effect as an outbox
+// row (the transactional outbox) together with its delivery record (domain_event_deliveries: event id +
+// subscriber, the idempotency key).
+//
+// A subscriber's failure never undoes the transition: each runs inside a savepoint; when one throws, its
+// writes are rolled back to the savepoint, the event keeps `dispatched_at` null with the error and an
+// attempt count, and the subscribers after it wait too (they may need its effect: the webhook carries the
+// refund id). The transition commits. The workers' sweep (startEventRedispatch) later runs the event again
+// in its own transaction: subscribers with a delivery record are skipped, the rest run in order.
 //
 // The registry is installed once per process at the composition root (src/subscribers.ts, called by
 // createApp, startWorkers and the test environment). Dispatching before it was installed throws: a
 // forgotten installation fails loudly instead of silently dropping every e-mail and webhook.
-import type { Tx } from './db.ts';
+import type { Db, Tx } from './db.ts';
+import type { Logger } from './logger.ts';
 import { type DomainEventInput, recordDomainEvent } from './outbox.ts';
 
 /** A recorded domain event, as subscribers see it. */
@@ -29,7 +37,7 @@ export interface Subscriber {
   name: string;
   /** the event types it handles, e.g. ['appeal.decided', 'appeal.expired'] */
   events: readonly string[];
-  /** runs inside the transition's transaction; throwing rolls the transition back */
+  /** runs inside the transition's transaction, in a savepoint: throwing undoes only its own writes */
   handle(tx: Tx, event: DomainEvent): Promise<void>;
 }
 
@@ -61,13 +69,124 @@ export function installedSubscribers(): readonly Subscriber[] {
   return installed;
 }
 
-/** Runs every subscriber of `event.type`, in registry order, then marks the event dispatched. */
-export async function dispatchDomainEvent(tx: Tx, event: DomainEvent): Promise<void> {
-  for (const s of installedSubscribers()) {
-    if (!s.events.includes(event.type)) continue;
-    await s.handle(tx, event); // an error propagates as thrown (an AppError keeps its code)
+/** What one dispatch did: every due subscriber delivered, or the first that failed (the rest wait). */
+export interface DispatchResult {
+  delivered: string[];
+  failed: { subscriber: string; error: string } | null;
+}
+
+/**
+ * Runs every subscriber of `event.type` that has no delivery record yet, in registry order, each in a
+ * savepoint with its delivery record; stops at the first that throws (rolled back to its savepoint, the
+ * error kept on the event). Marks the event dispatched when nothing is left. Never throws for a
+ * subscriber's error: the caller's transaction (the transition) stands.
+ */
+export async function dispatchDomainEvent(tx: Tx, event: DomainEvent): Promise<DispatchResult> {
+  const due = installedSubscribers().filter((s) => s.events.includes(event.type));
+  const done = new Set(
+    (
+      await tx.$queryRaw<{ subscriber: string }[]>`
+        SELECT subscriber FROM domain_event_deliveries WHERE event_id = ${event.id}::uuid`
+    ).map((r) => r.subscriber),
+  );
+  const delivered: string[] = [];
+  for (const s of due) {
+    if (done.has(s.name)) continue;
+    await tx.$executeRawUnsafe('SAVEPOINT domain_event_subscriber');
+    try {
+      await s.handle(tx, event);
+      await tx.$executeRaw`
+        INSERT INTO domain_event_deliveries (event_id, subscriber) VALUES (${event.id}::uuid, ${s.name})`;
+      await tx.$executeRawUnsafe('RELEASE SAVEPOINT domain_event_subscriber');
+      delivered.push(s.name);
+    } catch (err) {
+      await tx.$executeRawUnsafe('ROLLBACK TO SAVEPOINT domain_event_subscriber');
+      const error = `${s.name}: ${err instanceof Error ? err.message : String(err)}`.slice(0, 500);
+      await tx.$executeRaw`
+        UPDATE domain_events SET attempts = attempts + 1, last_error = ${error} WHERE id = ${event.id}::uuid`;
+      return { delivered, failed: { subscriber: s.name, error } };
+    }
   }
   await tx.$executeRaw`UPDATE domain_events SET dispatched_at = now() WHERE id = ${event.id}::uuid`;
+  return { delivered, failed: null };
+}
+
+interface EventRow {
+  id: string;
+  type: string;
+  appeal_id: string;
+  from_status: string | null;
+  to_status: string | null;
+  actor_type: string;
+  actor_id: string | null;
+  data: Record<string, unknown>;
+  occurred_at: Date;
+}
+
+/**
+ * Runs again the events a subscriber failed on (dispatched_at null, recorded at least `minAgeMs` ago, fewer
+ * than `maxAttempts` tries), each in its own transaction with the event row locked (SKIP LOCKED: several
+ * workers share the work). Returns how many were looked at and how many are now fully dispatched.
+ */
+export async function redispatchPendingEvents(
+  prisma: Db,
+  opts: { limit?: number; minAgeMs?: number; maxAttempts?: number } = {},
+): Promise<{ tried: number; dispatched: number }> {
+  const { limit = 50, minAgeMs = 1000, maxAttempts = 100 } = opts;
+  const ids = await prisma.$queryRaw<{ id: string }[]>`
+    SELECT id FROM domain_events
+    WHERE dispatched_at IS NULL AND attempts < ${maxAttempts}
+      AND created_at < now() - make_interval(secs => ${minAgeMs / 1000})
+    ORDER BY created_at LIMIT ${limit}`;
+  let dispatched = 0;
+  for (const { id } of ids) {
+    const ok = await prisma.$transaction(async (tx) => {
+      const [r] = await tx.$queryRaw<EventRow[]>`
+        SELECT id, type, appeal_id, from_status::text, to_status::text, actor_type, actor_id, data, occurred_at
+        FROM domain_events WHERE id = ${id}::uuid AND dispatched_at IS NULL FOR UPDATE SKIP LOCKED`;
+      if (!r) return false;
+      const out = await dispatchDomainEvent(tx, {
+        id: r.id,
+        type: r.type,
+        appealId: r.appeal_id,
+        from: r.from_status,
+        to: r.to_status,
+        actor: { type: r.actor_type, id: r.actor_id },
+        data: r.data ?? {},
+        occurredAt: r.occurred_at,
+      });
+      return out.failed === null;
+    });
+    if (ok) dispatched += 1;
+  }
+  return { tried: ids.length, dispatched };
+}
+
+/** The workers' loop over redispatchPendingEvents (every `intervalMs`) until stopped. */
+export function startEventRedispatch(
+  deps: { prisma: Db; logger: Logger },
+  intervalMs = 5000,
+): { stop(): Promise<void> } {
+  let stopped = false;
+  let running: Promise<void> = Promise.resolve();
+  const timer = setInterval(() => {
+    running = running.then(async () => {
+      if (stopped) return;
+      try {
+        const r = await redispatchPendingEvents(deps.prisma);
+        if (r.tried) deps.logger.info(r, 'domain events dispatched again');
+      } catch (err) {
+        deps.logger.warn({ err: (err as Error).message }, 'domain-event redispatch pass failed; will retry');
+      }
+    });
+  }, intervalMs);
+  return {
+    stop: async () => {
+      stopped = true;
+      clearInterval(timer);
+      await running;
+    },
+  };
 }
 
 /** Records the event (recordDomainEvent) and dispatches it, in the caller's transaction; returns its id. */

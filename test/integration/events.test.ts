@@ -1,11 +1,17 @@
 // The domain-event dispatcher (src/platform/events.ts): transitionAppeal records the event and runs every
 // subscriber of its type inside the transition's transaction, in registry order, once; a subscriber that
-// throws rolls back the status, the history entry, the event and what earlier subscribers wrote; an event
-// nobody subscribes to is still recorded. The app's own registry (src/subscribers.ts) is put back after.
+// throws is rolled back to its savepoint and never undoes the transition: it and the subscribers after it
+// are run again by the sweep (redispatchPendingEvents), each once, by its delivery record; an event nobody
+// subscribes to is still recorded. The app's own registry (src/subscribers.ts) is put back after.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.ts';
 import { transitionAppeal } from '../../src/modules/appeals/appeals.transition.ts';
-import { type DomainEvent, installSubscribers, type Subscriber } from '../../src/platform/events.ts';
+import {
+  type DomainEvent,
+  installSubscribers,
+  redispatchPendingEvents,
+  type Subscriber,
+} from '../../src/platform/events.ts';
 import { writeOutbox } from '../../src/platform/outbox.ts';
 import { appSubscribers, installAppSubscribers } from '../../src/subscribers.ts';
 import { createTestEnv, type TestEnv } from '../support/env.ts';
@@ -105,29 +111,88 @@ describe('domain-event dispatch', () => {
     expect(event.dispatchedAt).toBeInstanceOf(Date);
   });
 
-  it('a subscriber that throws rolls back the status, the history, the event and the earlier subscribers', async () => {
+  it('a subscriber that throws never undoes the transition: its writes and the ones after it wait for the sweep, which runs each once', async () => {
+    const appealId = await openedAppeal();
+    let down = true;
+    const runs: string[] = [];
+    const writes = (name: string): Subscriber => ({
+      name,
+      events: ['appeal.withdrawn'],
+      handle: async (tx, event) => {
+        runs.push(name);
+        await writeOutbox(tx, 'case.route', { appealId: event.appealId });
+      },
+    });
+    installSubscribers([
+      writes('before'),
+      {
+        name: 'flaky',
+        events: ['appeal.withdrawn'],
+        handle: async (tx, event) => {
+          runs.push('flaky');
+          await writeOutbox(tx, 'case.route', { appealId: event.appealId }); // rolled back when it throws
+          if (down) throw new Error('subscriber down');
+        },
+      },
+      writes('after'),
+    ]);
+    const before = await footprint(appealId);
+    const r = await withdraw(appealId);
+    let now = await footprint(appealId);
+    // the transition stands: status, history, event; only the first subscriber's write is in
+    expect(now.status).toBe('WITHDRAWN');
+    expect(now.history).toBe(before.history + 1);
+    expect(now.routed).toBe(before.routed + 1);
+    const event = await env.deps.prisma.domainEvent.findUniqueOrThrow({
+      where: { id: r.eventId },
+      include: { deliveries: true },
+    });
+    expect(event.dispatchedAt).toBeNull();
+    expect([event.attempts, event.lastError]).toEqual([1, 'flaky: subscriber down']);
+    expect(event.deliveries.map((d) => d.subscriber)).toEqual(['before']);
+    expect(runs).toEqual(['before', 'flaky']);
+
+    // the sweep while still failing: one more attempt, nothing new delivered, 'before' not run again
+    expect(await redispatchPendingEvents(env.deps.prisma, { minAgeMs: 0 })).toMatchObject({ dispatched: 0 });
+    expect(runs).toEqual(['before', 'flaky', 'flaky']);
+    // recovered: the sweep runs flaky and after, once; the event is dispatched; a further sweep does nothing
+    down = false;
+    expect(await redispatchPendingEvents(env.deps.prisma, { minAgeMs: 0 })).toEqual({
+      tried: 1,
+      dispatched: 1,
+    });
+    expect(await redispatchPendingEvents(env.deps.prisma, { minAgeMs: 0 })).toEqual({
+      tried: 0,
+      dispatched: 0,
+    });
+    expect(runs).toEqual(['before', 'flaky', 'flaky', 'flaky', 'after']);
+    now = await footprint(appealId);
+    expect(now.routed).toBe(before.routed + 3);
+    const done = await env.deps.prisma.domainEvent.findUniqueOrThrow({
+      where: { id: r.eventId },
+      include: { deliveries: { orderBy: { deliveredAt: 'asc' } } },
+    });
+    expect(done.dispatchedAt).toBeInstanceOf(Date);
+    expect(done.attempts).toBe(2);
+    expect(done.deliveries.map((d) => d.subscriber).sort()).toEqual(['after', 'before', 'flaky']);
+  });
+
+  it('a subscriber that throws an SQL error leaves the transaction usable (rolled back to its savepoint)', async () => {
     const appealId = await openedAppeal();
     installSubscribers([
       {
-        name: 'writes',
+        name: 'bad-sql',
         events: ['appeal.withdrawn'],
-        handle: async (tx, event) => {
-          await writeOutbox(tx, 'case.route', { appealId: event.appealId });
-        },
-      },
-      {
-        name: 'fails',
-        events: ['appeal.withdrawn'],
-        handle: async () => {
-          throw new Error('subscriber down');
+        handle: async (tx) => {
+          await tx.$executeRawUnsafe('SELECT * FROM no_such_table');
         },
       },
     ]);
-    const before = await footprint(appealId);
-    await expect(withdraw(appealId)).rejects.toThrow('subscriber down');
-    const after = await footprint(appealId);
-    expect(after).toEqual(before);
-    expect(after.status).toBe('AWAITING_DOCUMENTS');
+    const r = await withdraw(appealId);
+    const e = await env.deps.prisma.domainEvent.findUniqueOrThrow({ where: { id: r.eventId } });
+    expect(e.dispatchedAt).toBeNull();
+    expect(e.lastError).toMatch(/^bad-sql: /);
+    expect((await footprint(appealId)).status).toBe('WITHDRAWN');
   });
 
   it('an event nobody subscribes to is still recorded (and marked dispatched)', async () => {
