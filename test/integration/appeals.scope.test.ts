@@ -1,24 +1,19 @@
 // GET /api/v1/appeals/:id for staff is scoped like GET /cases/:id: a reviewer sees their own cases and the
 // open pool, FINANCE appeals with a refund, LEAD and ADMIN everything; outside the scope 404.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../src/app.ts';
-import { createTestEnv, type TestEnv } from '../support/env.ts';
-import { client, listen, type TestServer } from '../support/http.ts';
+import type { TestEnv } from '../support/env.ts';
+import type { TestServer } from '../support/http.ts';
 import { makeStaff, submittedCase } from '../support/review.ts';
+import { type Call, startApiEnv, stopApiEnv } from '../support/api-env.ts';
 
 let env: TestEnv;
 let server: TestServer;
-let call: ReturnType<typeof client>;
+let call: Call;
 
 beforeAll(async () => {
-  env = await createTestEnv();
-  server = await listen(createApp(env.deps));
-  call = client(server.url);
+  ({ env, server, call } = await startApiEnv());
 });
-afterAll(async () => {
-  await server.close();
-  await env.close();
-});
+afterAll(() => stopApiEnv(env, server));
 
 describe('GET /api/v1/appeals/:id for staff', () => {
   it('reviewers: own cases and the pool; finance: appeals with a refund; lead: all', async () => {

@@ -3,7 +3,6 @@
 // (nextStatus), not from a copy of it: a legal move writes the row, the history entry and the domain
 // event in one transaction; an illegal one throws APPEAL.INVALID_TRANSITION and writes nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../src/app.ts';
 import {
   APPEAL_EVENTS,
   APPEAL_STATUSES,
@@ -13,23 +12,19 @@ import {
 } from '../../src/modules/appeals/appeals.rules.ts';
 import { DOMAIN_EVENT, transitionAppeal } from '../../src/modules/appeals/appeals.transition.ts';
 import { AppError } from '../../src/platform/errors.ts';
-import { createTestEnv, type TestEnv } from '../support/env.ts';
+import type { TestEnv } from '../support/env.ts';
 import { blockedOrder, RISK_KEY } from '../support/factories.ts';
-import { client, listen, type TestServer } from '../support/http.ts';
+import type { TestServer } from '../support/http.ts';
+import { type Call, startApiEnv, stopApiEnv } from '../support/api-env.ts';
 
 let env: TestEnv;
 let server: TestServer;
-let call: ReturnType<typeof client>;
+let call: Call;
 
 beforeAll(async () => {
-  env = await createTestEnv();
-  server = await listen(createApp(env.deps));
-  call = client(server.url);
+  ({ env, server, call } = await startApiEnv());
 });
-afterAll(async () => {
-  await server.close();
-  await env.close();
-});
+afterAll(() => stopApiEnv(env, server));
 
 /** An appeal put straight into `status` (test setup only: the product never writes status like this). */
 async function appealIn(status: AppealStatus): Promise<string> {

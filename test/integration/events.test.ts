@@ -4,7 +4,6 @@
 // are run again by the sweep (redispatchPendingEvents), each once, by its delivery record; an event nobody
 // subscribes to is still recorded. The app's own registry (src/subscribers.ts) is put back after.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../src/app.ts';
 import { transitionAppeal } from '../../src/modules/appeals/appeals.transition.ts';
 import {
   type DomainEvent,
@@ -14,24 +13,20 @@ import {
 } from '../../src/platform/events.ts';
 import { writeOutbox } from '../../src/platform/outbox.ts';
 import { appSubscribers, installAppSubscribers } from '../../src/subscribers.ts';
-import { createTestEnv, type TestEnv } from '../support/env.ts';
+import type { TestEnv } from '../support/env.ts';
 import { blockedOrder, RISK_KEY } from '../support/factories.ts';
-import { client, listen, type TestServer } from '../support/http.ts';
+import type { TestServer } from '../support/http.ts';
+import { type Call, startApiEnv, stopApiEnv } from '../support/api-env.ts';
 
 let env: TestEnv;
 let server: TestServer;
-let call: ReturnType<typeof client>;
+let call: Call;
 
 beforeAll(async () => {
-  env = await createTestEnv();
-  server = await listen(createApp(env.deps));
-  call = client(server.url);
+  ({ env, server, call } = await startApiEnv());
 });
 afterEach(() => installAppSubscribers(env.config));
-afterAll(async () => {
-  await server.close();
-  await env.close();
-});
+afterAll(() => stopApiEnv(env, server));
 
 async function openedAppeal(): Promise<string> {
   const r = await call('POST', '/api/v1/blocked-orders', { token: RISK_KEY, body: blockedOrder() });

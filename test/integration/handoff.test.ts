@@ -3,25 +3,20 @@
 // refused when used (410), expired after 3 minutes of the business clock (410) or unknown (404), never
 // containing the appeal token, rate-limited per appeal and per IP, and audited.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createApp } from '../../src/app.ts';
 import { sha256 } from '../../src/platform/crypto.ts';
-import { createTestEnv, type TestEnv } from '../support/env.ts';
+import type { TestEnv } from '../support/env.ts';
 import { blockedOrder, RISK_KEY, tokenFromUrl } from '../support/factories.ts';
-import { client, listen, type TestServer } from '../support/http.ts';
+import type { TestServer } from '../support/http.ts';
+import { type Call, startApiEnv, stopApiEnv } from '../support/api-env.ts';
 
 let env: TestEnv;
 let server: TestServer;
-let call: ReturnType<typeof client>;
+let call: Call;
 
 beforeAll(async () => {
-  env = await createTestEnv();
-  server = await listen(createApp(env.deps));
-  call = client(server.url);
+  ({ env, server, call } = await startApiEnv());
 });
-afterAll(async () => {
-  await server.close();
-  await env.close();
-});
+afterAll(() => stopApiEnv(env, server));
 // every test in a fresh rate-limit window (the windows follow the fake business clock)
 beforeEach(() => env.clock.advance(60 * 60_000));
 

@@ -1,22 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../src/app.ts';
-import { createTestEnv, type TestEnv } from '../support/env.ts';
+import type { TestEnv } from '../support/env.ts';
 import { blockedOrder, RISK_KEY, tokenFromUrl } from '../support/factories.ts';
-import { client, listen, type TestServer } from '../support/http.ts';
+import type { TestServer } from '../support/http.ts';
+import { type Call, startApiEnv, stopApiEnv } from '../support/api-env.ts';
 
 let env: TestEnv;
 let server: TestServer;
-let call: ReturnType<typeof client>;
+let call: Call;
 
 beforeAll(async () => {
-  env = await createTestEnv();
-  server = await listen(createApp(env.deps));
-  call = client(server.url);
+  ({ env, server, call } = await startApiEnv());
 });
-afterAll(async () => {
-  await server.close();
-  await env.close();
-});
+afterAll(() => stopApiEnv(env, server));
 
 async function counts() {
   const p = env.deps.prisma;

@@ -3,11 +3,10 @@
 // choke point: every path to an approval above SECOND_APPROVAL_MINOR goes through approvalGate, and
 // approveInTx refuses a final approval that skipped it. The admins' warning with one and two leads.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createApp } from '../../src/app.ts';
 import { verifyAuditChain } from '../../src/modules/audit/audit.service.ts';
 import { approveInTx } from '../../src/modules/review/review.approve.ts';
-import { createTestEnv, type TestEnv } from '../support/env.ts';
-import { client, listen, type TestServer } from '../support/http.ts';
+import type { TestEnv } from '../support/env.ts';
+import type { TestServer } from '../support/http.ts';
 import {
   makeStaff,
   markSubmitted,
@@ -15,23 +14,19 @@ import {
   submittedCase,
   type TestStaff,
 } from '../support/review.ts';
+import { type Call, startApiEnv, stopApiEnv } from '../support/api-env.ts';
 
 let env: TestEnv;
 let server: TestServer;
-let call: ReturnType<typeof client>;
+let call: Call;
 let reviewer: TestStaff;
 let lead: TestStaff;
 let lead2: TestStaff;
 
 beforeAll(async () => {
-  env = await createTestEnv();
-  server = await listen(createApp(env.deps));
-  call = client(server.url);
+  ({ env, server, call } = await startApiEnv());
 });
-afterAll(async () => {
-  await server.close();
-  await env.close();
-});
+afterAll(() => stopApiEnv(env, server));
 beforeEach(async () => {
   await env.deps.prisma.staffUser.updateMany({ data: { active: false } });
   reviewer = await makeStaff(env.deps, ['REVIEWER']);

@@ -1,12 +1,11 @@
 // Decisions end to end (submit -> routed -> decided), bad input leaving everything unchanged, second
 // approval, the resubmission cap, lead assignment and the case APIs.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createApp } from '../../src/app.ts';
-import { createTestEnv, type TestEnv } from '../support/env.ts';
+import type { TestEnv } from '../support/env.ts';
 import { tokenFromUrl } from '../support/factories.ts';
 import { appealToken, appealUrl } from '../../src/modules/appeals/appeals.token.ts';
 import { APPEAL_LINK_PLACEHOLDER } from '../../src/modules/notifications/notifications.outbox.ts';
-import { client, listen, type TestServer } from '../support/http.ts';
+import type { TestServer } from '../support/http.ts';
 import {
   emailsQueued,
   makeStaff,
@@ -16,24 +15,20 @@ import {
   submittedCase,
   type TestStaff,
 } from '../support/review.ts';
+import { type Call, startApiEnv, stopApiEnv } from '../support/api-env.ts';
 
 let env: TestEnv;
 let server: TestServer;
-let call: ReturnType<typeof client>;
+let call: Call;
 let reviewer: TestStaff;
 let other: TestStaff;
 let lead: TestStaff;
 let lead2: TestStaff;
 
 beforeAll(async () => {
-  env = await createTestEnv();
-  server = await listen(createApp(env.deps));
-  call = client(server.url);
+  ({ env, server, call } = await startApiEnv());
 });
-afterAll(async () => {
-  await server.close();
-  await env.close();
-});
+afterAll(() => stopApiEnv(env, server));
 beforeEach(async () => {
   // every test starts with its own team: earlier reviewers are switched off
   await env.deps.prisma.staffUser.updateMany({ data: { active: false } });

@@ -1,27 +1,22 @@
 // SECURITY and ADMIN mark a document "contains sensitive card data": its blob goes at once (legal hold or
 // not), an incident with its alert e-mails and an audit record are written; other roles are refused.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../src/app.ts';
 import { encryptDocument, parseKeyring, sha256Hex } from '../../src/platform/crypto.ts';
 import { createBlobStore, newBlobKey } from '../../src/platform/storage.ts';
-import { createTestEnv, type TestEnv } from '../support/env.ts';
+import type { TestEnv } from '../support/env.ts';
 import { blockedOrder, RISK_KEY } from '../support/factories.ts';
-import { client, listen, type TestServer } from '../support/http.ts';
+import type { TestServer } from '../support/http.ts';
 import { makeStaff } from '../support/review.ts';
+import { type Call, startApiEnv, stopApiEnv } from '../support/api-env.ts';
 
 let env: TestEnv;
 let server: TestServer;
-let call: ReturnType<typeof client>;
+let call: Call;
 
 beforeAll(async () => {
-  env = await createTestEnv();
-  server = await listen(createApp(env.deps));
-  call = client(server.url);
+  ({ env, server, call } = await startApiEnv());
 });
-afterAll(async () => {
-  await server.close();
-  await env.close();
-});
+afterAll(() => stopApiEnv(env, server));
 
 async function storedCardBack() {
   const reg = await call('POST', '/api/v1/blocked-orders', { token: RISK_KEY, body: blockedOrder() });

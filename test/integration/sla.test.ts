@@ -2,13 +2,12 @@
 // the right instants; a more-information pause shifts them; a lost queue is rebuilt by the sweep; holidays.
 import type { Job } from 'bullmq';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createApp } from '../../src/app.ts';
 import { fireSlaTimer, slaJobId, sweepSla } from '../../src/modules/sla/sla.timers.ts';
 import { runJob } from '../../src/platform/jobs.ts';
 import type { Mailer } from '../../src/platform/mailer.ts';
 import { handlers } from '../../workers/handlers.ts';
-import { createTestEnv, type TestEnv } from '../support/env.ts';
-import { client, listen, type TestServer } from '../support/http.ts';
+import type { TestEnv } from '../support/env.ts';
+import type { TestServer } from '../support/http.ts';
 import {
   emailsQueued,
   makeStaff,
@@ -17,22 +16,18 @@ import {
   submittedCase,
   type TestStaff,
 } from '../support/review.ts';
+import { type Call, startApiEnv, stopApiEnv } from '../support/api-env.ts';
 
 let env: TestEnv;
 let server: TestServer;
-let call: ReturnType<typeof client>;
+let call: Call;
 let reviewer: TestStaff;
 let lead: TestStaff;
 
 beforeAll(async () => {
-  env = await createTestEnv();
-  server = await listen(createApp(env.deps));
-  call = client(server.url);
+  ({ env, server, call } = await startApiEnv());
 });
-afterAll(async () => {
-  await server.close();
-  await env.close();
-});
+afterAll(() => stopApiEnv(env, server));
 beforeEach(async () => {
   await env.deps.prisma.staffUser.updateMany({ data: { active: false } });
   // earlier tests' open cases are closed so their timers cannot fire in this one
