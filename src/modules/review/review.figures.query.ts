@@ -5,7 +5,7 @@ import { DateTime } from 'luxon';
 import type { Deps } from '../../platform/deps.ts';
 import { AppError } from '../../platform/errors.ts';
 import { isUuid } from '../../platform/ids.ts';
-import { loadCalendar } from '../sla/sla.calendar.ts';
+import { loadCalendar } from '../../platform/calendar.store.ts';
 import {
   type FigureHistoryRow,
   type OpenCaseRow,
