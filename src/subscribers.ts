@@ -2,6 +2,7 @@
 // the order they run. createApp, startWorkers and the test environment install this list; dispatching
 // without it throws (src/platform/events.ts). A new reaction is one subscriber file plus one line here.
 import type { Config } from './config.ts';
+import { ordersSubscriber } from './modules/orders/orders.subscriber.ts';
 import { notificationsSubscriber } from './modules/notifications/notifications.subscriber.ts';
 import { refundsSubscriber } from './modules/refunds/refunds.subscriber.ts';
 import { webhooksSubscriber } from './modules/webhooks/webhooks.subscriber.ts';
@@ -10,6 +11,7 @@ import { installSubscribers, type Subscriber } from './platform/events.ts';
 /** The process's subscribers, in dispatch order. */
 export function appSubscribers(config: Pick<Config, 'BUSINESS_TIMEZONE' | 'SLA_BREACH_DAYS'>): Subscriber[] {
   return [
+    ordersSubscriber, // appeal.decided (APPROVED): the blocked order is released
     refundsSubscriber(config), // appeal.decided (REJECTED), appeal.expired, appeal.withdrawn
     notificationsSubscriber(config), // APPEAL_OPENED, APPROVED, REJECTED, EXPIRED, WITHDRAWN e-mails
     webhooksSubscriber, // after refunds: its payload carries the refund id

@@ -1,5 +1,5 @@
-// APPROVE: the case closes APPROVED (through transitionAppeal), the order is released, the assignment
-// ends; the subscribers of appeal.decided send the buyer the APPROVED e-mail and tell the shop.
+// APPROVE: the case closes APPROVED (through transitionAppeal) and the assignment ends; the subscribers of
+// appeal.decided release the order, send the buyer the APPROVED e-mail and tell the shop.
 //
 // Four eyes (issue 19): approvalGate below is the one place that decides whether an approval may close
 // the case now or must wait for a second lead. decideCase asks it before it writes a decision, and
@@ -84,6 +84,5 @@ export async function approveInTx(
     historyData: { decisionId },
     eventData: { decisionId },
   });
-  await tx.blockedOrder.update({ where: { id: a.orderId }, data: { state: 'RELEASED' } });
   await tx.caseAssignment.updateMany({ where: { appealId: a.id, endedAt: null }, data: { endedAt: now } });
 }
