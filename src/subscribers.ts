@@ -9,16 +9,20 @@ import { webhooksSubscriber } from './modules/webhooks/webhooks.subscriber.ts';
 import { installSubscribers, type Subscriber } from './platform/events.ts';
 
 /** The process's subscribers, in dispatch order. */
-export function appSubscribers(config: Pick<Config, 'BUSINESS_TIMEZONE' | 'SLA_BREACH_DAYS'>): Subscriber[] {
+export function appSubscribers(
+  config: Pick<Config, 'BUSINESS_TIMEZONE' | 'SLA_BREACH_DAYS' | 'APPEAL_EXPIRY_DAYS'>,
+): Subscriber[] {
   return [
     ordersSubscriber, // appeal.decided (APPROVED): the blocked order is released
     refundsSubscriber(config), // appeal.decided (REJECTED), appeal.expired, appeal.withdrawn
-    notificationsSubscriber(config), // APPEAL_OPENED, APPROVED, REJECTED, EXPIRED, WITHDRAWN e-mails
+    notificationsSubscriber(config), // APPEAL_OPENED, SUBMITTED, APPROVED, REJECTED, MORE_INFO_REQUESTED, EXPIRED, WITHDRAWN e-mails
     webhooksSubscriber, // after refunds: its payload carries the refund id
   ];
 }
 
 /** Installs appSubscribers(config) as the process's registry (idempotent: the last call wins). */
-export function installAppSubscribers(config: Pick<Config, 'BUSINESS_TIMEZONE' | 'SLA_BREACH_DAYS'>): void {
+export function installAppSubscribers(
+  config: Pick<Config, 'BUSINESS_TIMEZONE' | 'SLA_BREACH_DAYS' | 'APPEAL_EXPIRY_DAYS'>,
+): void {
   installSubscribers(appSubscribers(config));
 }

@@ -3,8 +3,9 @@
 // outbox row) in the transaction of the transition. It runs after the refunds subscriber, so the refund
 // the transition scheduled is in the e-mail. The message is the one the producers wrote before: the link
 // is the placeholder the e-mail worker replaces at send time (the database never holds a working token).
-// Still sent by their producers: MORE_INFO_REQUESTED
-// (review.more-info), the link re-issue, SLA and refund-overdue e-mails.
+// MORE_INFO_REQUESTED on appeal.decided with that outcome (the slots from the event, the reasons and the
+// buyer message from the decision row, respond-by APPEAL_EXPIRY_DAYS after the request). Still sent by
+// their producers: the link re-issue, SLA and refund-overdue e-mails.
 import type { Config } from '../../config.ts';
 import { type BusinessCalendar, deadlineLocalDate, localDate } from '../../platform/calendar.ts';
 import { loadCalendar } from '../../platform/calendar.store.ts';
@@ -12,6 +13,7 @@ import type { Tx } from '../../platform/db.ts';
 import type { DomainEvent, Subscriber } from '../../platform/events.ts';
 import { money } from '../../platform/money.ts';
 import { APPEAL_LINK_PLACEHOLDER, queueEmail } from './notifications.outbox.ts';
+import type { Slot } from './notifications.templates.ts';
 
 type RefundRow = { amountMinor: bigint; currency: string; expectedFrom: Date; dueBy: Date };
 
@@ -86,7 +88,38 @@ async function submitted(tx: Tx, event: DomainEvent, config: NotificationsConfig
   });
 }
 
-export type NotificationsConfig = Pick<Config, 'BUSINESS_TIMEZONE' | 'SLA_BREACH_DAYS'>;
+/** MORE_INFO_REQUESTED: the slots to send again, why, the reviewer's words and the respond-by date. */
+async function moreInfo(tx: Tx, event: DomainEvent, config: NotificationsConfig): Promise<void> {
+  const a = await tx.appeal.findUniqueOrThrow({ where: { id: event.appealId }, include: { order: true } });
+  const decision = await tx.decision.findUniqueOrThrow({
+    where: { id: event.data.decisionId as string },
+    select: { reasonCodes: true, buyerMessage: true },
+  });
+  const cal = await loadCalendar({ prisma: tx, config });
+  await queueEmail(tx, {
+    to: a.order.buyerEmail,
+    locale: a.order.buyerLocale,
+    appealId: a.id,
+    message: {
+      template: 'MORE_INFO_REQUESTED',
+      buyerName: a.order.buyerName,
+      orderId: a.order.orderId,
+      appealUrl: APPEAL_LINK_PLACEHOLDER,
+      slots: event.data.slots as Slot[],
+      reasons: await reasonsOf(tx, decision.reasonCodes),
+      buyerMessage: decision.buyerMessage ?? null,
+      respondBy: localDate(
+        new Date(event.occurredAt.getTime() + config.APPEAL_EXPIRY_DAYS * 86_400_000),
+        cal,
+      ),
+    },
+  });
+}
+
+export type NotificationsConfig = Pick<
+  Config,
+  'BUSINESS_TIMEZONE' | 'SLA_BREACH_DAYS' | 'APPEAL_EXPIRY_DAYS'
+>;
 
 export function notificationsSubscriber(config: NotificationsConfig): Subscriber {
   async function handle(tx: Tx, event: DomainEvent): Promise<void> {
@@ -94,6 +127,7 @@ export function notificationsSubscriber(config: NotificationsConfig): Subscriber
     if (event.type === 'appeal.submitted' || event.type === 'appeal.resubmitted')
       return submitted(tx, event, config);
     const outcome = event.type === 'appeal.decided' ? event.data.outcome : null;
+    if (outcome === 'MORE_INFO_REQUESTED') return moreInfo(tx, event, config);
     if (event.type === 'appeal.decided' && outcome !== 'APPROVED' && outcome !== 'REJECTED') return;
     const a = await tx.appeal.findUniqueOrThrow({
       where: { id: event.appealId },

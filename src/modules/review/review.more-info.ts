@@ -1,23 +1,17 @@
 // REQUEST_MORE_INFO: the case goes to MORE_INFO_REQUESTED (through transitionAppeal), the SLA clock pauses
-// with the time used so far, the requested slots are marked for redo, the round advances and the buyer gets
-// the e-mail with the slots and the respond-by date.
-import { type BusinessCalendar, localDate, slaDeadlines, workingMsBetween } from '../../platform/calendar.ts';
+// with the time used so far, the requested slots are marked for redo and the round advances; the
+// notifications subscriber of appeal.decided sends the buyer the e-mail with the slots and the respond-by date.
+import { type BusinessCalendar, slaDeadlines, workingMsBetween } from '../../platform/calendar.ts';
 import type { Tx } from '../../platform/db.ts';
 import { transitionAppeal } from '../appeals/appeals.transition.ts';
-import { queueEmail } from '../notifications/notifications.outbox.ts';
-import {
-  buyerLink,
-  type DecideDeps,
-  type DecidingAppeal,
-  type DecisionContext,
-} from './review.decision.shared.ts';
+import type { DecideDeps, DecidingAppeal, DecisionContext } from './review.decision.shared.ts';
 
 export async function requestMoreInfoInTx(
   tx: Tx,
   deps: DecideDeps,
   cal: BusinessCalendar,
   a: DecidingAppeal,
-  { decision, input, reasons, now, actor, by }: DecisionContext & { by: { id: string } },
+  { decision, input, now, actor, by }: DecisionContext & { by: { id: string } },
 ): Promise<void> {
   const appealId = a.id;
   // REQUEST_MORE_INFO: the clock pauses with the time used so far; deadlines not yet reached become
@@ -53,21 +47,6 @@ export async function requestMoreInfoInTx(
     data: { status: 'REDO_REQUESTED' },
   });
   await tx.slaPause.create({ data: { appealId, startedAt: now } });
-  await queueEmail(tx, {
-    to: a.order.buyerEmail,
-    locale: a.order.buyerLocale,
-    appealId,
-    message: {
-      template: 'MORE_INFO_REQUESTED',
-      buyerName: a.order.buyerName,
-      orderId: a.order.orderId,
-      appealUrl: buyerLink(deps, a.tokenNonce),
-      slots: input.slots,
-      reasons,
-      buyerMessage: input.buyerMessage ?? null,
-      respondBy: localDate(new Date(now.getTime() + deps.config.APPEAL_EXPIRY_DAYS * 86_400_000), cal),
-    },
-  });
 }
 
 function sla(
