@@ -4,6 +4,7 @@
 import type { Config } from './config.ts';
 import { ordersSubscriber } from './modules/orders/orders.subscriber.ts';
 import { notificationsSubscriber } from './modules/notifications/notifications.subscriber.ts';
+import { reviewSubscriber } from './modules/review/review.subscriber.ts';
 import { refundsSubscriber } from './modules/refunds/refunds.subscriber.ts';
 import { webhooksSubscriber } from './modules/webhooks/webhooks.subscriber.ts';
 import { installSubscribers, type Subscriber } from './platform/events.ts';
@@ -13,6 +14,7 @@ export function appSubscribers(
   config: Pick<Config, 'BUSINESS_TIMEZONE' | 'SLA_BREACH_DAYS' | 'APPEAL_EXPIRY_DAYS'>,
 ): Subscriber[] {
   return [
+    reviewSubscriber, // appeal.submitted, appeal.resubmitted: the case.route job
     ordersSubscriber, // appeal.decided (APPROVED): the blocked order is released
     refundsSubscriber(config), // appeal.decided (REJECTED), appeal.expired, appeal.withdrawn
     notificationsSubscriber(config), // APPEAL_OPENED, SUBMITTED, APPROVED, REJECTED, MORE_INFO_REQUESTED, EXPIRED, WITHDRAWN e-mails

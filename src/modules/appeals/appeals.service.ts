@@ -15,7 +15,6 @@ import type { Deps } from '../../platform/deps.ts';
 import { AppError } from '../../platform/errors.ts';
 import { money } from '../../platform/money.ts';
 import { isOverdue } from '../refunds/refunds.rules.ts';
-import { writeOutbox } from '../../platform/outbox.ts';
 import { loadCalendar } from '../../platform/calendar.store.ts';
 import { recordHistory } from './appeals.history.ts';
 import {
@@ -334,8 +333,8 @@ export async function submitAppeal(deps: Pick<Deps, 'prisma' | 'config' | 'clock
           eventData: { round: a.round },
         },
       );
-      await writeOutbox(tx, 'case.route', { appealId });
-      // the SUBMITTED e-mail (when the SLA has a target) is the notifications subscriber's reaction
+      // routing ('case.route') and the SUBMITTED e-mail (when the SLA has a target) are the review and
+      // notifications subscribers' reactions to appeal.submitted / appeal.resubmitted
     },
     { maxWait: 10_000, timeout: 20_000 },
   );

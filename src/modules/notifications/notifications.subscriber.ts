@@ -91,10 +91,13 @@ async function submitted(tx: Tx, event: DomainEvent, config: NotificationsConfig
 /** MORE_INFO_REQUESTED: the slots to send again, why, the reviewer's words and the respond-by date. */
 async function moreInfo(tx: Tx, event: DomainEvent, config: NotificationsConfig): Promise<void> {
   const a = await tx.appeal.findUniqueOrThrow({ where: { id: event.appealId }, include: { order: true } });
-  const decision = await tx.decision.findUniqueOrThrow({
-    where: { id: event.data.decisionId as string },
-    select: { reasonCodes: true, buyerMessage: true },
-  });
+  const decisionId = event.data.decisionId as string | null | undefined;
+  const decision = decisionId
+    ? await tx.decision.findUniqueOrThrow({
+        where: { id: decisionId },
+        select: { reasonCodes: true, buyerMessage: true },
+      })
+    : null;
   const cal = await loadCalendar({ prisma: tx, config });
   await queueEmail(tx, {
     to: a.order.buyerEmail,
@@ -105,9 +108,9 @@ async function moreInfo(tx: Tx, event: DomainEvent, config: NotificationsConfig)
       buyerName: a.order.buyerName,
       orderId: a.order.orderId,
       appealUrl: APPEAL_LINK_PLACEHOLDER,
-      slots: event.data.slots as Slot[],
-      reasons: await reasonsOf(tx, decision.reasonCodes),
-      buyerMessage: decision.buyerMessage ?? null,
+      slots: (event.data.slots as Slot[] | undefined) ?? [],
+      reasons: await reasonsOf(tx, decision?.reasonCodes ?? []),
+      buyerMessage: decision?.buyerMessage ?? null,
       respondBy: localDate(
         new Date(event.occurredAt.getTime() + config.APPEAL_EXPIRY_DAYS * 86_400_000),
         cal,
