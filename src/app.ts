@@ -26,6 +26,7 @@ import { refundsRoutes } from './modules/refunds/refunds.routes.ts';
 import { SIGNED_BODY_PATH } from './modules/refunds/refunds.signature.ts';
 import { reviewDocumentsRoutes } from './modules/review/review.documents.ts';
 import { reviewFiguresRoutes } from './modules/review/review.figures.routes.ts';
+import { reviewQaRoutes } from './modules/review/review.qa.routes.ts';
 import { reviewRoutes } from './modules/review/review.routes.ts';
 import { slaRoutes } from './modules/sla/sla.routes.ts';
 import { staffRoutes } from './modules/staff/staff.routes.ts';
@@ -52,6 +53,7 @@ export function apiRouters(deps: Deps): Router[] {
     reviewDocumentsRoutes(deps),
     evidenceRoutes(deps),
     reviewFiguresRoutes(deps),
+    reviewQaRoutes(deps),
     slaRoutes(deps),
     notificationsRoutes(deps),
     webhooksRoutes(deps),

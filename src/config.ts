@@ -89,6 +89,12 @@ export const ConfigSchema = z
       .default(10 * 1024 * 1024),
     /** orders above this amount (minor units, any currency) need a second approval by another lead */
     SECOND_APPROVAL_MINOR: z.coerce.number().int().positive().default(100_000),
+    /** share of final decisions (APPROVED, REJECTED) drawn for a blind second review (issue 19.4) */
+    QA_SAMPLE_RATE: z.coerce.number().min(0).max(1).default(0.05),
+    /** at most this many samples per calendar month of BUSINESS_TIMEZONE */
+    QA_MONTHLY_CAP: z.coerce.number().int().min(0).default(50),
+    /** seed of the draw (HMAC key); unset = derived from APPEAL_TOKEN_SECRET (review.qa.draw.ts) */
+    QA_SEED: z.string().min(1).optional(),
     SLA_TARGET_DAYS: z.coerce.number().positive().default(3),
     SLA_WARN_DAYS: z.coerce.number().positive().default(4),
     SLA_BREACH_DAYS: z.coerce.number().positive().default(5),

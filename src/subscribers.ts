@@ -6,12 +6,14 @@ import { ordersSubscriber } from './modules/orders/orders.subscriber.ts';
 import { notificationsSubscriber } from './modules/notifications/notifications.subscriber.ts';
 import { reviewSubscriber } from './modules/review/review.subscriber.ts';
 import { refundsSubscriber } from './modules/refunds/refunds.subscriber.ts';
+import type { QaConfig } from './modules/review/review.qa.draw.ts';
+import { qaSubscriber } from './modules/review/review.qa.subscriber.ts';
 import { webhooksSubscriber } from './modules/webhooks/webhooks.subscriber.ts';
 import { installSubscribers, type Subscriber } from './platform/events.ts';
 
 /** The process's subscribers, in dispatch order. */
 export function appSubscribers(
-  config: Pick<Config, 'BUSINESS_TIMEZONE' | 'SLA_BREACH_DAYS' | 'APPEAL_EXPIRY_DAYS'>,
+  config: Pick<Config, 'BUSINESS_TIMEZONE' | 'SLA_BREACH_DAYS' | 'APPEAL_EXPIRY_DAYS'> & QaConfig,
 ): Subscriber[] {
   return [
     reviewSubscriber, // appeal.submitted, appeal.resubmitted: the case.route job
@@ -19,12 +21,13 @@ export function appSubscribers(
     refundsSubscriber(config), // appeal.decided (REJECTED), appeal.expired, appeal.withdrawn
     notificationsSubscriber(config), // APPEAL_OPENED, SUBMITTED, APPROVED, REJECTED, MORE_INFO_REQUESTED, EXPIRED, WITHDRAWN e-mails
     webhooksSubscriber, // after refunds: its payload carries the refund id
+    qaSubscriber(config), // appeal.decided (APPROVED, REJECTED): the quality-sampling draw
   ];
 }
 
 /** Installs appSubscribers(config) as the process's registry (idempotent: the last call wins). */
 export function installAppSubscribers(
-  config: Pick<Config, 'BUSINESS_TIMEZONE' | 'SLA_BREACH_DAYS' | 'APPEAL_EXPIRY_DAYS'>,
+  config: Pick<Config, 'BUSINESS_TIMEZONE' | 'SLA_BREACH_DAYS' | 'APPEAL_EXPIRY_DAYS'> & QaConfig,
 ): void {
   installSubscribers(appSubscribers(config));
 }

@@ -214,6 +214,21 @@ const TABLE: Record<string, Entry> = {
     url: (c) => `/api/v1/cases/${c.ownId}/documents/${NO_SUCH}/image`,
     expect: staff(['REVIEWER', 'LEAD'], 404),
   },
+  'GET /api/v1/qa/reviews': { expect: staff(['REVIEWER', 'LEAD'], 200) },
+  'GET /api/v1/qa/reviews/:id': {
+    url: () => `/api/v1/qa/reviews/${NO_SUCH}`,
+    expect: staff(['REVIEWER', 'LEAD'], 404),
+  },
+  'GET /api/v1/qa/reviews/:id/documents/:docId/image': {
+    url: () => `/api/v1/qa/reviews/${NO_SUCH}/documents/${NO_SUCH}/image`,
+    expect: staff(['REVIEWER', 'LEAD'], 404),
+  },
+  'POST /api/v1/qa/reviews/:id/decision': {
+    url: () => `/api/v1/qa/reviews/${NO_SUCH}/decision`,
+    body: {},
+    expect: staff(['REVIEWER', 'LEAD'], 400),
+  },
+  'GET /api/v1/qa/summary': { expect: staff(['LEAD'], 200) },
   'GET /api/v1/cases/:id/evidence-pack': {
     // the own appeal is not APPROVED: whoever passes the role check gets EVIDENCE_PACK.NOT_APPROVED
     url: (c) => `/api/v1/cases/${c.ownId}/evidence-pack`,

@@ -130,9 +130,26 @@ describe('config', () => {
     expect(() => loadConfig({ ADMIN_PASSWORD: 'short' })).toThrow(/ADMIN_PASSWORD/);
   });
 
+  it('reads the quality-sampling settings (issue 19.4)', () => {
+    const d = loadConfig({});
+    expect([d.QA_SAMPLE_RATE, d.QA_MONTHLY_CAP, d.QA_SEED]).toEqual([0.05, 50, undefined]);
+    const c = loadConfig({ QA_SAMPLE_RATE: '0.2', QA_MONTHLY_CAP: '7', QA_SEED: 'seed-1' });
+    expect([c.QA_SAMPLE_RATE, c.QA_MONTHLY_CAP, c.QA_SEED]).toEqual([0.2, 7, 'seed-1']);
+    expect(() => loadConfig({ QA_SAMPLE_RATE: '1.5' })).toThrow(/QA_SAMPLE_RATE/);
+    expect(() => loadConfig({ QA_MONTHLY_CAP: '-1' })).toThrow(/QA_MONTHLY_CAP/);
+  });
+
   it('lists its keys', () => {
     expect(CONFIG_KEYS).toEqual(
-      expect.arrayContaining(['DATABASE_URL', 'REDIS_URL', 'BUSINESS_TIMEZONE', 'STORAGE_URL']),
+      expect.arrayContaining([
+        'DATABASE_URL',
+        'REDIS_URL',
+        'BUSINESS_TIMEZONE',
+        'STORAGE_URL',
+        'QA_SAMPLE_RATE',
+        'QA_MONTHLY_CAP',
+        'QA_SEED',
+      ]),
     );
   });
 });

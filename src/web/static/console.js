@@ -6,6 +6,7 @@ import { holidaysView, staffView } from './console/admin.js';
 import { caseView } from './console/case.js';
 import { flash, go, has, i18n, setView, state, t } from './console/core.js';
 import { leadsView } from './console/leads.js';
+import { qaListView, qaReviewView } from './console/qa.js';
 import { quarantineView } from './console/quarantine.js';
 import { queueView } from './console/queue.js';
 import { refundsView, refundView } from './console/refunds.js';
@@ -18,6 +19,8 @@ const ROUTES = [
   { re: new RegExp(`^/console/cases/${UUID}$`), roles: ['REVIEWER', 'LEAD'], view: (m) => caseView(m[1]) },
   { re: /^\/console\/leads$/, roles: ['LEAD'], view: () => leadsView() },
   { re: /^\/console\/reviewers$/, roles: ['LEAD'], view: () => reviewersView() },
+  { re: /^\/console\/qa$/, roles: ['REVIEWER', 'LEAD'], view: () => qaListView() },
+  { re: new RegExp(`^/console/qa/${UUID}$`), roles: ['REVIEWER', 'LEAD'], view: (m) => qaReviewView(m[1]) },
   { re: /^\/console\/refunds$/, roles: ['FINANCE', 'ADMIN'], view: () => refundsView() },
   {
     re: new RegExp(`^/console/refunds/${UUID}$`),

@@ -42,7 +42,8 @@ function displayWidth() {
   return Math.min(2400, Math.max(400, Math.ceil((css * (window.devicePixelRatio || 1)) / 400) * 400));
 }
 
-export function docFigure(caseId, slot, d, { onCompare, comparing = false } = {}) {
+// imageBase: where the images come from (the blind quality review serves them under its own URL)
+export function docFigure(caseId, slot, d, { onCompare, comparing = false, imageBase } = {}) {
   const pdf = d.mimeType === 'application/pdf';
   const pages = pdf ? Math.max(1, d.pageCount ?? 1) : 1;
   let page = 1;
@@ -56,7 +57,8 @@ export function docFigure(caseId, slot, d, { onCompare, comparing = false } = {}
     const p = new URLSearchParams();
     if (pdf && page > 1) p.set('page', String(page));
     if (!full) p.set('w', String(displayWidth()));
-    return `/api/v1/cases/${caseId}/documents/${d.id}/image${p.size ? `?${p}` : ''}`;
+    const base = imageBase ?? `/api/v1/cases/${caseId}/documents`;
+    return `${base}/${d.id}/image${p.size ? `?${p}` : ''}`;
   };
   const img = el('img', {
     alt: `${slot} ${t('page', { n: page, of: pages })}`,
