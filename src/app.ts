@@ -27,6 +27,7 @@ import { SIGNED_BODY_PATH } from './modules/refunds/refunds.signature.ts';
 import { reviewDocumentsRoutes } from './modules/review/review.documents.ts';
 import { reviewFiguresRoutes } from './modules/review/review.figures.routes.ts';
 import { reviewRoutes } from './modules/review/review.routes.ts';
+import { reviewViewsRoutes } from './modules/review/review.views.routes.ts';
 import { slaRoutes } from './modules/sla/sla.routes.ts';
 import { staffRoutes } from './modules/staff/staff.routes.ts';
 import { webhooksRoutes } from './modules/webhooks/webhooks.routes.ts';
@@ -52,6 +53,7 @@ export function apiRouters(deps: Deps): Router[] {
     reviewDocumentsRoutes(deps),
     evidenceRoutes(deps),
     reviewFiguresRoutes(deps),
+    reviewViewsRoutes(deps),
     slaRoutes(deps),
     notificationsRoutes(deps),
     webhooksRoutes(deps),
