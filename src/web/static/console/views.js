@@ -93,6 +93,7 @@ export function viewBar({ views, viewId }) {
   return el(
     'div',
     { class: 'row views-bar', role: 'group', 'aria-label': t('savedViews') },
+    el('span', { class: 'muted views-label', 'aria-hidden': 'true', text: `${t('savedViews')}:` }),
     views.items.map((v) =>
       el(
         'span',
@@ -103,14 +104,14 @@ export function viewBar({ views, viewId }) {
             type: 'button',
             class: 'view-open',
             'aria-pressed': String(v.id === viewId),
-            title: v.mine ? '' : t('viewSharedBy', { name: v.owner.name }),
+            title: v.mine ? null : t('viewSharedBy', { name: v.owner.name }),
             onclick: () => go(`/console?view=${v.id}`),
           },
           v.name,
           el('span', { class: 'view-count', text: ` ${v.count ?? '?'}` }),
-          v.isDefault && v.mine ? el('span', { class: 'muted', text: ` · ${t('viewDefault')}` }) : null,
+          v.isDefault && v.mine ? el('span', { class: 'view-meta', text: ` · ${t('viewDefault')}` }) : null,
           v.shared
-            ? el('span', { class: 'muted', text: ` · ${v.mine ? t('viewShared') : v.owner.name}` })
+            ? el('span', { class: 'view-meta', text: ` · ${v.mine ? t('viewShared') : v.owner.name}` })
             : null,
         ),
         v.mine
@@ -233,7 +234,7 @@ export function saveViewForm(filters) {
     field(t('viewName'), name),
     has('LEAD') ? el('label', {}, shared, ` ${t('viewShareTeam')}`) : null,
     el('label', {}, isDefault, ` ${t('viewMakeDefault')}`),
-    el('button', { type: 'submit', class: 'primary', text: t('viewSave') }),
+    el('button', { type: 'submit', class: 'view-save', text: t('viewSave') }),
   );
   return el('details', { class: 'save-view-box' }, el('summary', { text: t('viewSaveCurrent') }), form);
 }
