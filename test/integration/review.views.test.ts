@@ -21,11 +21,12 @@ beforeAll(async () => {
 });
 afterAll(() => stopApiEnv(env, server));
 beforeEach(async () => {
-  // every test starts with an empty queue (cases of earlier tests closed) and fresh staff
+  // every test starts with an empty queue (cases of earlier tests closed), no views and fresh staff
   await env.deps.prisma.appeal.updateMany({
     where: { status: { in: ['SUBMITTED', 'IN_REVIEW'] } },
     data: { status: 'EXPIRED' },
   });
+  await env.deps.prisma.savedView.deleteMany();
   reviewer = await makeStaff(env.deps, ['REVIEWER']);
   reviewer2 = await makeStaff(env.deps, ['REVIEWER']);
   lead = await makeStaff(env.deps, ['LEAD']);
@@ -278,5 +279,11 @@ describe('saved views', () => {
     const over = await save(reviewer, { name: 'one too many', filters: {} });
     expect(over.status).toBe(409);
     expect(over.body.error).toMatchObject({ code: 'VIEW.LIMIT_REACHED', details: { max: 50 } });
+    // the list is capped at 50 too: own views first, the team's shared ones only in the room left
+    await save(lead, { name: 'A team view', filters: {}, shared: true });
+    const full = await views(reviewer);
+    expect(full.body.items).toHaveLength(50);
+    expect(full.body.items.every((x: { mine: boolean }) => x.mine)).toBe(true);
+    expect((await views(reviewer2)).body.items.map((x: { name: string }) => x.name)).toEqual(['A team view']);
   });
 });

@@ -54,15 +54,24 @@ async function toView(deps: Pick<Deps, 'prisma' | 'clock'>, viewer: Viewer, v: R
 }
 
 export async function listViews(deps: Pick<Deps, 'prisma' | 'clock'>, viewer: Viewer) {
-  const rows = await deps.prisma.savedView.findMany({
-    where: { OR: [{ ownerId: viewer.id }, { shared: true }] },
+  const order = [{ name: 'asc' as const }, { id: 'asc' as const }];
+  // own views first (up to the cap), then the team's shared ones in what room is left
+  const mine = await deps.prisma.savedView.findMany({
+    where: { ownerId: viewer.id },
     include,
-    take: MAX_VIEWS * 2,
-    orderBy: [{ name: 'asc' }, { id: 'asc' }],
+    take: MAX_VIEWS,
+    orderBy: order,
   });
-  const mine = rows.filter((r) => r.ownerId === viewer.id);
-  const team = rows.filter((r) => r.ownerId !== viewer.id);
-  const picked = [...mine, ...team].slice(0, MAX_VIEWS);
+  const team =
+    mine.length < MAX_VIEWS
+      ? await deps.prisma.savedView.findMany({
+          where: { shared: true, ownerId: { not: viewer.id } },
+          include,
+          take: MAX_VIEWS - mine.length,
+          orderBy: order,
+        })
+      : [];
+  const picked = [...mine, ...team];
   const items = [];
   // one count at a time: 50 views must not take 50 connections of the pool
   for (const r of picked) items.push(await toView(deps, viewer, r));
