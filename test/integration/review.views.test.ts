@@ -133,6 +133,13 @@ describe('saved views', () => {
       filters: { currency: 'EUR', escalated: 'true' },
     });
     expect(eur.body.count).toBe(3);
+    // counts are of open cases: a view of closed ones counts 0, one naming an open status counts those
+    const closed = await save(reviewer, { name: 'Expired', filters: { status: 'EXPIRED,APPROVED' } });
+    expect(closed.body.count).toBe(0);
+    const inReview = await save(reviewer, { name: 'In review', filters: { status: 'IN_REVIEW,EXPIRED' } });
+    expect(inReview.body.count).toBe(2); // the reviewer's two (not reviewer2's, not the SUBMITTED pool case)
+    for (const v of [closed, inReview])
+      await call('DELETE', `/api/v1/views/${v.body.id}`, { token: reviewer.token });
 
     // the lead sees every case: 4 escalated; nothing assigned to them
     const l = await views(lead);

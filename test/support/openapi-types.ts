@@ -1030,7 +1030,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Saved queue views: the caller's own and those the team shares (at most 50), each with the number of cases its filters match for the caller's visibility
+         * Saved queue views: the caller's own and those the team shares (at most 50), each with the number of open cases its filters match for the caller's visibility
          * @description Roles: REVIEWER, LEAD
          */
         get: operations["getViews"];

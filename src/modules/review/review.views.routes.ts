@@ -62,7 +62,7 @@ const list = describeRoute({
   path: '/api/v1/views',
   summary:
     `Saved queue views: the caller's own and those the team shares (at most ${MAX_VIEWS}), each with the ` +
-    "number of cases its filters match for the caller's visibility",
+    "number of open cases its filters match for the caller's visibility",
   tags: ['review'],
   security: ['staff'],
   roles: ['REVIEWER', 'LEAD'],

@@ -7,8 +7,8 @@
 // - at most one default view per owner (the queue opens on it): setting one clears the others in the
 //   same transaction, which holds the owner's staff row lock; the partial unique index
 //   saved_views_one_default_per_owner is the last word;
-// - each view's `count` is the number of cases the queue would list with its filters for the CALLER
-//   (their visibility, `assignee=me` meaning them): one count query per view through caseWhere();
+// - each view's `count` is the number of OPEN cases (SUBMITTED, IN_REVIEW) its filters match for the
+//   CALLER (their visibility, `assignee=me` meaning them): one count query per view through caseWhere();
 // - creating, deleting, sharing or unsharing a shared view is audited (SAVED_VIEW_*).
 import type { Prisma } from '../../generated/prisma/client.ts';
 import type { Deps } from '../../platform/deps.ts';
@@ -17,7 +17,7 @@ import { isUuid } from '../../platform/ids.ts';
 import type { Tx } from '../../platform/db.ts';
 import { appendAudit } from '../audit/audit.service.ts';
 import type { AuditSource } from '../audit/audit.request.ts';
-import { countCases, type Viewer } from './review.cases.ts';
+import { type CaseFilters, countCases, type Viewer } from './review.cases.ts';
 import { ZViewFilters } from './review.schemas.ts';
 
 /** Own views per user, and views listed per call (own first, then the team's shared ones). */
@@ -47,10 +47,19 @@ async function toView(deps: Pick<Deps, 'prisma' | 'clock'>, viewer: Viewer, v: R
     mine: v.ownerId === viewer.id,
     owner: v.owner,
     // a view saved under older rules that no longer parses counts as null (the console shows "?")
-    count: parsed.success ? await countCases(deps, viewer, parsed.data) : null,
+    count: parsed.success ? await openCount(deps, viewer, parsed.data) : null,
     createdAt: v.createdAt.toISOString(),
     updatedAt: v.updatedAt.toISOString(),
   };
+}
+
+const OPEN = new Set(['SUBMITTED', 'IN_REVIEW']);
+
+/** The open cases (SUBMITTED, IN_REVIEW) the filters match for `viewer`; a closed-status view counts 0. */
+async function openCount(deps: Pick<Deps, 'prisma' | 'clock'>, viewer: Viewer, f: CaseFilters) {
+  const status = f.status?.length ? f.status.filter((s) => OPEN.has(s)) : undefined;
+  if (status && !status.length) return 0;
+  return countCases(deps, viewer, { ...f, status });
 }
 
 export async function listViews(deps: Pick<Deps, 'prisma' | 'clock'>, viewer: Viewer) {
