@@ -54,6 +54,7 @@ describe('saved views', () => {
     // a reviewer cannot share: no checkbox
     expect(await page.$('.save-view .view-shared')).toBeNull();
     await page.check('.save-view .view-is-default');
+    await snap(page, 'save-form-en');
     await page.click('.save-view button[type=submit]');
     await page.waitForURL(/\?view=/);
     await page.waitForSelector('.views-bar .view-open[aria-pressed="true"]');
