@@ -28,6 +28,7 @@ import { reviewDocumentsRoutes } from './modules/review/review.documents.ts';
 import { reviewFiguresRoutes } from './modules/review/review.figures.routes.ts';
 import { reviewQaRoutes } from './modules/review/review.qa.routes.ts';
 import { reviewRoutes } from './modules/review/review.routes.ts';
+import { reviewViewsRoutes } from './modules/review/review.views.routes.ts';
 import { slaRoutes } from './modules/sla/sla.routes.ts';
 import { staffRoutes } from './modules/staff/staff.routes.ts';
 import { webhooksRoutes } from './modules/webhooks/webhooks.routes.ts';
@@ -54,6 +55,7 @@ export function apiRouters(deps: Deps): Router[] {
     evidenceRoutes(deps),
     reviewFiguresRoutes(deps),
     reviewQaRoutes(deps),
+    reviewViewsRoutes(deps),
     slaRoutes(deps),
     notificationsRoutes(deps),
     webhooksRoutes(deps),

@@ -210,6 +210,18 @@ const TABLE: Record<string, Entry> = {
   'GET /api/v1/team/sla': { expect: staff(['LEAD'], 200) },
   'GET /api/v1/team/reviewers': { expect: staff(['LEAD'], 200) },
   'GET /api/v1/team/reviewers.csv': { expect: staff(['LEAD'], 200) },
+  // saved views: the empty body is refused; an unknown view is 404 for whoever passes the role check
+  'GET /api/v1/views': { expect: staff(['REVIEWER', 'LEAD'], 200) },
+  'POST /api/v1/views': { body: {}, expect: staff(['REVIEWER', 'LEAD'], 400) },
+  'PATCH /api/v1/views/:id': {
+    url: () => `/api/v1/views/${NO_SUCH}`,
+    body: { name: 'x' },
+    expect: staff(['REVIEWER', 'LEAD'], 404),
+  },
+  'DELETE /api/v1/views/:id': {
+    url: () => `/api/v1/views/${NO_SUCH}`,
+    expect: staff(['REVIEWER', 'LEAD'], 404),
+  },
   'GET /api/v1/cases/:id/documents/:docId/image': {
     url: (c) => `/api/v1/cases/${c.ownId}/documents/${NO_SUCH}/image`,
     expect: staff(['REVIEWER', 'LEAD'], 404),

@@ -1122,6 +1122,54 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/views": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Saved queue views: the caller's own and those the team shares (at most 50), each with the number of open cases its filters match for the caller's visibility
+         * @description Roles: REVIEWER, LEAD
+         */
+        get: operations["getViews"];
+        put?: never;
+        /**
+         * Save filters as a view (shared with the team: leads only; isDefault clears the previous default)
+         * @description Roles: REVIEWER, LEAD
+         */
+        post: operations["postViews"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/views/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete one of the caller’s views
+         * @description Roles: REVIEWER, LEAD
+         */
+        delete: operations["deleteViewsById"];
+        options?: never;
+        head?: never;
+        /**
+         * Rename, change the filters, share/unshare (leads) or make default one of the caller’s views
+         * @description Roles: REVIEWER, LEAD
+         */
+        patch: operations["patchViewsById"];
+        trace?: never;
+    };
     "/api/v1/webhooks": {
         parameters: {
             query?: never;
@@ -3427,9 +3475,13 @@ export interface operations {
     getCases: {
         parameters: {
             query?: {
+                amountMax?: string;
+                amountMin?: string;
                 assignee?: "me" | "unassigned" | string;
+                currency?: string;
                 cursor?: string;
                 escalated?: "true" | "false";
+                flags?: string;
                 limit?: number;
                 needsLead?: "true" | "false";
                 overdue?: "true" | "false";
@@ -7059,6 +7111,406 @@ export interface operations {
             };
             /** @description Forbidden. Error codes: AUTH.FORBIDDEN. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Server error. Error codes: INTERNAL. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency is unavailable. Error codes: DEPENDENCY.UNAVAILABLE. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getViews: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The views, own first; defaultViewId is the caller’s default (null: none) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        defaultViewId: string | null;
+                        items: {
+                            count: number | null;
+                            createdAt: string;
+                            filters: {
+                                [key: string]: string;
+                            };
+                            /** Format: uuid */
+                            id: string;
+                            isDefault: boolean;
+                            mine: boolean;
+                            name: string;
+                            owner: {
+                                /** Format: uuid */
+                                id: string;
+                                name: string;
+                            };
+                            shared: boolean;
+                            updatedAt: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Not authenticated. Error codes: AUTH.REQUIRED, AUTH.INVALID, AUTH.SESSION_EXPIRED. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden. Error codes: AUTH.FORBIDDEN. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Server error. Error codes: INTERNAL. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency is unavailable. Error codes: DEPENDENCY.UNAVAILABLE. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postViews: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description GET /api/v1/cases query parameters as strings: status, assignee, overdue, escalated, needsLead, currency, amountMin, amountMax, flags (no limit or cursor), e.g. {"escalated":"true","flags":"OVERRIDDEN"} */
+                    filters: {
+                        [key: string]: string;
+                    };
+                    /** @default false */
+                    isDefault?: boolean;
+                    name: string;
+                    /** @default false */
+                    shared?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description The view, with its count */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        count: number | null;
+                        createdAt: string;
+                        filters: {
+                            [key: string]: string;
+                        };
+                        /** Format: uuid */
+                        id: string;
+                        isDefault: boolean;
+                        mine: boolean;
+                        name: string;
+                        owner: {
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                        };
+                        shared: boolean;
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description A name of 0 or more than 60 characters, an unknown or bad filter Error codes: REQUEST.INVALID, REQUEST.MALFORMED_JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not authenticated. Error codes: AUTH.REQUIRED, AUTH.INVALID, AUTH.SESSION_EXPIRED. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description VIEW.SHARE_LEAD_ONLY: a reviewer asked for shared Error codes: AUTH.FORBIDDEN, AUTH.CSRF, VIEW.SHARE_LEAD_ONLY. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description VIEW.LIMIT_REACHED: 50 own views already Error codes: VIEW.LIMIT_REACHED. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Server error. Error codes: INTERNAL. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency is unavailable. Error codes: DEPENDENCY.UNAVAILABLE. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteViewsById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request. Error codes: REQUEST.INVALID. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not authenticated. Error codes: AUTH.REQUIRED, AUTH.INVALID, AUTH.SESSION_EXPIRED. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description VIEW.NOT_OWNER (a view shared by someone else) Error codes: AUTH.FORBIDDEN, AUTH.CSRF, VIEW.NOT_OWNER. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description VIEW.NOT_FOUND (also someone else’s private view) Error codes: NOT_FOUND, VIEW.NOT_FOUND. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Server error. Error codes: INTERNAL. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency is unavailable. Error codes: DEPENDENCY.UNAVAILABLE. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    patchViewsById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description GET /api/v1/cases query parameters as strings: status, assignee, overdue, escalated, needsLead, currency, amountMin, amountMax, flags (no limit or cursor), e.g. {"escalated":"true","flags":"OVERRIDDEN"} */
+                    filters?: {
+                        [key: string]: string;
+                    };
+                    isDefault?: boolean;
+                    name?: string;
+                    shared?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description The view, with its count */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        count: number | null;
+                        createdAt: string;
+                        filters: {
+                            [key: string]: string;
+                        };
+                        /** Format: uuid */
+                        id: string;
+                        isDefault: boolean;
+                        mine: boolean;
+                        name: string;
+                        owner: {
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                        };
+                        shared: boolean;
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description Bad name or filters, or an empty body Error codes: REQUEST.INVALID, REQUEST.MALFORMED_JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not authenticated. Error codes: AUTH.REQUIRED, AUTH.INVALID, AUTH.SESSION_EXPIRED. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description VIEW.NOT_OWNER (a view shared by someone else) or VIEW.SHARE_LEAD_ONLY Error codes: AUTH.FORBIDDEN, AUTH.CSRF, VIEW.NOT_OWNER, VIEW.SHARE_LEAD_ONLY. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description VIEW.NOT_FOUND (also someone else’s private view) Error codes: NOT_FOUND, VIEW.NOT_FOUND. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

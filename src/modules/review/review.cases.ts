@@ -33,14 +33,75 @@ function reviewerScope(v: Viewer): Prisma.AppealWhereInput | null {
   };
 }
 
-export interface CaseListQuery {
+/** The queue's filters (ZCaseFilters, parsed). */
+export interface CaseFilters {
+  status?: string[] | undefined;
+  assignee?: string | undefined;
+  overdue?: boolean | undefined;
+  escalated?: boolean | undefined;
+  needsLead?: boolean | undefined;
+  currency?: string | undefined;
+  amountMin?: number | undefined;
+  amountMax?: number | undefined;
+  flags?: string[] | undefined;
+}
+
+export interface CaseListQuery extends CaseFilters {
   limit: number;
-  cursor?: string;
-  status?: string[];
-  assignee?: string;
-  overdue?: boolean;
-  escalated?: boolean;
-  needsLead?: boolean;
+  cursor?: string | undefined;
+}
+
+/**
+ * The WHERE conditions of the queue for `viewer` (filters and visibility, no cursor) over appeals `a`
+ * joined with blocked_orders `o`: listCases and the saved views' counts (review.views.ts) share them.
+ */
+export function caseWhere(viewer: Viewer, q: CaseFilters, now: Date): Prisma.Sql[] {
+  const where: Prisma.Sql[] = [
+    // the default is written out literally so the planner can match the partial index's predicate.
+    // The list goes over the wire as text[] and is cast to the enum array server-side: PGlite's adapter
+    // cannot encode a JS array as an enum-array parameter ("malformed array literal"); PostgreSQL takes
+    // both. test/smoke runs this filter against both databases.
+    q.status?.length
+      ? Prisma.sql`a.status = ANY(${q.status}::text[]::"AppealStatus"[])`
+      : Prisma.sql`a.status IN ('SUBMITTED', 'IN_REVIEW')`,
+  ];
+  if (q.assignee === 'me') where.push(Prisma.sql`a.assignee_id = ${viewer.id}::uuid`);
+  else if (q.assignee === 'unassigned') where.push(Prisma.sql`a.assignee_id IS NULL`);
+  else if (q.assignee) where.push(Prisma.sql`a.assignee_id = ${q.assignee}::uuid`);
+  if (q.overdue === true) where.push(Prisma.sql`a.target_at <= ${now}`);
+  if (q.overdue === false) where.push(Prisma.sql`(a.target_at IS NULL OR a.target_at > ${now})`);
+  if (q.escalated !== undefined) where.push(Prisma.sql`a.escalated = ${q.escalated}`);
+  if (q.needsLead !== undefined) where.push(Prisma.sql`a.needs_lead = ${q.needsLead}`);
+  if (q.currency) where.push(Prisma.sql`o.currency = ${q.currency}`);
+  if (q.amountMin !== undefined) where.push(Prisma.sql`o.amount_minor >= ${BigInt(q.amountMin)}`);
+  if (q.amountMax !== undefined) where.push(Prisma.sql`o.amount_minor <= ${BigInt(q.amountMax)}`);
+  if (q.flags?.length) {
+    // a current document of the case carries one of the flags
+    where.push(Prisma.sql`EXISTS (SELECT 1 FROM documents d WHERE d.appeal_id = a.id
+      AND d.status = 'ACTIVE' AND d.flags && ${q.flags}::text[])`);
+  }
+  if (!viewer.roles.includes('LEAD')) {
+    // reviewerScope(), in SQL
+    where.push(Prisma.sql`(a.assignee_id = ${viewer.id}::uuid
+      OR (a.assignee_id IS NULL AND a.status IN ('SUBMITTED', 'IN_REVIEW'))
+      OR a.last_reviewer_id = ${viewer.id}::uuid
+      OR EXISTS (SELECT 1 FROM case_assignments c
+                 WHERE c.reviewer_id = ${viewer.id}::uuid AND c.appeal_id = a.id OFFSET 0))`);
+  }
+  return where;
+}
+
+/** How many cases the queue would list for `viewer` with these filters (all pages). */
+export async function countCases(
+  deps: Pick<Deps, 'prisma' | 'clock'>,
+  viewer: Viewer,
+  q: CaseFilters,
+): Promise<number> {
+  const where = caseWhere(viewer, q, deps.clock.now());
+  const [row] = await deps.prisma.$queryRaw<{ n: number }[]>`
+    SELECT count(*)::int AS n FROM appeals a JOIN blocked_orders o ON o.id = a.order_id
+    WHERE ${Prisma.join(where, ' AND ')}`;
+  return row?.n ?? 0;
 }
 
 /** One queue row as the statement below returns it. */
@@ -76,31 +137,7 @@ interface QueueRow {
  * reviewerScope() + findMany would give.
  */
 export async function listCases(deps: Pick<Deps, 'prisma' | 'clock'>, viewer: Viewer, q: CaseListQuery) {
-  const now = deps.clock.now();
-  const where: Prisma.Sql[] = [
-    // the default is written out literally so the planner can match the partial index's predicate.
-    // The list goes over the wire as text[] and is cast to the enum array server-side: PGlite's adapter
-    // cannot encode a JS array as an enum-array parameter ("malformed array literal"); PostgreSQL takes
-    // both. test/smoke runs this filter against both databases.
-    q.status?.length
-      ? Prisma.sql`a.status = ANY(${q.status}::text[]::"AppealStatus"[])`
-      : Prisma.sql`a.status IN ('SUBMITTED', 'IN_REVIEW')`,
-  ];
-  if (q.assignee === 'me') where.push(Prisma.sql`a.assignee_id = ${viewer.id}::uuid`);
-  else if (q.assignee === 'unassigned') where.push(Prisma.sql`a.assignee_id IS NULL`);
-  else if (q.assignee) where.push(Prisma.sql`a.assignee_id = ${q.assignee}::uuid`);
-  if (q.overdue === true) where.push(Prisma.sql`a.target_at <= ${now}`);
-  if (q.overdue === false) where.push(Prisma.sql`(a.target_at IS NULL OR a.target_at > ${now})`);
-  if (q.escalated !== undefined) where.push(Prisma.sql`a.escalated = ${q.escalated}`);
-  if (q.needsLead !== undefined) where.push(Prisma.sql`a.needs_lead = ${q.needsLead}`);
-  if (!viewer.roles.includes('LEAD')) {
-    // reviewerScope(), in SQL
-    where.push(Prisma.sql`(a.assignee_id = ${viewer.id}::uuid
-      OR (a.assignee_id IS NULL AND a.status IN ('SUBMITTED', 'IN_REVIEW'))
-      OR a.last_reviewer_id = ${viewer.id}::uuid
-      OR EXISTS (SELECT 1 FROM case_assignments c
-                 WHERE c.reviewer_id = ${viewer.id}::uuid AND c.appeal_id = a.id OFFSET 0))`);
-  }
+  const where = caseWhere(viewer, q, deps.clock.now());
   if (q.cursor) {
     // the rows after the cursor's case in (targetAt NULLS LAST, id) order; an unknown cursor gives none
     where.push(Prisma.sql`EXISTS (SELECT 1 FROM appeals cur WHERE cur.id = ${q.cursor}::uuid AND

@@ -18,9 +18,29 @@ const Bool = z.enum(['true', 'false']).transform((s) => s === 'true');
 
 export const ZCaseParams = z.object({ id: z.string().max(64) });
 
-export const ZCaseListQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.uuid().optional(),
+/** Document flags a case can be filtered by (documents.service.ts FLAGS). */
+export const CASE_FLAGS = [
+  'OVERRIDDEN',
+  'DUPLICATE_OTHER_BUYER',
+  'LAST4_MISMATCH_OCR',
+  'LAST4_NOT_READ',
+  'SUSPICIOUS_DIGIT_RUN',
+  'OCR_UNAVAILABLE',
+  'SENDER_UNVERIFIED',
+  'FORWARDED',
+] as const;
+
+/** An amount in minor units, as a query string ("12345"). */
+const Minor = z
+  .string()
+  .regex(/^\d{1,15}$/, 'a whole number of minor units')
+  .transform((s) => Number(s));
+
+/**
+ * The queue's filters, as query parameters (strings). Shared by GET /api/v1/cases and saved views
+ * (review.views.ts stores exactly these strings and parses them again with this schema).
+ */
+export const ZCaseFilters = z.object({
   /** one status or a comma-separated list */
   status: z
     .string()
@@ -31,7 +51,35 @@ export const ZCaseListQuery = z.object({
   overdue: Bool.optional(),
   escalated: Bool.optional(),
   needsLead: Bool.optional(),
+  /** ISO 4217 code of the order, e.g. EUR */
+  currency: z
+    .string()
+    .regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as EUR')
+    .optional(),
+  /** order amount >= amountMin (minor units) */
+  amountMin: Minor.optional(),
+  /** order amount <= amountMax (minor units) */
+  amountMax: Minor.optional(),
+  /** a current (ACTIVE) document carries any of these flags; comma-separated */
+  flags: z
+    .string()
+    .transform((s) => [...new Set(s.split(',').filter(Boolean))])
+    .pipe(z.array(z.enum(CASE_FLAGS)).min(1).max(CASE_FLAGS.length))
+    .optional(),
 });
+
+function amountRangeOk(q: { amountMin?: number | undefined; amountMax?: number | undefined }) {
+  return q.amountMin === undefined || q.amountMax === undefined || q.amountMin <= q.amountMax;
+}
+const AMOUNT_RANGE = { message: 'amountMin must not exceed amountMax', path: ['amountMin'] };
+
+export const ZCaseListQuery = ZCaseFilters.extend({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.uuid().optional(),
+}).refine(amountRangeOk, AMOUNT_RANGE);
+
+/** The filters of a saved view: the same parameters, nothing else (no limit or cursor). */
+export const ZViewFilters = ZCaseFilters.strict().refine(amountRangeOk, AMOUNT_RANGE);
 
 export const ZDecisionRequest = z.strictObject({
   decision: z.enum(DECISIONS),

@@ -4,6 +4,7 @@ import { $, el, formatMoney } from '../common.js';
 import { bulkSection, pickBox } from './bulk.js';
 import { call, cardText, flash, go, has, i18n, link, setView, slaCell, state, t, table } from './core.js';
 import { rememberQueueOrder } from './shortcuts.js';
+import { casesQuery, filterForm, queueFilters, saveViewForm, viewBar } from './views.js';
 
 /** The case table; `select` adds a checkbox per row for the bulk bar (bulk.js), `onAssign` a control. */
 export function caseTable(items, { onAssign, reviewers, select } = {}) {
@@ -71,13 +72,11 @@ export function activeAssignees(staff) {
 }
 
 export async function queueView() {
-  const filter = new URLSearchParams(location.search).get('f') ?? 'all';
-  const qs =
-    { all: '', mine: 'assignee=me', unassigned: 'assignee=unassigned', overdue: 'overdue=true' }[filter] ??
-    '';
+  // the URL's filters, a saved view or the user's default view (views.js)
+  const chosen = await queueFilters();
   const lead = has('LEAD');
   const [data, staff] = await Promise.all([
-    call('GET', `/api/v1/cases?limit=100&status=SUBMITTED,IN_REVIEW${qs ? `&${qs}` : ''}`),
+    call('GET', `/api/v1/cases?${casesQuery(chosen.filters)}`),
     lead ? call('GET', '/api/v1/staff?limit=100').catch(() => ({ items: [] })) : { items: [] },
   ]);
   const bar = el(
@@ -86,15 +85,18 @@ export async function queueView() {
     ['all', 'mine', 'unassigned', 'overdue'].map((f) =>
       el('button', {
         type: 'button',
-        'aria-pressed': String(f === filter),
+        'aria-pressed': String(f === chosen.preset),
         text: t(f),
-        onclick: () => go(f === 'all' ? '/console' : `/console?f=${f}`),
+        onclick: () => go(`/console?f=${f}`),
       }),
     ),
   );
   setView(
     t('queue'),
     bar,
+    viewBar(chosen),
+    filterForm(chosen.filters),
+    saveViewForm(chosen.filters),
     el('p', { class: 'muted', text: t('keys') }),
     // leads select cases for the bulk bar; reviewers get the plain table
     lead
