@@ -170,7 +170,7 @@ describe('buyer capture', () => {
   });
 
   it('slow 4G (1.6 Mbps down, 750 kbps up, 150 ms): choosing a 12 MP photo to the verdict, per downscale setting', async () => {
-    const times: Record<string, number> = {};
+    const times: [string, number][] = [];
     // '' the default (MAX_SIDE / QUALITY), then the long side @ JPEG quality asked for, then the original
     const settings = (process.env.CAP_SETTINGS ?? ',2000@0.85,1600@0.85,off').split(',');
     const photo = await twelveMp('ID_FRONT'); // the same photo every way, in one appeal each
@@ -192,7 +192,8 @@ describe('buyer capture', () => {
         await shot(page, `stuck-${label}`);
         throw e;
       });
-      times[label] = Date.now() - t0;
+      const took = Date.now() - t0;
+      times.push([label, took]);
       const sent = (await sentFiles(page))[0]!;
       const at = (await page.evaluate(
         () => (window as unknown as { __at: { sent: number; answered: number }[] }).__at[0],
@@ -200,17 +201,17 @@ describe('buyer capture', () => {
       const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
       console.log(
         `[capture] slow 4G, 12 MP photo (${(photo.length / 1048576).toFixed(1)} MB), downscale ${label}: ` +
-          `${(times[label] / 1000).toFixed(1)} s from choosing to the verdict (prepare ${secs(at.sent - t0)}, ` +
-          `upload + server ${secs(at.answered - at.sent)}, page after ${secs(t0 + times[label] - at.answered)}); ` +
+          `${secs(took)} from choosing to the verdict (prepare ${secs(at.sent - t0)}, ` +
+          `upload + server ${secs(at.answered - at.sent)}, page after ${secs(t0 + took - at.answered)}); ` +
           `sent ${(sent.length / 1048576).toFixed(2)} MB; ` +
           `shown: ${await page.textContent('#slot-ID_FRONT .pname')}`,
       );
       await page.context().close();
     }
-    expect(Object.keys(times)).toEqual(settings.map((s) => s || 'default'));
+    expect(times.map(([l]) => l)).toEqual(settings.map((s) => s || 'default'));
   }, 400_000);
 
-  it('real card, passport and statement photos at 12 MP are accepted by the server after each downscale setting', async () => {
+  it('real card, passport and statement photos at 12 MP: accepted after the default downscale; the other settings recorded', async () => {
     const REAL = process.env.REAL_CARDS ?? '/work/shared/fixtures/real-cards';
     const real = (f: string) => readFileSync(path.join(REAL, f));
     // a masked card front (last 4 6064 visible), a passport photo, an ANZ statement scan (portrait), and
@@ -244,7 +245,8 @@ describe('buyer capture', () => {
           `[capture] real ${slot} at ${setting || 'default'}: sent ${m.width} x ${m.height}, ` +
             `${(sent.length / 1048576).toFixed(2)} MB: ${ok ? 'accepted' : 'REFUSED'} - ${verdict}`,
         );
-        if (!ok) failed.push(`${setting || 'default'} ${slot}: ${verdict}`);
+        // the default must pass; the other settings are measured (README), not required
+        if (!ok && !setting) failed.push(`default ${slot}: ${verdict}`);
       }
       await page.context().close();
     }
