@@ -11,7 +11,7 @@ import { buyerCsrfToken, BUYER_COOKIE } from '../http/auth.ts';
 import type { Deps } from '../platform/deps.ts';
 import { ALL_SLOTS } from '../modules/appeals/appeals.rules.ts';
 import { escapeHtml } from '../platform/html.ts';
-import { HEIC_DECODABLE } from '../modules/documents/checks.sharp.ts';
+import { HEIC_DECODABLE, OCR_MAX_HEIGHT, OCR_WIDTH } from '../modules/documents/checks.sharp.ts';
 import { DEFAULT_THRESHOLDS } from '../modules/documents/checks.thresholds.ts';
 
 /**
@@ -73,6 +73,10 @@ export function webRoutes(deps: Pick<Deps, 'config'>): Router {
     minLongSide: DEFAULT_THRESHOLDS.photoMinLongSide,
     minShortSide: DEFAULT_THRESHOLDS.photoMinShortSide,
     statementMinLongSide: DEFAULT_THRESHOLDS.statementMinLongSide,
+    // the box the server's OCR copy is fitted into: the downscale never goes below it (the card number
+    // guard and the last-4 reading must see what they would see in the original)
+    ocrWidth: OCR_WIDTH,
+    ocrMaxHeight: OCR_MAX_HEIGHT,
     slots: ALL_SLOTS,
   });
 

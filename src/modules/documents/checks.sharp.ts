@@ -56,9 +56,12 @@ export { DEFAULT_THRESHOLDS, resolveThresholds, type Thresholds } from './checks
 
 /** Long side of the image the heuristics are measured on. The calibrated thresholds depend on it. */
 export const NORMALISED_LONG_SIDE = 1000;
-/** The OCR input: a greyscale JPEG OCR_WIDTH wide (fit inside OCR_WIDTH x OCR_MAX_HEIGHT). */
-const OCR_WIDTH = 1600;
-const OCR_MAX_HEIGHT = 2400;
+/**
+ * The OCR input: a greyscale JPEG OCR_WIDTH wide (fit inside OCR_WIDTH x OCR_MAX_HEIGHT). Exported for
+ * My Appeal's downscale, which never sends fewer pixels than this copy would be made from.
+ */
+export const OCR_WIDTH = 1600;
+export const OCR_MAX_HEIGHT = 2400;
 const OCR_QUALITY = 85;
 const SANITISED_QUALITY = 90;
 /**

@@ -179,15 +179,14 @@ function renderVerdict(card, s, st) {
     v.className = `verdict ${st.verdict.wait ? 'wait' : st.verdict.ok ? 'ok' : 'bad'}`;
     const { head, note } = st.verdict;
     v.append(el('p', { class: 'strong', text: typeof head === 'function' ? head() : head }));
-    const lines = [...st.verdict.lines, note ? note() : ''].filter(Boolean);
-    if (lines.length)
-      v.append(
-        el(
-          'ul',
-          {},
-          lines.map((l) => el('li', { text: l })),
-        ),
-      );
+    // the server's lines are in the language of the upload: marked so when the buyer switched since
+    // (a screen reader then reads them in that language), the note is worded here in the page's
+    const other = st.verdict.lang && st.verdict.lang !== document.documentElement.lang;
+    const lines = [
+      ...st.verdict.lines.map((l) => el('li', { text: l, lang: other ? st.verdict.lang : undefined })),
+      note?.() ? el('li', { text: note() }) : null,
+    ].filter(Boolean);
+    if (lines.length) v.append(el('ul', {}, lines));
     if (st.overrideAvailable && !st.verdict.ok) v.append(el('p', { text: t('anywayHint') }));
   } else if (s.state === 'ACCEPTED') {
     v.className = 'verdict ok';
@@ -341,14 +340,14 @@ async function upload(slot, override, last4) {
     st.verdict = { ok: true, wait, head, lines: [] };
     rerenderSlot(slot);
   };
+  let worded = 'en'; // the language the server words its messages in
   try {
     const { status, body } = await uploadWithRetry({
       url: `/api/v1/appeals/${appealId}/documents`,
-      headers: () => ({
-        'x-csrf-token': csrf,
-        accept: 'application/json',
-        'x-appeal-language': document.documentElement.lang || 'en',
-      }),
+      headers: () => {
+        worded = document.documentElement.lang || 'en';
+        return { 'x-csrf-token': csrf, accept: 'application/json', 'x-appeal-language': worded };
+      },
       form,
       onTry: () => {
         bar.value = 0;
@@ -366,7 +365,7 @@ async function upload(slot, override, last4) {
       const lines = (body?.checks ?? [])
         .filter((c) => c.rule === 'resolution' && c.passed)
         .map((c) => c.message);
-      st.verdict = { ok: true, head: () => t('accepted'), lines };
+      st.verdict = { ok: true, head: () => t('accepted'), lines, lang: worded };
       // the photo is let go only now that the server has it
       if (st.file === file) st.file = null;
       st.overrideAvailable = false;
@@ -383,6 +382,7 @@ async function upload(slot, override, last4) {
         head: () => t(kind === 'pdf' ? 'failedPdf' : kind === 'image' ? 'failed' : 'failedFile'),
         lines: failed.length ? failed : [body?.error?.message ?? `HTTP ${status}`],
         note: earlierNote.bind(null, slot),
+        lang: worded,
       };
       st.retryable = status === 503;
     }

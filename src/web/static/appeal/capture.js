@@ -9,12 +9,18 @@ export function isHeic(f) {
   return /^image\/hei[cf]/i.test(f.type) || (!f.type && /\.(heic|heif)$/i.test(f.name ?? ''));
 }
 
-/** The measurement switch: localStorage 'appeal.downscale' = 'off' sends the original (README figures). */
-function downscaleOff() {
+/**
+ * The measurement switch: localStorage 'appeal.downscale' = 'off' sends the original, '<px>@<quality>'
+ * (e.g. '2000@0.85') another long side and JPEG quality (README figures); null: the defaults.
+ */
+function measurement() {
   try {
-    return localStorage.getItem('appeal.downscale') === 'off';
+    const v = localStorage.getItem('appeal.downscale');
+    if (v === 'off') return { off: true };
+    const m = /^(\d{3,4})@(0\.\d+)$/.exec(v ?? '');
+    return m ? { maxSide: Number(m[1]), quality: Number(m[2]) } : null;
   } catch {
-    return false;
+    return null;
   }
 }
 
@@ -30,13 +36,20 @@ export async function prepare(f, limits, slot) {
     slot === 'BILLING_STATEMENT'
       ? { minLongSide: limits.statementMinLongSide }
       : { minLongSide: limits.minLongSide, minShortSide: limits.minShortSide };
+  const ocr = { ocrWidth: limits.ocrWidth, ocrMaxHeight: limits.ocrMaxHeight };
   const heic = isHeic(f) && !limits.heicDecodable;
   // a HEIC with no type: give downscale() the type so it tries to convert
   const typed = heic && !f.type ? new File([f], f.name, { type: 'image/heic' }) : f;
+  const m = measurement();
   const d =
-    downscaleOff() && !heic
+    m?.off && !heic
       ? { file: f, changed: false, before: { bytes: f.size }, after: { bytes: f.size } }
-      : await downscale(typed, { ...floor, heicDecodable: limits.heicDecodable });
+      : await downscale(typed, {
+          ...floor,
+          ...ocr,
+          heicDecodable: limits.heicDecodable,
+          ...(m?.maxSide ? { maxSide: m.maxSide, quality: m.quality } : {}),
+        });
   if (heic && !d.changed) return { ...d, file: null, heic: true, hints: [] };
   const hints = (await imageHints(d.file, floor, d.before.width ? d.before : {})).hints;
   return { ...d, hints };

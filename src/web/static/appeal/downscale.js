@@ -1,7 +1,8 @@
 // Downscale a phone photo in the browser before upload (issue 20 point 1). A 12-48 MP camera photo is
 // 4-10 MB; the checker needs about 2400 px on the long side, so sending the original costs the buyer on a
 // slow connection and gains nothing. Rules:
-// - only when the long side is above MAX_SIDE; never below the server's minimum (the floor is passed in);
+// - only when the long side is above MAX_SIDE; never below the server's minimum nor below the size of the
+//   server's OCR copy (both passed in);
 // - createImageBitmap with resize options where the browser honours them, otherwise a stepped canvas
 //   (halving, which keeps detail that one big drawImage step loses), never a canvas above 16.7 MP (the
 //   canvas limit of iOS Safari: above it the canvas silently draws nothing);
@@ -37,14 +38,19 @@ function dimensions(file) {
   });
 }
 
-/** The target size: long side MAX_SIDE, but never a side below the floor; null when no resize is needed. */
+/**
+ * The target size: long side MAX_SIDE, but never a side below the floor (the resolution rule) nor fewer
+ * pixels than the server's OCR copy of the original (fitted inside ocrWidth x ocrMaxHeight); null when no
+ * resize is needed.
+ */
 export function targetSize(width, height, floor = {}, maxSide = MAX_SIDE) {
   const long = Math.max(width, height);
   const short = Math.min(width, height);
   if (long <= maxSide) return null;
+  const ocr = floor.ocrWidth ? Math.min(floor.ocrWidth / width, floor.ocrMaxHeight / height) : 0;
   const scale = Math.min(
     1,
-    Math.max(maxSide / long, (floor.minShortSide ?? 0) / short, (floor.minLongSide ?? 0) / long),
+    Math.max(maxSide / long, (floor.minShortSide ?? 0) / short, (floor.minLongSide ?? 0) / long, ocr),
   );
   if (scale >= 1) return null;
   return { width: Math.round(width * scale), height: Math.round(height * scale) };
@@ -102,7 +108,8 @@ function jpegName(name) {
 
 /**
  * @param {File} file
- * @param {{minLongSide?: number, minShortSide?: number, heicDecodable?: boolean, maxSide?: number}} opts
+ * @param {{minLongSide?: number, minShortSide?: number, ocrWidth?: number, ocrMaxHeight?: number,
+ *   heicDecodable?: boolean, maxSide?: number, quality?: number}} opts
  * @returns {Promise<{file: File, changed: boolean, before: {bytes:number,width?:number,height?:number},
  *   after: {bytes:number,width?:number,height?:number}, reason?: string}>}
  */
@@ -138,7 +145,7 @@ export async function downscale(file, opts = {}) {
     bmp.close();
     bmp = null;
     if (isBlank(out)) return same('blank');
-    const blob = await toJpeg(out, QUALITY);
+    const blob = await toJpeg(out, opts.quality ?? QUALITY);
     out.width = 0;
     out.height = 0;
     if (!blob || blob.size === 0) return same('blank');
