@@ -1,7 +1,7 @@
 // GET /api/v1/cases/:id/documents/:docId/image: a stored document as a reviewer sees it, watermarked
 // with the viewer and the time (documents.view.ts), never cached, never offered as a download, and every
 // view in the audit trail before the first byte leaves.
-import { Router } from 'express';
+import { type Response, Router } from 'express';
 import { z } from 'zod';
 import { requireSecondFactor, requireStaff } from '../../http/auth.ts';
 import { describeRoute } from '../../http/openapi.ts';
@@ -154,6 +154,21 @@ const image = describeRoute({
   },
 });
 
+/** A watermarked document rendition: inline, never cached, never sniffed (the case viewer and the QA review). */
+export function sendDocumentJpeg(res: Response, jpeg: Buffer): void {
+  res
+    .status(200)
+    .set({
+      'Content-Type': 'image/jpeg',
+      'Content-Length': String(jpeg.length),
+      'Cache-Control': 'no-store',
+      Pragma: 'no-cache',
+      'Content-Disposition': 'inline',
+      'X-Content-Type-Options': 'nosniff',
+    })
+    .end(jpeg);
+}
+
 export function reviewDocumentsRoutes(deps: Deps): Router {
   const r = Router();
   r.get(image.path, requireStaff('REVIEWER', 'LEAD'), requireSecondFactor(deps.config), async (req, res) => {
@@ -167,17 +182,7 @@ export function reviewDocumentsRoutes(deps: Deps): Router {
       { caseId: params.id, docId: params.docId, page: query.page, width: query.w },
       { ip, userAgent },
     );
-    res
-      .status(200)
-      .set({
-        'Content-Type': 'image/jpeg',
-        'Content-Length': String(view.jpeg.length),
-        'Cache-Control': 'no-store',
-        Pragma: 'no-cache',
-        'Content-Disposition': 'inline',
-        'X-Content-Type-Options': 'nosniff',
-      })
-      .end(view.jpeg);
+    sendDocumentJpeg(res, view.jpeg);
   });
   return r;
 }

@@ -7,7 +7,7 @@ import { parseRequest } from '../../http/validate.ts';
 import type { Deps } from '../../platform/deps.ts';
 import type { Principal } from '../../platform/principal.ts';
 import { auditFromRequest } from '../audit/audit.request.ts';
-import { viewCaseDocument } from './review.documents.ts';
+import { sendDocumentJpeg, viewCaseDocument } from './review.documents.ts';
 import { blindDocumentCase, decideQaReview, getBlindCase, listQaReviews, qaSummary } from './review.qa.ts';
 
 const ZQaParams = z.object({ id: z.string().max(64) });
@@ -186,17 +186,7 @@ export function reviewQaRoutes(deps: Deps): Router {
       { caseId, docId: params.docId, page: query.page, width: query.w },
       { ip, userAgent },
     );
-    res
-      .status(200)
-      .set({
-        'Content-Type': 'image/jpeg',
-        'Content-Length': String(view.jpeg.length),
-        'Cache-Control': 'no-store',
-        Pragma: 'no-cache',
-        'Content-Disposition': 'inline',
-        'X-Content-Type-Options': 'nosniff',
-      })
-      .end(view.jpeg);
+    sendDocumentJpeg(res, view.jpeg);
   });
   r.post(decide.path, requireStaff('REVIEWER', 'LEAD'), async (req, res) => {
     const { params, body } = parseRequest(decide, req);

@@ -6,7 +6,7 @@ import { docFigure } from './viewer.js';
 import { evidencePackControl } from './evidence.js';
 import { assignControl } from './queue.js';
 import { caseShortcuts } from './shortcuts.js';
-import { call, cardText, facts, flash, has, i18n, link, setView, slaCell, state, t } from './core.js';
+import { call, facts, flash, has, i18n, link, orderFactRows, setView, slaCell, state, t } from './core.js';
 
 export async function caseView(id) {
   const [c, reasons] = await Promise.all([
@@ -79,14 +79,7 @@ export async function caseView(id) {
       { class: 'card', 'aria-label': t('facts') },
       el('h3', { text: t('facts') }),
       facts([
-        [t('order'), o.orderId],
-        [t('amount'), formatMoney(o.amount, L)],
-        [t('card'), cardText(o.card)],
-        [t('errorCode'), o.errorCode],
-        [t('buyer'), o.buyerName],
-        [t('locale'), o.buyerLocale],
-        [t('issuer'), o.issuerCountry],
-        [t('captured'), o.paymentCaptured ? t('yes') : t('no')],
+        ...orderFactRows(o, L),
         [t('status'), waiting ? `${c.status} · ${t('waitingSecond')}` : c.status],
         [t('assignee'), c.assignee?.name],
       ]),

@@ -1,6 +1,6 @@
 // Shared state and helpers of the console views: the signed-in user and their roles, translation,
 // navigation, API calls that sign out on 401, the view frame, and small widgets (facts, SLA text, charts).
-import { $, ApiError, api, createI18n, el, formatDate } from '../common.js';
+import { $, ApiError, api, createI18n, el, formatDate, formatMoney } from '../common.js';
 import { EN } from './dict.en.js';
 import { ZH } from './dict.zh.js';
 
@@ -80,6 +80,20 @@ export function cardText(card) {
 }
 
 /** The SLA line of a case: paused while waiting for the buyer, breached, last day, or due on a date. */
+/** The order's facts as the case page and the blind QA review show them (label, value) */
+export function orderFactRows(o, lang) {
+  return [
+    [t('order'), o.orderId],
+    [t('amount'), formatMoney(o.amount, lang)],
+    [t('card'), cardText(o.card)],
+    [t('errorCode'), o.errorCode],
+    [t('buyer'), o.buyerName],
+    [t('locale'), o.buyerLocale],
+    [t('issuer'), o.issuerCountry],
+    [t('captured'), o.paymentCaptured ? t('yes') : t('no')],
+  ];
+}
+
 export function slaCell(c, now = Date.now()) {
   if (c.slaPausedAt || c.status === 'MORE_INFO_REQUESTED')
     return {

@@ -2,8 +2,8 @@
 // the blind review of one (order facts, documents through viewer.js, the history before the first
 // decision; never the first decision itself) with approve/reject and reasons, and for leads the agreement
 // per first reviewer and the overturns per reason code.
-import { el, formatDate, formatMoney } from '../common.js';
-import { call, cardText, facts, flash, go, has, i18n, link, setView, t, table } from './core.js';
+import { el, formatDate } from '../common.js';
+import { call, facts, flash, go, has, i18n, link, orderFactRows, setView, t, table } from './core.js';
 import { docFigure } from './viewer.js';
 
 const pct = (x) => (x === null || x === undefined ? '–' : `${Math.round(x * 1000) / 10}%`);
@@ -120,17 +120,7 @@ export async function qaReviewView(id) {
       'section',
       { class: 'card', 'aria-label': t('facts') },
       el('h3', { text: t('facts') }),
-      facts([
-        [t('order'), o.orderId],
-        [t('amount'), formatMoney(o.amount, L)],
-        [t('card'), cardText(o.card)],
-        [t('errorCode'), o.errorCode],
-        [t('buyer'), o.buyerName],
-        [t('locale'), o.buyerLocale],
-        [t('issuer'), o.issuerCountry],
-        [t('captured'), o.paymentCaptured ? t('yes') : t('no')],
-        [t('submitted'), formatDate(c.submittedAt, L, true)],
-      ]),
+      facts([...orderFactRows(o, L), [t('submitted'), formatDate(c.submittedAt, L, true)]]),
     ),
     el(
       'section',
