@@ -7,7 +7,7 @@
 // `zoom` on <html> would not change the viewport the media queries and the scroll width answer to.
 // Keyboard: Tab reaches the ID-type radios, each slot's "Take a photo" and "Choose a file" and Submit in
 // document order, and each focused control shows an outline.
-// Screenshots: /work/notes/s4/shots/a11y-*.png.
+// Screenshots: test-results/screenshots/a11y-*.png.
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -15,11 +15,10 @@ import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { blockedOrder, RISK_KEY, tokenFromUrl } from '../support/factories.ts';
 import { goodImage } from '../support/images.ts';
-import { PHONE } from './browser.ts';
+import { PHONE, SHOTS } from './browser.ts';
 import { submitted, useConsoleEnv } from './console-env.ts';
 
 const c = useConsoleEnv();
-const SHOTS = process.env.A11Y_SHOTS ?? '/work/notes/s4/shots';
 const AXE = path.resolve('node_modules/axe-core/axe.min.js');
 const ZOOM_200 = { viewport: { width: 640, height: 400 }, deviceScaleFactor: 2 };
 let n = 0;

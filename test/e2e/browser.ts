@@ -6,7 +6,8 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 
 export const PHONE = { width: 390, height: 844 };
 export const DESKTOP = { width: 1366, height: 900 };
-export const SHOTS = path.resolve('test-results/screenshots');
+/** where every browser test writes its screenshots: test-results/screenshots in the checkout ($SHOTS_DIR overrides) */
+export const SHOTS = path.resolve(process.env.SHOTS_DIR ?? 'test-results/screenshots');
 
 export async function launch(): Promise<Browser> {
   return chromium.launch({
@@ -40,4 +41,21 @@ export async function shoot(page: Page, name: string): Promise<string[]> {
   }
   if (before) await page.setViewportSize(before);
   return out;
+}
+
+/** Screenshots at 1280x800 and 390x844 as `<name>-<W>x<H>.png` in SHOTS; restores the viewport. */
+export async function shootSizes(page: Page, name: string): Promise<void> {
+  mkdirSync(SHOTS, { recursive: true });
+  const before = page.viewportSize();
+  for (const size of [
+    { width: 1280, height: 800 },
+    { width: 390, height: 844 },
+  ]) {
+    await page.setViewportSize(size);
+    await page.screenshot({
+      path: path.join(SHOTS, `${name}-${size.width}x${size.height}.png`),
+      fullPage: true,
+    });
+  }
+  if (before) await page.setViewportSize(before);
 }

@@ -1,29 +1,13 @@
 // The leads' bulk bar in a real browser (issue 19): select two cases on the queue, assign them, see how
 // many succeeded; a case decided behind the page's back fails with its reason; select-all on the pool;
 // the admin's four-eyes warning with one lead. Screenshots at 1280x800 and 390x844 in English and
-// Chinese under /work/notes/s4/shots/rev-*.png (or $SHOTS_DIR).
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
-import type { Page } from 'playwright-core';
+// Chinese under test-results/screenshots (or $SHOTS_DIR).
 import { describe, expect, it } from 'vitest';
 import { lang, signIn as signInAs, submitted as submit, useConsoleEnv } from './console-env.ts';
+import { shootSizes } from './browser.ts';
 
 const c = useConsoleEnv();
 const signIn = (email: string) => signInAs(c, email);
-const DIR = process.env.SHOTS_DIR ?? '/work/notes/s4/shots';
-
-async function snap(page: Page, name: string) {
-  mkdirSync(DIR, { recursive: true });
-  const before = page.viewportSize();
-  for (const [label, size] of [
-    ['1280x800', { width: 1280, height: 800 }],
-    ['390x844', { width: 390, height: 844 }],
-  ] as const) {
-    await page.setViewportSize(size);
-    await page.screenshot({ path: path.join(DIR, `rev-${name}-${label}.png`), fullPage: true });
-  }
-  if (before) await page.setViewportSize(before);
-}
 
 const row = (id: string) => `tr[data-id="${id}"]`;
 
@@ -41,7 +25,7 @@ describe('bulk bar', () => {
     await page.check(`${row(b.appealId)} input.pick`);
     expect(await page.textContent(`${bar} .bulk-count`)).toBe('2 selected');
     await page.selectOption(`${bar} .bulk-assignee`, c.who.lead2.id);
-    await snap(page, 'queue-selected');
+    await shootSizes(page, 'rev-queue-selected');
     await page.click(`${bar} .bulk-assign`);
     await page.waitForSelector('#bulk-queue .bulk-outcome');
     expect(await page.textContent('#bulk-queue .bulk-outcome')).toBe('2 succeeded, 0 failed.');
@@ -52,7 +36,7 @@ describe('bulk bar', () => {
     }
     const untouched = await c.env.deps.prisma.appeal.findUniqueOrThrow({ where: { id: x.appealId } });
     expect(untouched.assigneeId).toBe(c.who.reviewer.id);
-    await snap(page, 'queue-assigned');
+    await shootSizes(page, 'rev-queue-assigned');
 
     // a case decided by someone else after the page was drawn: it fails with its reason, the other passes
     await page.check(`${row(x.appealId)} input.pick`);
@@ -64,7 +48,7 @@ describe('bulk bar', () => {
     expect(await page.textContent('#bulk-queue .bulk-failed li')).toBe(
       `${x.orderId}: A case in status APPROVED cannot be assigned.`,
     );
-    await snap(page, 'queue-failed-en');
+    await shootSizes(page, 'rev-queue-failed-en');
     await lang(page, 'zh');
     await page.waitForSelector(`${bar} .bulk-assign`);
     expect(await page.textContent(`${bar} .bulk-assign`)).toBe('分配');
@@ -90,7 +74,7 @@ describe('bulk bar', () => {
     expect(await page.textContent('#bulk-pool .bulk-outcome')).toBe(`成功 ${ids.length} 件，失败 0 件。`);
     const flagged = await c.env.deps.prisma.appeal.count({ where: { id: { in: ids }, escalated: true } });
     expect(flagged).toBe(ids.length);
-    await snap(page, 'leads-pool-zh');
+    await shootSizes(page, 'rev-leads-pool-zh');
     await lang(page, 'en');
     await page.context().close();
   });
@@ -106,11 +90,11 @@ describe('bulk bar', () => {
     expect(await page.textContent('#four-eyes-warning')).toContain(
       'only 1 active lead(s) not on leave can give a second approval',
     );
-    await snap(page, 'admin-warning-en');
+    await shootSizes(page, 'rev-admin-warning-en');
     await lang(page, 'zh');
     await page.waitForSelector('#four-eyes-warning');
     expect(await page.textContent('#four-eyes-warning')).toContain('只有 1 位');
-    await snap(page, 'admin-warning-zh');
+    await shootSizes(page, 'rev-admin-warning-zh');
     await lang(page, 'en');
     await page.context().close();
     await c.env.deps.prisma.staffUser.update({ where: { id: c.who.lead2.id }, data: { active: true } });

@@ -5,7 +5,7 @@
 // blurry photos get hints and are uploaded anyway; the stepped-canvas fallback and the blank check; the
 // pickers offer HEIC only where the server decodes it, and a HEIC the browser cannot convert gets the plain
 // how-to in en and zh.
-// Screenshots: /work/notes/s4/shots/cap-*.png (and test-results/screenshots).
+// Screenshots: test-results/screenshots/cap-*.png.
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -14,11 +14,10 @@ import { describe, expect, it } from 'vitest';
 import { HEIC_DECODABLE } from '../../src/modules/documents/checks.sharp.ts';
 import { blockedOrder, RISK_KEY, tokenFromUrl } from '../support/factories.ts';
 import { blurredImage, type GoodVariant, goodImage } from '../support/images.ts';
-import { PHONE } from './browser.ts';
+import { PHONE, SHOTS } from './browser.ts';
 import { useConsoleEnv } from './console-env.ts';
 
 const c = useConsoleEnv();
-const SHOTS = process.env.CAP_SHOTS ?? '/work/notes/s4/shots';
 const DOCS = '**/api/v1/appeals/*/documents';
 let n = 0;
 

@@ -175,3 +175,9 @@ export async function visibleNav(page: Page) {
     as.filter((a) => !(a as HTMLElement).hidden).map((a) => a.getAttribute('href')),
   );
 }
+
+/** A staff Bearer token through the login API (for arranging a test's data). */
+export async function staffToken(c: ConsoleEnv, email: string, password = PASSWORD): Promise<string> {
+  const r = await c.call('POST', '/api/v1/auth/login', { body: { email, password } });
+  return r.body.token as string;
+}

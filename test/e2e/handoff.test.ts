@@ -6,11 +6,10 @@ import { mkdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { blockedOrder, RISK_KEY, tokenFromUrl } from '../support/factories.ts';
 import { goodImage } from '../support/images.ts';
-import { PHONE } from './browser.ts';
+import { PHONE, SHOTS } from './browser.ts';
 import { useConsoleEnv } from './console-env.ts';
 
 const c = useConsoleEnv();
-const SHOTS = '/work/notes/s4/shots';
 
 describe('continue on your phone', () => {
   it('desktop QR -> phone exchanges it -> phone upload appears on the desktop page', async () => {

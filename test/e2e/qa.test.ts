@@ -2,32 +2,14 @@
 // reviewer does not see the sample, another lead opens it from the nav: order facts and the documents
 // (watermarked images through the sample's own URL) without the first decision; rejects with a reason;
 // the agreement shows in the leads' tables; Chinese. Screenshots at 1280x800 and 390x844 under
-// /work/notes/s4/shots/qa-*.png (or $SHOTS_DIR).
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
-import type { Page } from 'playwright-core';
+// test-results/screenshots (or $SHOTS_DIR).
 import { describe, expect, it } from 'vitest';
-import { lang, PASSWORD, signIn, submitted, useConsoleEnv } from './console-env.ts';
+import { lang, signIn, submitted, useConsoleEnv, staffToken } from './console-env.ts';
+import { shootSizes } from './browser.ts';
 
 const c = useConsoleEnv({ config: { QA_SAMPLE_RATE: '1', QA_MONTHLY_CAP: '10', QA_SEED: 'e2e' } });
-const DIR = process.env.SHOTS_DIR ?? '/work/notes/s4/shots';
 
-async function snap(page: Page, name: string) {
-  mkdirSync(DIR, { recursive: true });
-  for (const [label, size] of [
-    ['1280x800', { width: 1280, height: 800 }],
-    ['390x844', { width: 390, height: 844 }],
-  ] as const) {
-    await page.setViewportSize(size);
-    await page.screenshot({ path: path.join(DIR, `qa-${name}-${label}.png`), fullPage: true });
-  }
-  await page.setViewportSize({ width: 1280, height: 800 });
-}
-
-async function token(email: string) {
-  const r = await c.call('POST', '/api/v1/auth/login', { body: { email, password: PASSWORD } });
-  return r.body.token as string;
-}
+const token = (email: string) => staffToken(c, email);
 
 describe('quality review', () => {
   it('a second lead reviews a sampled rejection blind and the agreement is recorded', async () => {
@@ -76,7 +58,7 @@ describe('quality review', () => {
     for (const secret of ['REJECT', 'NAME_MISMATCH', 'first-note-hidden', 'CANCELLED'])
       expect(shown).not.toContain(secret);
     expect(shown).toContain(a.orderId);
-    await snap(page, 'blind-en');
+    await shootSizes(page, 'qa-blind-en');
 
     await page.check('input[name=qa-outcome][value=REJECTED]');
     await page.check('input[name=qa-reason][value=NAME_MISMATCH]');
@@ -85,12 +67,12 @@ describe('quality review', () => {
     expect(await page.textContent('#flash')).toBe('Recorded: your decision matches the first one.');
     expect(await page.textContent('#qa-reviewers tbody')).toContain('100%');
     expect(await page.textContent('#qa-reasons tbody')).toContain('NAME_MISMATCH');
-    await snap(page, 'summary-en');
+    await shootSizes(page, 'qa-summary-en');
 
     await lang(page, 'zh');
     await page.waitForSelector('#qa-summary');
     expect(await page.textContent('#view-title')).toBe('质量复核');
-    await snap(page, 'summary-zh');
+    await shootSizes(page, 'qa-summary-zh');
     await lang(page, 'en');
     await page.context().close();
   });

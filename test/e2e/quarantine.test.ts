@@ -3,7 +3,7 @@
 // the quarantine; SECURITY sees them, discards one and releases the other (each after a confirmation);
 // the released mail is filed into its appeal and the case page shows the document's source and the mail
 // in the history; a REVIEWER has no link and gets the API's 403; Chinese shows the Chinese strings.
-// Screenshots at 390x844 and 1280x800 under /work/notes/s4/shots/quar-*.png (SHOTS_DIR overrides).
+// Screenshots at 390x844 and 1280x800 under test-results/screenshots/quar-*.png (SHOTS_DIR overrides).
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
@@ -14,10 +14,10 @@ import { blockedOrder, RISK_KEY } from '../support/factories.ts';
 import { goodImage } from '../support/images.ts';
 import { sender } from '../support/inbound.ts';
 import { lang, signIn, useConsoleEnv, visibleNav, waitFor } from './console-env.ts';
+import { SHOTS } from './browser.ts';
 
 vi.setConfig({ testTimeout: 180_000 });
 const MAILBOX = 'security@appeal.test';
-const SHOTS = process.env.SHOTS_DIR ?? '/work/notes/s4/shots';
 
 // bank.test publishes p=reject and an SPF record that does not list loopback: mail "from" it fails DMARC
 setMailAuthResolver(

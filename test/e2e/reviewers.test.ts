@@ -1,32 +1,14 @@
 // The leads' reviewer figures in a real browser (issue 19 point 5): from the leads page to the view, the
 // table and the two SVG charts, the CSV link (downloaded with the page's session), a new range through
-// the form, Chinese. Screenshots at 1280x800 and 390x844 under /work/notes/s4/shots/figs-*.png (or
+// the form, Chinese. Screenshots at 1280x800 and 390x844 under test-results/screenshots (or
 // $SHOTS_DIR).
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
-import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { lang, PASSWORD, signIn, submitted, useConsoleEnv } from './console-env.ts';
+import { lang, signIn, submitted, useConsoleEnv, staffToken } from './console-env.ts';
+import { shootSizes } from './browser.ts';
 
 const c = useConsoleEnv();
-const DIR = process.env.SHOTS_DIR ?? '/work/notes/s4/shots';
 
-async function snap(page: Page, name: string) {
-  mkdirSync(DIR, { recursive: true });
-  for (const [label, size] of [
-    ['1280x800', { width: 1280, height: 800 }],
-    ['390x844', { width: 390, height: 844 }],
-  ] as const) {
-    await page.setViewportSize(size);
-    await page.screenshot({ path: path.join(DIR, `figs-${name}-${label}.png`), fullPage: true });
-  }
-  await page.setViewportSize({ width: 1280, height: 800 });
-}
-
-async function token(email: string) {
-  const r = await c.call('POST', '/api/v1/auth/login', { body: { email, password: PASSWORD } });
-  return r.body.token as string;
-}
+const token = (email: string) => staffToken(c, email);
 
 describe('reviewer figures', () => {
   it('a lead opens the figures from the leads page: table, charts, CSV, range, Chinese', async () => {
@@ -80,7 +62,7 @@ describe('reviewer figures', () => {
     expect(csv.status).toBe(200);
     expect(csv.type).toBe('text/csv; charset=utf-8');
     expect(csv.text).toContain(`${c.who.reviewer.id},`);
-    await snap(page, 'reviewers-en');
+    await shootSizes(page, 'figs-reviewers-en');
 
     // a new range through the form: the URL and the CSV link follow
     await page.fill('#r-from', '2026-01-01');
@@ -101,7 +83,7 @@ describe('reviewer figures', () => {
     await page.waitForSelector('#reviewer-figures table');
     expect(await page.textContent('#view-title')).toBe('审核员统计');
     expect(await page.textContent('#csv')).toBe('下载 CSV');
-    await snap(page, 'reviewers-zh');
+    await shootSizes(page, 'figs-reviewers-zh');
     await lang(page, 'en');
     await page.context().close();
   });

@@ -2,26 +2,12 @@
 // turned on in the help panel, `?` toggles the panel, a/r/m choose a decision without sending it, never
 // inside a text field or with a modifier, n/p walk the queue's order, +/-/o drive the last-used viewer.
 // Screenshots of the panel at 1280x800 and 390x844 in English and Chinese.
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { lang, signIn, submitted, useConsoleEnv, waitFor } from './console-env.ts';
+import { shootSizes } from './browser.ts';
 
 const c = useConsoleEnv();
-const DIR = process.env.SHOTS_DIR ?? path.resolve('test-results/screenshots');
-
-async function snap(page: Page, name: string) {
-  mkdirSync(DIR, { recursive: true });
-  for (const [label, size] of [
-    ['1280x800', { width: 1280, height: 800 }],
-    ['390x844', { width: 390, height: 844 }],
-  ] as const) {
-    await page.setViewportSize(size);
-    await page.screenshot({ path: path.join(DIR, `shortcuts-${name}-${label}.png`), fullPage: true });
-  }
-  await page.setViewportSize({ width: 1280, height: 800 });
-}
 
 const checked = (page: Page) =>
   page.$eval(
@@ -46,11 +32,11 @@ describe('case page shortcuts', () => {
     await page.click('#shortcuts-btn');
     expect(await page.isVisible('#shortcuts-help')).toBe(true);
     expect(await page.textContent('#shortcuts-help')).toContain('Next case in the queue');
-    await snap(page, 'panel-en');
+    await shootSizes(page, 'shortcuts-panel-en');
     await lang(page, 'zh');
     await page.click('#shortcuts-btn');
     expect(await page.textContent('#shortcuts-help')).toContain('队列中的下一个案件');
-    await snap(page, 'panel-zh');
+    await shootSizes(page, 'shortcuts-panel-zh');
     await lang(page, 'en');
     await page.click('#shortcuts-btn');
     await page.check('#sc-on');

@@ -2,29 +2,14 @@
 // filters as their default view, reloads: the queue opens on it and shows its count; "All open" still
 // shows everything; a lead's shared view shows for the reviewer with the reviewer's count; the reviewer
 // deletes their own view. Screenshots at 1280x800 and 390x844 in English and Chinese under
-// /work/notes/s4/shots/views-*.png (or $SHOTS_DIR).
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
+// test-results/screenshots (or $SHOTS_DIR).
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { lang, signIn as signInAs, submitted as submit, useConsoleEnv } from './console-env.ts';
+import { shootSizes } from './browser.ts';
 
 const c = useConsoleEnv();
 const signIn = (email: string) => signInAs(c, email);
-const DIR = process.env.SHOTS_DIR ?? '/work/notes/s4/shots';
-
-async function snap(page: Page, name: string) {
-  mkdirSync(DIR, { recursive: true });
-  const before = page.viewportSize();
-  for (const [label, size] of [
-    ['1280x800', { width: 1280, height: 800 }],
-    ['390x844', { width: 390, height: 844 }],
-  ] as const) {
-    await page.setViewportSize(size);
-    await page.screenshot({ path: path.join(DIR, `views-${name}-${label}.png`), fullPage: true });
-  }
-  if (before) await page.setViewportSize(before);
-}
 
 const rowIds = (page: Page) =>
   page.$$eval('#view tbody tr', (rs) => rs.map((r) => (r as HTMLElement).dataset.id).sort());
@@ -54,7 +39,7 @@ describe('saved views', () => {
     // a reviewer cannot share: no checkbox
     expect(await page.$('.save-view .view-shared')).toBeNull();
     await page.check('.save-view .view-is-default');
-    await snap(page, 'save-form-en');
+    await shootSizes(page, 'views-save-form-en');
     await page.click('.save-view button[type=submit]');
     await page.waitForURL(/\?view=/);
     await page.waitForSelector('.views-bar .view-open[aria-pressed="true"]');
@@ -72,14 +57,14 @@ describe('saved views', () => {
     expect(await page.textContent(pressed)).toContain('USD cases');
     expect(await rowIds(page)).toEqual([usd.appealId]);
     expect(await page.getAttribute('#view button[aria-pressed="true"]', 'class')).toBe('view-open');
-    await snap(page, 'queue-default-en');
+    await shootSizes(page, 'views-queue-default-en');
 
     await lang(page, 'zh');
     await page.waitForSelector(pressed);
     expect(await page.textContent('.save-view-box summary')).toBe('将当前筛选保存为视图');
     expect(await page.textContent(`${pressed}`)).toContain('默认');
     await page.click('.more-filters summary').catch(() => {});
-    await snap(page, 'queue-default-zh');
+    await shootSizes(page, 'views-queue-default-zh');
     await lang(page, 'en');
 
     // "All open" still shows every case
@@ -112,7 +97,7 @@ describe('saved views', () => {
     await lead.reload();
     await lead.waitForSelector('.views-bar .view-open[aria-pressed="true"]');
     expect(await lead.textContent('.views-bar .view-open[aria-pressed="true"] .view-count')).toBe(' 2');
-    await snap(lead, 'lead-shared-en');
+    await shootSizes(lead, 'views-lead-shared-en');
     await lead.context().close();
 
     const page = await signIn(c.who.reviewer.email);
@@ -125,7 +110,7 @@ describe('saved views', () => {
     await page.click('.views-bar .view-delete');
     await page.waitForFunction(() => document.querySelectorAll('.views-bar .view-open').length === 1);
     expect(await c.env.deps.prisma.savedView.count({ where: { ownerId: c.who.reviewer.id } })).toBe(0);
-    await snap(page, 'reviewer-shared-en');
+    await shootSizes(page, 'views-reviewer-shared-en');
     expect(c.errors).toEqual([]);
     await page.context().close();
   });
