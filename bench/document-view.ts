@@ -11,7 +11,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 
 import { createViewCache, viewCacheKey } from '../src/modules/documents/documents.view-cache.ts';
-import { documentStorage, putEncrypted } from '../src/modules/documents/documents.storage.ts';
+import { documentStorage, putEncrypted } from '../src/platform/document-storage.ts';
 import { VIEW_MAX_SIDE, watermarkedView, watermarkLabel } from '../src/modules/documents/documents.view.ts';
 import { testImages } from './image-check.ts';
 import { isMain, median, percentile, printResult, round, row, runBench } from './lib.ts';

@@ -20,25 +20,21 @@ const END = '<!-- module-map:end -->';
  */
 export const KNOWN_CYCLE_EDGES: readonly string[] = [
   'appeals -> inbound',
-  'appeals -> notifications',
   'appeals -> refunds',
   'documents -> appeals',
   'documents -> security',
   'inbound -> appeals',
   'inbound -> documents',
   'inbound -> notifications',
-  'notifications -> appeals',
   'notifications -> inbound',
   'orders -> appeals',
   'orders -> security',
   'refunds -> appeals',
-  'refunds -> notifications',
   'refunds -> orders',
   'refunds -> security',
   'review -> sla',
   'security -> appeals',
   'security -> documents',
-  'security -> notifications',
   'sla -> review',
 ];
 

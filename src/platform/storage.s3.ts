@@ -1,5 +1,5 @@
 // The blob store on an S3-compatible bucket (AWS S3, Garage, SeaweedFS, Ceph RGW, ...). Like the file
-// store it only ever sees opaque, already-encrypted bytes under random keys (documents.storage.ts
+// store it only ever sees opaque, already-encrypted bytes under random keys (document-storage.ts
 // encrypts in the process before put): the bucket never holds a readable document, whatever the
 // bucket's own encryption settings. Objects live at <prefix>/<key>.
 //

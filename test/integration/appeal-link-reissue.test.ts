@@ -10,7 +10,7 @@ import {
   REISSUE_MIN_MS,
   REISSUE_LIMIT,
 } from '../../src/modules/appeals/appeals.reissue.ts';
-import { APPEAL_LINK_PLACEHOLDER } from '../../src/modules/notifications/notifications.outbox.ts';
+import { APPEAL_LINK_PLACEHOLDER } from '../../src/platform/email-outbox.ts';
 import { runJob } from '../../src/platform/jobs.ts';
 import type { Mailer, OutgoingMail } from '../../src/platform/mailer.ts';
 import { handlers } from '../../workers/handlers.ts';

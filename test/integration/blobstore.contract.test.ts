@@ -12,7 +12,7 @@ import { encryptDocument, parseKeyring } from '../../src/platform/crypto.ts';
 import { isAppError } from '../../src/platform/errors.ts';
 import { type BlobStore, createBlobStore, FileBlobStore, newBlobKey } from '../../src/platform/storage.ts';
 import { S3BlobStore } from '../../src/platform/storage.s3.ts';
-import { readDecrypted } from '../../src/modules/documents/documents.storage.ts';
+import { readDecrypted } from '../../src/platform/document-storage.ts';
 import { startTestS3, type TestS3 } from '../support/s3.ts';
 
 let tmp: string;

@@ -7,7 +7,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.ts';
 import { verifyAuditChain } from '../../src/modules/audit/audit.service.ts';
-import { documentStorage, readDecrypted } from '../../src/modules/documents/documents.storage.ts';
+import { documentStorage, readDecrypted } from '../../src/platform/document-storage.ts';
 import {
   FOOTER_RGB,
   footerHeight,

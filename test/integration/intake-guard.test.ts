@@ -12,7 +12,7 @@ import { createApp } from '../../src/app.ts';
 import { errorHandler } from '../../src/http/error-handler.ts';
 import { closeSharedOcrPool, sharedOcrPool } from '../../src/modules/documents/documents.ocr-pool.ts';
 import { uploadDocument } from '../../src/modules/documents/documents.service.ts';
-import { documentStorage } from '../../src/modules/documents/documents.storage.ts';
+import { documentStorage } from '../../src/platform/document-storage.ts';
 import { createOcrPool, type OcrEngineFactory } from '../../src/modules/documents/ocr.ts';
 import { AppError, isAppError } from '../../src/platform/errors.ts';
 import { makeCardBack } from '../support/card-backs.ts';

@@ -5,7 +5,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.ts';
 import { closeSharedOcrPool } from '../../src/modules/documents/documents.ocr-pool.ts';
-import { documentStorage } from '../../src/modules/documents/documents.storage.ts';
+import { documentStorage } from '../../src/platform/document-storage.ts';
 import { makeCardImage, TEST_NUMBERS } from '../support/card-images.ts';
 import { createTestEnv, type TestEnv } from '../support/env.ts';
 import { client, listen, type TestServer } from '../support/http.ts';

@@ -8,7 +8,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.ts';
-import { documentStorage, readDecrypted } from '../../src/modules/documents/documents.storage.ts';
+import { documentStorage, readDecrypted } from '../../src/platform/document-storage.ts';
 import { createTestEnv, type TestEnv } from '../support/env.ts';
 import { client, listen, type TestServer } from '../support/http.ts';
 import {

@@ -2,7 +2,7 @@
 // flight) and never touches a claimed blob.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sweepOrphanBlobs } from '../../src/modules/documents/documents.orphans.ts';
-import { documentStorage, putEncrypted } from '../../src/modules/documents/documents.storage.ts';
+import { documentStorage, putEncrypted } from '../../src/platform/document-storage.ts';
 import { createTestEnv, type TestEnv } from '../support/env.ts';
 
 let env: TestEnv;

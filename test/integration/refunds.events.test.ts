@@ -10,7 +10,7 @@ import { pruneIdempotencyRecords } from '../../src/modules/refunds/refunds.overd
 import { loadCalendar, seedHolidays } from '../../src/modules/sla/sla.calendar.ts';
 import { createTestEnv, type TestEnv } from '../support/env.ts';
 import { blockedOrder, RISK_KEY, tokenFromUrl } from '../support/factories.ts';
-import { APPEAL_LINK_PLACEHOLDER } from '../../src/modules/notifications/notifications.outbox.ts';
+import { APPEAL_LINK_PLACEHOLDER } from '../../src/platform/email-outbox.ts';
 import { client, listen, type TestServer } from '../support/http.ts';
 
 const PROVIDER_KEY = 'dev-provider-key';

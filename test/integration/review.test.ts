@@ -3,8 +3,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { TestEnv } from '../support/env.ts';
 import { tokenFromUrl } from '../support/factories.ts';
-import { appealToken, appealUrl } from '../../src/modules/appeals/appeals.token.ts';
-import { APPEAL_LINK_PLACEHOLDER } from '../../src/modules/notifications/notifications.outbox.ts';
+import { appealToken, appealUrl } from '../../src/platform/appeal-token.ts';
+import { APPEAL_LINK_PLACEHOLDER } from '../../src/platform/email-outbox.ts';
 import type { TestServer } from '../support/http.ts';
 import {
   emailsQueued,

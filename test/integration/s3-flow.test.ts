@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.ts';
 import { sweepOrphanBlobs } from '../../src/modules/documents/documents.orphans.ts';
-import { documentStorage } from '../../src/modules/documents/documents.storage.ts';
+import { documentStorage } from '../../src/platform/document-storage.ts';
 import { newBlobKey } from '../../src/platform/storage.ts';
 import { createTestEnv, type TestEnv } from '../support/env.ts';
 import { client, listen, type TestServer } from '../support/http.ts';

@@ -10,7 +10,7 @@ import { expireDueAppeals } from '../../src/modules/appeals/appeals.lifecycle.ts
 import { seedHolidays } from '../../src/modules/sla/sla.calendar.ts';
 import { runJob } from '../../src/platform/jobs.ts';
 import { createTestEnv, type TestEnv } from '../support/env.ts';
-import { APPEAL_LINK_PLACEHOLDER } from '../../src/modules/notifications/notifications.outbox.ts';
+import { APPEAL_LINK_PLACEHOLDER } from '../../src/platform/email-outbox.ts';
 import { blockedOrder, RISK_KEY, tokenFromUrl } from '../support/factories.ts';
 import { client, listen, type TestServer } from '../support/http.ts';
 

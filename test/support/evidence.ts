@@ -4,7 +4,7 @@
 import sharp from 'sharp';
 import type { Deps } from '../../src/platform/deps.ts';
 import { loadPdfJs } from '../../src/modules/documents/checks.pdf.ts';
-import { documentStorage, putEncrypted } from '../../src/modules/documents/documents.storage.ts';
+import { documentStorage, putEncrypted } from '../../src/platform/document-storage.ts';
 import type { client } from './http.ts';
 import { goodImage, statementPdf } from './images.ts';
 import { makeStaff, submittedCase, type TestStaff } from './review.ts';

@@ -7,7 +7,7 @@
 // - Exchanging is one UPDATE ... WHERE used_at IS NULL AND expires_at > now RETURNING: of two phones
 //   pressing the button at once exactly one gets the session, and a used or expired code is refused.
 // - What the phone receives is the buyer session exactly as the appeal link gives it: the current appeal
-//   token, rebuilt from the appeal's nonce (appeals.token.ts), in the same cookie. The code is worth
+//   token, rebuilt from the appeal's nonce (platform/appeal-token.ts), in the same cookie. The code is worth
 //   nothing after the exchange and outlives no one's session.
 // - Both events are audited (HANDOFF_ISSUED, HANDOFF_EXCHANGED); a refused exchange is not (it carries no
 //   appeal), the per-IP rate limit bounds guessing.
@@ -18,7 +18,7 @@ import type { Deps } from '../../platform/deps.ts';
 import { AppError } from '../../platform/errors.ts';
 import type { AuditSource } from '../audit/audit.request.ts';
 import { appendAudit } from '../audit/audit.service.ts';
-import { appealToken, tokenHash } from './appeals.token.ts';
+import { appealToken, tokenHash } from '../../platform/appeal-token.ts';
 
 export const HANDOFF_TTL_MS = 3 * 60_000;
 /** 24 bytes -> 32 base64url characters */

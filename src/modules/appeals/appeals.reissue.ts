@@ -24,9 +24,9 @@ import { localDate } from '../../platform/calendar.ts';
 import type { Deps } from '../../platform/deps.ts';
 import { type AuditSource, auditFromRequest } from '../audit/audit.request.ts';
 import { appendAudit } from '../audit/audit.service.ts';
-import { queueEmail } from '../notifications/notifications.outbox.ts';
+import { queueEmail } from '../../platform/email-outbox.ts';
 import { loadCalendar } from '../../platform/calendar.store.ts';
-import { appealToken, appealUrl, newTokenNonce, tokenHash } from './appeals.token.ts';
+import { appealToken, appealUrl, newTokenNonce, tokenHash } from '../../platform/appeal-token.ts';
 import { escapeHtml } from '../../platform/html.ts';
 
 export const ZReissueRequest = z.union([

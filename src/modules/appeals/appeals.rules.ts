@@ -9,7 +9,9 @@ export type AppealStatus =
   | 'EXPIRED'
   | 'WITHDRAWN';
 export type IdType = 'PASSPORT' | 'ID_CARD' | 'DRIVING_LICENCE';
-export type Slot = 'ID_FRONT' | 'ID_BACK' | 'CARD_FRONT' | 'CARD_BACK' | 'BILLING_STATEMENT';
+import type { Slot } from '../../platform/slots.ts';
+
+export type { Slot };
 
 export const ALL_SLOTS: readonly Slot[] = [
   'ID_FRONT',

@@ -20,7 +20,9 @@ export {
   type ImageMeasurements,
 } from './checks.quality.ts';
 
-export type Slot = 'ID_FRONT' | 'ID_BACK' | 'CARD_FRONT' | 'CARD_BACK' | 'BILLING_STATEMENT';
+import type { Slot } from '../../platform/slots.ts';
+
+export type { Slot };
 
 export type RuleName =
   | 'size'

@@ -10,7 +10,7 @@ import { uploadAllowance } from './documents.allowance.ts';
 import { sharedOcrPool, sharedSecondOcrPool } from './documents.ocr-pool.ts';
 import { ZDocument, ZDocumentParams, ZUploadFields, ZUploadMultipart } from './documents.schemas.ts';
 import { type IntakeDeps, removeDocument, uploadDocument } from './documents.service.ts';
-import { documentStorage } from './documents.storage.ts';
+import { documentStorage } from '../../platform/document-storage.ts';
 
 const upload = describeRoute({
   method: 'post',

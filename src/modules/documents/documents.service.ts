@@ -19,7 +19,7 @@ import {
   type Thresholds,
 } from './checks.sharp.ts';
 import type { TDocument, TUploadFields } from './documents.schemas.ts';
-import { type DocumentStorage, deleteBlobQuietly, putEncrypted } from './documents.storage.ts';
+import { type DocumentStorage, deleteBlobQuietly, putEncrypted } from '../../platform/document-storage.ts';
 import { guardImage, guardPdf, refuseCardData } from './documents.guard.ts';
 import type { CardReading, OcrPool } from './ocr.ts';
 import { type IntakeSource, sourceColumns } from './documents.source.ts';

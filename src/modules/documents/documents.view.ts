@@ -10,7 +10,7 @@
 import { HARDENED_PDF_OPTIONS } from './checks.pdf.ts';
 import sharp from 'sharp';
 import { AppError } from '../../platform/errors.ts';
-import { type DocumentStorage, readDecrypted } from './documents.storage.ts';
+import { type DocumentStorage, readDecrypted } from '../../platform/document-storage.ts';
 import { escapeHtml } from '../../platform/html.ts';
 
 /** Long side of what is served: enough for 4x zoom on a case page, small enough to send quickly. */

@@ -5,11 +5,12 @@
 import type { Deps } from '../../platform/deps.ts';
 import { AppError } from '../../platform/errors.ts';
 import type { StoredDocumentRef } from '../documents/documents.view.ts';
+import { SLOTS } from '../../platform/slots.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Slots in the order a dispute analyst reads them: who, which card, the statement. */
-export const SLOT_ORDER = ['ID_FRONT', 'ID_BACK', 'CARD_FRONT', 'CARD_BACK', 'BILLING_STATEMENT'] as const;
+export const SLOT_ORDER = SLOTS;
 
 export interface PackDocument extends StoredDocumentRef {
   id: string;

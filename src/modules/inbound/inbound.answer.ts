@@ -8,7 +8,7 @@ import { money } from '../../platform/money.ts';
 import { recordHistory } from '../appeals/appeals.history.ts';
 import { type IdType, requiredSlots, type Slot } from '../appeals/appeals.rules.ts';
 import { appendAudit } from '../audit/audit.service.ts';
-import { APPEAL_LINK_PLACEHOLDER, queueEmail } from '../notifications/notifications.outbox.ts';
+import { APPEAL_LINK_PLACEHOLDER, queueEmail } from '../../platform/email-outbox.ts';
 import type { Match } from './inbound.match.ts';
 import type { ParsedMail } from './inbound.parse.ts';
 import { readyForReview, submitLink } from './inbound.submit-link.ts';

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import type { Deps } from '../../platform/deps.ts';
-import { documentStorage } from '../documents/documents.storage.ts';
+import { documentStorage } from '../../platform/document-storage.ts';
 import { isOurMailbox } from './inbound.ref.ts';
 import { storeReceivedMail } from './inbound.store.ts';
 

@@ -11,7 +11,7 @@ import { isAppError } from '../../platform/errors.ts';
 import type { Slot } from '../appeals/appeals.rules.ts';
 import { appendAudit } from '../audit/audit.service.ts';
 import { type IntakeDeps, uploadDocument } from '../documents/documents.service.ts';
-import { deleteBlobQuietly, readDecrypted } from '../documents/documents.storage.ts';
+import { deleteBlobQuietly, readDecrypted } from '../../platform/document-storage.ts';
 import type { CardReading } from '../documents/ocr.types.ts';
 import { checkSender, type AuthVerdict } from './inbound.auth.ts';
 import { checkingSlot, classify, classifyByText, PLACE_CONFIDENCE, withOcr } from './inbound.classify.ts';

@@ -5,7 +5,7 @@ import { AppError } from '../../platform/errors.ts';
 import { writeOutbox } from '../../platform/outbox.ts';
 import type { AuditSource } from '../audit/audit.request.ts';
 import { appendAudit } from '../audit/audit.service.ts';
-import { deleteBlobQuietly, type DocumentStorage } from '../documents/documents.storage.ts';
+import { deleteBlobQuietly, type DocumentStorage } from '../../platform/document-storage.ts';
 
 /** cursor = base64url("<receivedAt ISO>|<id>") of the last item; newest first. */
 function decodeCursor(cursor: string): { at: Date; id: string } {

@@ -9,7 +9,7 @@ import type { Deps } from '../../platform/deps.ts';
 import { auditFromRequest } from '../audit/audit.request.ts';
 import { ZDocument } from '../documents/documents.schemas.ts';
 import { sharedOcrPool } from '../documents/documents.ocr-pool.ts';
-import { documentStorage } from '../documents/documents.storage.ts';
+import { documentStorage } from '../../platform/document-storage.ts';
 import { discardQuarantined, listQuarantine, releaseQuarantined } from './inbound.quarantine.ts';
 import {
   ZMailParams,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { SLOTS } from '../../platform/slots.ts';
 
-export const ZSlotName = z.enum(['ID_FRONT', 'ID_BACK', 'CARD_FRONT', 'CARD_BACK', 'BILLING_STATEMENT']);
+export const ZSlotName = z.enum(SLOTS);
 
 export const ZPlaceParams = z.object({ id: z.string().max(64), docId: z.string().max(64) });
 export const ZPlaceBody = z.strictObject({

@@ -4,7 +4,7 @@
 import { sha256Hex } from '../../platform/crypto.ts';
 import type { Deps } from '../../platform/deps.ts';
 import { writeOutbox } from '../../platform/outbox.ts';
-import { type DocumentStorage, deleteBlobQuietly, putEncrypted } from '../documents/documents.storage.ts';
+import { type DocumentStorage, deleteBlobQuietly, putEncrypted } from '../../platform/document-storage.ts';
 
 export interface ReceivedEnvelope {
   mailFrom: string;

@@ -11,7 +11,7 @@ import { AppError } from '../../platform/errors.ts';
 import type { Slot } from '../appeals/appeals.rules.ts';
 import type { TDocument } from '../documents/documents.schemas.ts';
 import { FLAGS, type IntakeDeps, uploadDocument } from '../documents/documents.service.ts';
-import { deleteBlobQuietly, readDecrypted } from '../documents/documents.storage.ts';
+import { deleteBlobQuietly, readDecrypted } from '../../platform/document-storage.ts';
 
 export interface UnsortedView {
   id: string;

@@ -2,7 +2,7 @@
 // before the SMTP server answers 250).
 import type { OutboxHandler } from '../../platform/jobs.ts';
 import { sharedOcrPool } from '../documents/documents.ocr-pool.ts';
-import { documentStorage } from '../documents/documents.storage.ts';
+import { documentStorage } from '../../platform/document-storage.ts';
 import { processInboundMail } from './inbound.process.ts';
 
 export const inboundProcessHandler: OutboxHandler<'inbound.process'> = async (payload, ctx) => {

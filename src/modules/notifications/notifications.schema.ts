@@ -17,8 +17,9 @@ export function pickLocale(buyerLocale: string | null | undefined): Locale {
 // ---------------------------------------------------------------------------------------------
 // Message schema
 
-export const SLOTS = ['ID_FRONT', 'ID_BACK', 'CARD_FRONT', 'CARD_BACK', 'BILLING_STATEMENT'] as const;
-export type Slot = (typeof SLOTS)[number];
+import { SLOTS, type Slot } from '../../platform/slots.ts';
+
+export { SLOTS, type Slot };
 
 // Names, ids and references end up in the subject line and on single lines of the body: control
 // characters (CR/LF above all) would let a value forge extra header-like lines, so they are flattened;

@@ -12,7 +12,7 @@ import { loadCalendar } from '../../platform/calendar.store.ts';
 import type { Tx } from '../../platform/db.ts';
 import type { DomainEvent, Subscriber } from '../../platform/events.ts';
 import { money } from '../../platform/money.ts';
-import { APPEAL_LINK_PLACEHOLDER, queueEmail } from './notifications.outbox.ts';
+import { APPEAL_LINK_PLACEHOLDER, queueEmail } from '../../platform/email-outbox.ts';
 import type { Slot } from './notifications.templates.ts';
 
 type RefundRow = { amountMinor: bigint; currency: string; expectedFrom: Date; dueBy: Date };

@@ -5,7 +5,7 @@ import type { Deps } from '../../platform/deps.ts';
 import { AppError } from '../../platform/errors.ts';
 import { canonicalJson } from '../../platform/json.ts';
 import { sha256 } from '../../platform/crypto.ts';
-import { appealToken, appealUrl, newTokenNonce, tokenHash } from '../appeals/appeals.token.ts';
+import { appealToken, appealUrl, newTokenNonce, tokenHash } from '../../platform/appeal-token.ts';
 import { openAppeal } from '../appeals/appeals.transition.ts';
 import type { TCreateBlockedOrderRequest } from './orders.schemas.ts';
 

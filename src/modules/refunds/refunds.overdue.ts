@@ -3,7 +3,7 @@
 import type { Deps } from '../../platform/deps.ts';
 import { localDate, workingDaysElapsed } from '../../platform/calendar.ts';
 import { money } from '../../platform/money.ts';
-import { queueEmail } from '../notifications/notifications.outbox.ts';
+import { queueEmail } from '../../platform/email-outbox.ts';
 import { loadCalendar } from '../../platform/calendar.store.ts';
 
 /** The template's limit; beyond it the digest lists the most overdue and the totals still count all. */

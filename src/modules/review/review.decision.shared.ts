@@ -4,7 +4,7 @@ import type { Prisma } from '../../generated/prisma/client.ts';
 import type { Deps } from '../../platform/deps.ts';
 import type { StaffRole } from '../../platform/principal.ts';
 import type { Slot } from '../appeals/appeals.rules.ts';
-import { appealToken, appealUrl } from '../appeals/appeals.token.ts';
+import { appealToken, appealUrl } from '../../platform/appeal-token.ts';
 import type { DecisionKindInput } from './review.rules.ts';
 
 export interface DecisionInput {

@@ -11,7 +11,7 @@ import type { Deps } from '../../platform/deps.ts';
 import { AppError } from '../../platform/errors.ts';
 import { auditFromRequest } from '../audit/audit.request.ts';
 import { appendAudit } from '../audit/audit.service.ts';
-import { documentStorage } from '../documents/documents.storage.ts';
+import { documentStorage } from '../../platform/document-storage.ts';
 import { sharedViewCache, viewCacheKey } from '../documents/documents.view-cache.ts';
 import { VIEW_MAX_SIDE, watermarkedView, watermarkLabel } from '../documents/documents.view.ts';
 import { caseIdOr404, type Viewer } from './review.cases.ts';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SLOTS } from '../notifications/notifications.templates.ts';
+import { SLOTS } from '../../platform/slots.ts';
 import { DECISIONS } from './review.rules.ts';
 import { CARD_NUMBER_IN_TEXT, noFullCardNumber } from '../security/card-text.ts';
 

@@ -5,10 +5,12 @@
 import type { Prisma } from '../../generated/prisma/client.ts';
 import type { Db, Tx } from '../../platform/db.ts';
 import { AppError } from '../../platform/errors.ts';
-import { queueEmail } from '../notifications/notifications.outbox.ts';
+import { queueEmail } from '../../platform/email-outbox.ts';
 import { type AuditActor, appendAudit, inTransaction } from '../audit/audit.service.ts';
 
-export type IncidentSlot = 'ID_FRONT' | 'ID_BACK' | 'CARD_FRONT' | 'CARD_BACK' | 'BILLING_STATEMENT';
+import type { Slot } from '../../platform/slots.ts';
+
+export type IncidentSlot = Slot;
 
 export interface IncidentInput {
   appealId: string;

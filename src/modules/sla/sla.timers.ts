@@ -5,7 +5,7 @@
 // the delayed jobs of pending deadlines, so a lost queue (FLUSHALL, a Redis restart without AOF) loses no
 // timer. Firing inserts a sla_events row whose unique (appeal, kind) key makes each timer happen once.
 import type { Deps } from '../../platform/deps.ts';
-import { queueEmail } from '../notifications/notifications.outbox.ts';
+import { queueEmail } from '../../platform/email-outbox.ts';
 
 export const SLA_KINDS = ['REMINDER', 'WARNING', 'BREACH'] as const;
 export type SlaKind = (typeof SLA_KINDS)[number];

@@ -1,6 +1,8 @@
-// Queues an e-mail as an outbox row in the caller's transaction; the e-mail worker renders and sends it.
-import type { Tx } from '../../platform/db.ts';
-import { writeOutbox } from '../../platform/outbox.ts';
+// The e-mail port (issue 14): any module queues an e-mail request as an outbox row (topic email.send) in
+// its own transaction; the notifications module owns the templates, renders the request and sends it
+// (notifications.worker.ts). Plumbing like the job outbox: no module imports notifications to send mail.
+import type { Tx } from './db.ts';
+import { writeOutbox } from './outbox.ts';
 
 export interface QueuedEmail {
   to: string;

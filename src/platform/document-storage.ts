@@ -1,9 +1,9 @@
 // Stored documents: the sanitised bytes, encrypted under a per-document data key (crypto.ts) and put in
 // the blob store under a random key (storage.ts). One store and one keyring per process and STORAGE_URL.
-import type { Config } from '../../config.ts';
-import { decryptDocument, encryptDocument, type Keyring, parseKeyring } from '../../platform/crypto.ts';
-import type { Logger } from '../../platform/logger.ts';
-import { type BlobStore, createBlobStore, newBlobKey, type S3Env } from '../../platform/storage.ts';
+import type { Config } from '../config.ts';
+import { decryptDocument, encryptDocument, type Keyring, parseKeyring } from './crypto.ts';
+import type { Logger } from './logger.ts';
+import { type BlobStore, createBlobStore, newBlobKey, type S3Env } from './storage.ts';
 
 export interface DocumentStorage {
   blobs: BlobStore;
