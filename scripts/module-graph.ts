@@ -32,10 +32,8 @@ export const KNOWN_CYCLE_EDGES: readonly string[] = [
   'refunds -> appeals',
   'refunds -> orders',
   'refunds -> security',
-  'review -> sla',
   'security -> appeals',
   'security -> documents',
-  'sla -> review',
 ];
 
 interface CruiseJson {

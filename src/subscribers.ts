@@ -6,6 +6,7 @@ import { ordersSubscriber } from './modules/orders/orders.subscriber.ts';
 import { notificationsSubscriber } from './modules/notifications/notifications.subscriber.ts';
 import { reviewSubscriber } from './modules/review/review.subscriber.ts';
 import { refundsSubscriber } from './modules/refunds/refunds.subscriber.ts';
+import { slaSubscriber } from './modules/sla/sla.subscriber.ts';
 import type { QaConfig } from './modules/review/review.qa.draw.ts';
 import { qaSubscriber } from './modules/review/review.qa.subscriber.ts';
 import { webhooksSubscriber } from './modules/webhooks/webhooks.subscriber.ts';
@@ -17,6 +18,7 @@ export function appSubscribers(
 ): Subscriber[] {
   return [
     reviewSubscriber, // appeal.submitted, appeal.resubmitted: the case.route job
+    slaSubscriber, // appeal.submitted, resubmitted, assigned: the sla.schedule job (the deadlines' wake-up calls)
     ordersSubscriber, // appeal.decided (APPROVED): the blocked order is released
     refundsSubscriber(config), // appeal.decided (REJECTED), appeal.expired, appeal.withdrawn
     notificationsSubscriber(config), // APPEAL_OPENED, SUBMITTED, APPROVED, REJECTED, MORE_INFO_REQUESTED, EXPIRED, WITHDRAWN e-mails

@@ -22,6 +22,9 @@ export function handlers(res: WorkerResources): HandlerMap {
       (await import('../src/modules/refunds/refunds.worker.ts')).pruneIdempotencyHandler,
     'sla.fire': async () => (await import('../src/modules/sla/sla.worker.ts')).slaFireHandler,
     'sla.sweep': async () => (await import('../src/modules/sla/sla.worker.ts')).slaSweepHandler,
+    'sla.schedule': async () => (await import('../src/modules/sla/sla.worker.ts')).slaScheduleHandler,
+    'review.drain-pool': async () =>
+      (await import('../src/modules/review/review.worker.ts')).drainPoolHandler,
     'storage.sweep-orphans': async () => async () => {
       const { sweepOrphanBlobs } = await import('../src/modules/documents/documents.orphans.ts');
       await sweepOrphanBlobs(res.deps);
@@ -45,6 +48,7 @@ export const SCHEDULES: { id: string; name: string; everyMs: number }[] = [
   { id: 'refunds-overdue-digest', name: 'refunds.overdue-digest', everyMs: 24 * 3600_000 },
   { id: 'idempotency-prune', name: 'idempotency.prune', everyMs: 24 * 3600_000 },
   { id: 'sla-sweep', name: 'sla.sweep', everyMs: 60_000 },
+  { id: 'review-drain-pool', name: 'review.drain-pool', everyMs: 60_000 },
   { id: 'retention-purge', name: 'retention.purge', everyMs: 24 * 3600_000 },
   { id: 'storage-sweep-orphans', name: 'storage.sweep-orphans', everyMs: 3600_000 },
   { id: 'audit-export-head', name: 'audit.export-head', everyMs: 15 * 60_000 },

@@ -13,8 +13,10 @@ const OutboxJob = z.object({ outboxId: Uuid });
 
 /** Topics written to the outbox; each becomes a job of the same name with data {outboxId}. */
 export const OUTBOX_TOPICS = {
-  /** route a SUBMITTED case to a reviewer (review module); also (re)schedules its SLA timers */
+  /** route a SUBMITTED case to a reviewer (review module) */
   'case.route': { queue: 'routing', payload: z.object({ appealId: Uuid }) },
+  /** (re)add the delayed jobs of one appeal's SLA deadlines (sla.subscriber.ts: submitted, resubmitted, assigned) */
+  'sla.schedule': { queue: 'sla', payload: z.object({ appealId: Uuid }) },
   'email.send': {
     queue: 'email',
     payload: z.object({
@@ -81,8 +83,10 @@ export const DIRECT_JOBS = {
       deadlineAt: z.iso.datetime({ offset: true }),
     }),
   },
-  /** every minute: fire missed SLA deadlines, restore lost timers, route pool cases to free reviewers */
+  /** every minute: fire missed SLA deadlines, restore lost timers */
   'sla.sweep': { queue: 'sla', payload: z.object({}) },
+  /** every minute: route pool cases to reviewers who have room again (review.routing.ts#drainPool) */
+  'review.drain-pool': { queue: 'routing', payload: z.object({}) },
   /** every 15 minutes: write the signed head of the audit chain to AUDIT_HEAD_DIR (audit.head.ts) */
   'audit.export-head': { queue: 'maintenance', payload: z.object({}) },
   /** daily: delete document blobs of cases closed more than RETENTION_DAYS ago (no legal hold) */

@@ -3,7 +3,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Worker } from 'bullmq';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.ts';
-import { slaSweepHandler } from '../../src/modules/sla/sla.worker.ts';
+import { drainPoolHandler } from '../../src/modules/review/review.worker.ts';
 import { POOL_HOLD_RULE, routeCase } from '../../src/modules/review/review.routing.ts';
 import { type Database, openDatabase } from '../../src/platform/db.ts';
 import type { Deps } from '../../src/platform/deps.ts';
@@ -107,7 +107,7 @@ describe('who gets the case', () => {
 
     // the reviewer back from leave gets the pool cases, most urgent first, from the periodic sweep
     env.clock.advance(3_600_000);
-    await slaSweepHandler({}, { deps: env.deps } as unknown as JobContext);
+    await drainPoolHandler({}, { deps: env.deps } as unknown as JobContext);
     expect([await assignee(a), await assignee(b)]).toEqual([back.id, back.id]);
     const asg = await env.deps.prisma.caseAssignment.findMany({ where: { appealId: a } });
     expect(asg.map((x) => x.reason)).toEqual(['POOL']);
@@ -141,7 +141,7 @@ describe("a lead's return to the pool", () => {
     // the sweep runs every minute; the issue saw the case routed back ~28 s after the return
     for (let i = 0; i < 3; i++) {
       env.clock.advance(30_000);
-      await slaSweepHandler({}, { deps: env.deps } as unknown as JobContext);
+      await drainPoolHandler({}, { deps: env.deps } as unknown as JobContext);
     }
     expect(await routeCase(env.deps, id)).toEqual({ outcome: 'held' });
     expect(await assignee(id)).toBe(null);
@@ -158,7 +158,7 @@ describe("a lead's return to the pool", () => {
     const { warnAt } = await env.deps.prisma.appeal.findUniqueOrThrow({ where: { id } });
     await env.deps.prisma.staffUser.update({ where: { id: first.id }, data: { lastAssignedAt: null } });
     env.clock.set(new Date(warnAt!.getTime() + 1_000));
-    await slaSweepHandler({}, { deps: env.deps } as unknown as JobContext);
+    await drainPoolHandler({}, { deps: env.deps } as unknown as JobContext);
     expect(await assignee(id)).toBe(second.id);
     const released = await env.deps.prisma.caseHistory.findFirstOrThrow({
       where: { appealId: id, action: 'ASSIGNED' },

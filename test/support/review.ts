@@ -150,14 +150,15 @@ export async function processRouting(deps: Deps): Promise<number> {
   const map = handlers({ deps, mailer: noMailer });
   let n = 0;
   for (;;) {
+    // routing, then the SLA wake-up calls its events asked for (what the relay and the workers do)
     const rows = await deps.prisma.outboxMessage.findMany({
-      where: { topic: 'case.route', status: { in: ['PENDING', 'PUBLISHED'] } },
+      where: { topic: { in: ['case.route', 'sla.schedule'] }, status: { in: ['PENDING', 'PUBLISHED'] } },
       orderBy: { createdAt: 'asc' },
     });
     if (rows.length === 0) return n;
     for (const r of rows) {
-      await runJob(map, { name: 'case.route', data: { outboxId: r.id }, attemptsMade: 0 } as Job, deps);
-      n++;
+      await runJob(map, { name: r.topic, data: { outboxId: r.id }, attemptsMade: 0 } as Job, deps);
+      if (r.topic === 'case.route') n++;
     }
   }
 }

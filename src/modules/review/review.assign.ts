@@ -5,7 +5,6 @@ import { AppError } from '../../platform/errors.ts';
 import { transitionAppeal } from '../appeals/appeals.transition.ts';
 import type { AuditSource } from '../audit/audit.request.ts';
 import { appendAudit } from '../audit/audit.service.ts';
-import { scheduleSlaTimers } from '../sla/sla.timers.ts';
 import { lockAppeal, openCaseCount, POOL_HOLD_RULE } from './review.routing.ts';
 
 type RouteDeps = Pick<Deps, 'prisma' | 'clock' | 'queues' | 'config' | 'logger'>;
@@ -111,6 +110,5 @@ export async function assignCase(
     },
     { timeout: 15_000 },
   );
-  await scheduleSlaTimers(deps, input.appealId);
   return out;
 }

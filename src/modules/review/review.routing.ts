@@ -20,7 +20,6 @@ import { writeOutbox } from '../../platform/outbox.ts';
 import type { Actor } from '../appeals/appeals.history.ts';
 import { transitionAppeal } from '../appeals/appeals.transition.ts';
 import { type AuditEntry, appendAudit } from '../audit/audit.service.ts';
-import { scheduleSlaTimers } from '../sla/sla.timers.ts';
 
 const ROUTER_ID = 'router';
 
@@ -224,7 +223,7 @@ function routedAudit(now: Date, appealId: string, reviewerId: string, reason: st
  * lead) to give it another chance; anything else is left alone, so a re-delivered job is harmless.
  * A resubmission goes back to the reviewer who asked for more information when they are available.
  * Past the resubmission cap (round > MAX_RESUBMISSIONS) the case goes to the pool flagged for a lead.
- * Afterwards the case's SLA timers are (re)scheduled.
+ * The SLA timers are the sla module's: it reacts to appeal.assigned (sla.subscriber.ts).
  */
 export async function routeCase(deps: RouteDeps, appealId: string): Promise<RouteOutcome> {
   const now = deps.clock.now();
@@ -236,9 +235,6 @@ export async function routeCase(deps: RouteDeps, appealId: string): Promise<Rout
   } catch (err) {
     if (!(err instanceof FastPathRefused)) throw err;
     result = await attempt(false);
-  }
-  if (result.outcome !== 'skipped' || result.status === 'SUBMITTED' || result.status === 'IN_REVIEW') {
-    await scheduleSlaTimers(deps, appealId);
   }
   return result;
 }
