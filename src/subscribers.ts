@@ -11,6 +11,8 @@ import type { QaConfig } from './modules/review/review.qa.draw.ts';
 import { qaSubscriber } from './modules/review/review.qa.subscriber.ts';
 import { webhooksSubscriber } from './modules/webhooks/webhooks.subscriber.ts';
 import { installSubscribers, type Subscriber } from './platform/events.ts';
+import { installAppealViewPorts } from './modules/appeals/appeals.view-ports.ts';
+import { isOverdue } from './modules/refunds/refunds.rules.ts';
 
 /** The process's subscribers, in dispatch order. */
 export function appSubscribers(
@@ -27,9 +29,11 @@ export function appSubscribers(
   ];
 }
 
-/** Installs appSubscribers(config) as the process's registry (idempotent: the last call wins). */
+/** Installs appSubscribers(config) as the process's registry, and the appeal view's ports (idempotent). */
 export function installAppSubscribers(
   config: Pick<Config, 'BUSINESS_TIMEZONE' | 'SLA_BREACH_DAYS' | 'APPEAL_EXPIRY_DAYS'> & QaConfig,
 ): void {
   installSubscribers(appSubscribers(config));
+  // what the buyer's appeal view shows of other modules (appeals imports none of them)
+  installAppealViewPorts({ refundOverdue: isOverdue });
 }

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.ts';
 import { verifyAuditChain } from '../../src/modules/audit/audit.service.ts';
-import { containsFullCardNumber } from '../../src/modules/documents/card-number.ts';
+import { containsFullCardNumber } from '../../src/platform/card-number.ts';
 import { PROFILES, PACK_PROFILES } from '../../src/modules/evidence/evidence.profiles.ts';
 import { purgeExpiredDocuments } from '../../src/modules/security/retention.service.ts';
 import { makeCardImage, TEST_NUMBERS } from '../support/card-images.ts';

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../../src/app.ts';
 import { fixtureResolver, setMailAuthResolver } from '../../src/modules/inbound/inbound.auth.ts';
-import { mailRef } from '../../src/modules/inbound/inbound.ref.ts';
+import { mailRef } from '../../src/platform/mail-ref.ts';
 import { createMailer, type Mailer } from '../../src/platform/mailer.ts';
 import { startWorkers, type WorkerSet } from '../../workers/main.ts';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';

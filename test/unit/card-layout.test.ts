@@ -7,7 +7,7 @@ import {
   fitsCardBrand,
   luhnValid,
   mayHoldCardNumber,
-} from '../../src/modules/documents/card-number.ts';
+} from '../../src/platform/card-number.ts';
 import { analyseLines } from '../../src/modules/documents/ocr.analyse.ts';
 
 const line = (text: string, digits = text) => ({ text, digits, conf: 0.9 });

@@ -5,7 +5,7 @@ import {
   findFullCardNumbers,
   luhnValid,
   readLast4,
-} from '../../src/modules/documents/card-number.ts';
+} from '../../src/platform/card-number.ts';
 
 // The networks' published test numbers (no real card): 13, 15, 16 and 19 digits.
 const VISA_16 = '4111111111111111';

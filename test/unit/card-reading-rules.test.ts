@@ -11,7 +11,7 @@ import {
   normaliseDigits,
   readCoveredLast4,
   readLast4,
-} from '../../src/modules/documents/card-number.ts';
+} from '../../src/platform/card-number.ts';
 import { analyseLines, digitLike } from '../../src/modules/documents/ocr.analyse.ts';
 
 describe('brand fit (IIN prefix and length)', () => {

@@ -14,7 +14,6 @@ import type { Tx } from '../../platform/db.ts';
 import type { Deps } from '../../platform/deps.ts';
 import { AppError } from '../../platform/errors.ts';
 import { money } from '../../platform/money.ts';
-import { isOverdue } from '../refunds/refunds.rules.ts';
 import { loadCalendar } from '../../platform/calendar.store.ts';
 import { recordHistory } from './appeals.history.ts';
 import {
@@ -26,10 +25,12 @@ import {
   type Slot,
 } from './appeals.rules.ts';
 import { transitionAppeal } from './appeals.transition.ts';
-import { listUnsorted } from '../inbound/inbound.unsorted.ts';
+import { listUnsorted } from './appeals.unsorted.ts';
+import { appealViewPorts } from './appeals.view-ports.ts';
+import { isUuid } from '../../platform/ids.ts';
 
 export async function loadAppealOr404(deps: Pick<Deps, 'prisma'>, id: string) {
-  if (!/^[0-9a-f-]{36}$/i.test(id)) throw new AppError('APPEAL.NOT_FOUND', 'No such appeal.');
+  if (!isUuid(id)) throw new AppError('APPEAL.NOT_FOUND', 'No such appeal.');
   const appeal = await deps.prisma.appeal.findUnique({
     where: { id },
     include: {
@@ -167,7 +168,7 @@ export async function getAppealView(
           arn: a.refund.arn,
           settledAt: iso(a.refund.settledAt),
           /** not SETTLED by dueBy (SPEC section 5) */
-          overdue: deps.clock ? isOverdue(a.refund, deps.clock.now()) : null,
+          overdue: deps.clock ? appealViewPorts().refundOverdue(a.refund, deps.clock.now()) : null,
         }
       : null,
   };

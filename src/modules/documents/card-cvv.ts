@@ -1,7 +1,7 @@
 // The security code (CVV2/CVC2/CID) on a card back: PCI DSS 3.3.1 forbids storing it, so a CARD_BACK
 // photo where it can be read is refused. Pure text rules over OCR lines; like card-number.ts, nothing
 // here returns or logs the digits it looks at.
-import { MAX_LINE_CHARS, MAX_LINES, normaliseDigits } from './card-number.ts';
+import { MAX_LINE_CHARS, MAX_LINES, normaliseDigits } from '../../platform/card-number.ts';
 
 // Words printed beside the code or on the signature strip; they do not make a line "other text".
 const STRIP_WORDS = /^(?:cvv2?|cvc2?|cid|csc|cav2|security|code|authori[sz]ed|signature|sign|here)[:.]?$/i;

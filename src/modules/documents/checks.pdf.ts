@@ -1,7 +1,7 @@
 // Reads what the PDF rule needs (pages, password, active content) with pdfjs-dist, without rendering.
 // pdfjs runs in-process ("fake worker": the legacy Node build parses on the main thread), with eval, font
 // loading, XFA and fetching switched off: we only parse structure, we never execute or draw anything.
-import { containsFullCardNumber, containsSuspiciousDigitRun } from './card-number.ts';
+import { containsFullCardNumber, containsSuspiciousDigitRun } from '../../platform/card-number.ts';
 import type { PdfMeasurements } from './checks.rules.ts';
 
 type PdfJs = typeof import('pdfjs-dist/legacy/build/pdf.mjs');

@@ -10,7 +10,7 @@ import {
   normaliseDigits,
   readCoveredLast4,
   readLast4,
-} from './card-number.ts';
+} from '../../platform/card-number.ts';
 import { type TextCues, textCues } from './ocr.cues.ts';
 import type { OcrLine } from './ocr.paddle.ts';
 

@@ -14,7 +14,7 @@
 // pass silently. The intake catches DEPENDENCY.UNAVAILABLE and decides: record "digits not read
 // automatically" and flag the document for the reviewer, or ask the buyer to retry.
 import { AppError, isAppError } from '../../platform/errors.ts';
-import { containsFullCardNumber, containsSuspiciousDigitRun, readLast4 } from './card-number.ts';
+import { containsFullCardNumber, containsSuspiciousDigitRun, readLast4 } from '../../platform/card-number.ts';
 import {
   binarise,
   estimateSkew,

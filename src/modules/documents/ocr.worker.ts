@@ -2,7 +2,7 @@
 // image comes in, booleans and the last 4 go out; the text read never leaves this thread. A read that
 // outlives its deadline is ended by terminating the whole thread (ocr.engine.ts).
 import { parentPort, workerData } from 'node:worker_threads';
-import { normaliseDigits } from './card-number.ts';
+import { normaliseDigits } from '../../platform/card-number.ts';
 import { analyseLines, digitLike, type LineAnalysis } from './ocr.analyse.ts';
 import { createPaddleReader, lineCrop, type OcrLine } from './ocr.paddle.ts';
 

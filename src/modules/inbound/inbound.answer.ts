@@ -8,12 +8,15 @@ import { money } from '../../platform/money.ts';
 import { recordHistory } from '../appeals/appeals.history.ts';
 import { type IdType, requiredSlots, type Slot } from '../appeals/appeals.rules.ts';
 import { appendAudit } from '../audit/audit.service.ts';
-import { APPEAL_LINK_PLACEHOLDER, queueEmail } from '../../platform/email-outbox.ts';
+import { APPEAL_LINK_PLACEHOLDER, type QueuedEmail, queueEmail } from '../../platform/email-outbox.ts';
 import type { Match } from './inbound.match.ts';
 import type { ParsedMail } from './inbound.parse.ts';
 import { readyForReview, submitLink } from './inbound.submit-link.ts';
 import { reasonIn, type StoredCheck } from './inbound.reasons.ts';
-import type { InboundMessage } from './inbound.templates.ts';
+
+/** An answer of the e-mail channel: its templates and schema are the notifications module's
+ * (notifications.templates.inbound.ts), which validates it when it renders. */
+type InboundMessage = QueuedEmail['message'];
 
 export interface FileOutcome {
   filename: string;

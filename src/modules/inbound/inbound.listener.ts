@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import type { Deps } from '../../platform/deps.ts';
 import { documentStorage } from '../../platform/document-storage.ts';
-import { isOurMailbox } from './inbound.ref.ts';
+import { isOurMailbox } from '../../platform/mail-ref.ts';
 import { storeReceivedMail } from './inbound.store.ts';
 
 export interface InboundListener {

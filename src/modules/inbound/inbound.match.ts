@@ -4,7 +4,7 @@
 // e-mail of exactly one open appeal. Several open appeals and no reference: ask which order.
 import type { Deps } from '../../platform/deps.ts';
 import { FINAL_STATUSES } from '../appeals/appeals.rules.ts';
-import { findRefs, idRange, refPrefix, verifyRef } from './inbound.ref.ts';
+import { findRefs, idRange, refPrefix, verifyRef } from '../../platform/mail-ref.ts';
 
 export type Match =
   | { kind: 'appeal'; appealId: string; by: 'REFERENCE' | 'THREAD' | 'ORDER_ID' | 'SENDER' }

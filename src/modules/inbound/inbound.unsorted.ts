@@ -13,36 +13,6 @@ import type { TDocument } from '../documents/documents.schemas.ts';
 import { FLAGS, type IntakeDeps, uploadDocument } from '../documents/documents.service.ts';
 import { deleteBlobQuietly, readDecrypted } from '../../platform/document-storage.ts';
 
-export interface UnsortedView {
-  id: string;
-  filename: string | null;
-  mimeType: string;
-  checks: unknown;
-  flags: string[];
-  slotGuess: string | null;
-  confidence: number | null;
-  source: { channel: string; senderCheck: string | null };
-  createdAt: string;
-}
-
-export async function listUnsorted(deps: Pick<Deps, 'prisma'>, appealId: string): Promise<UnsortedView[]> {
-  const docs = await deps.prisma.document.findMany({
-    where: { appealId, status: 'UNSORTED' },
-    orderBy: { createdAt: 'asc' },
-  });
-  return docs.map((d) => ({
-    id: d.id,
-    filename: d.filename,
-    mimeType: d.mimeType,
-    checks: d.checks,
-    flags: d.flags,
-    slotGuess: d.slotGuess,
-    confidence: d.slotConfidence,
-    source: { channel: d.source, senderCheck: d.senderCheck },
-    createdAt: d.createdAt.toISOString(),
-  }));
-}
-
 export async function placeUnsorted(
   deps: IntakeDeps,
   appealId: string,

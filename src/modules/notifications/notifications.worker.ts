@@ -17,8 +17,8 @@ import type { Deps } from '../../platform/deps.ts';
 import { appealToken, appealUrl } from '../../platform/appeal-token.ts';
 import { APPEAL_LINK_PLACEHOLDER } from '../../platform/email-outbox.ts';
 import { EmailMessageSchema, pickLocale, renderEmail } from './notifications.templates.ts';
-import { isInboundTemplate, renderInboundEmail } from '../inbound/inbound.templates.ts';
-import { outgoingHeaders } from '../inbound/inbound.ref.ts';
+import { isInboundTemplate, renderInboundEmail } from './notifications.templates.inbound.ts';
+import { outgoingHeaders } from '../../platform/mail-ref.ts';
 
 /** Puts the appeal's current link where the outbox row holds the placeholder (see queueEmail). */
 async function withAppealLink(
@@ -92,7 +92,7 @@ export function emailHandler(mailer: Mailer): OutboxHandler<'email.send'> {
         throw new PermanentJobError(`cannot render ${payload.message.template}: ${err.message}`);
       throw err;
     }
-    // RFC 3834 on every mail, and the appeal's reference for replies (src/modules/inbound/inbound.ref.ts)
+    // RFC 3834 on every mail, and the appeal's reference for replies (src/platform/mail-ref.ts)
     const out = outgoingHeaders({
       appealId: payload.appealId,
       secret: ctx.deps.config.APPEAL_TOKEN_SECRET,

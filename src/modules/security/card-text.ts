@@ -7,8 +7,8 @@
 // consecutive digits are separated by at most one separator (space, no-break, thin, figure or narrow
 // spaces, '-', '.', '/', '_') is also scanned with the separators removed, so "4111.1111.1111.1111",
 // "41 11 11 11 11 11 11 11" and "4111\u00A01111..." count like "4111111111111111". Luhn and the issuer
-// range (documents/card-number.ts) still decide, so ordinary numbers do not trip it.
-import { containsFullCardNumber } from '../documents/card-number.ts';
+// range (platform/card-number.ts) still decide, so ordinary numbers do not trip it.
+import { containsFullCardNumber } from '../../platform/card-number.ts';
 
 export const CARD_NUMBER_IN_TEXT = 'must not contain a full card number (give only the last 4 digits)';
 

@@ -1,4 +1,5 @@
-// The answers of the e-mail channel (en, zh), kept apart from notifications.templates.ts. Plain text and
+// The answers of the e-mail channel (en, zh; queued by src/modules/inbound/inbound.answer.ts through the
+// e-mail port), kept apart from notifications.templates.ts. Plain text and
 // a small HTML body rendered from the same lines; every value passes through escapeHtml. The schema is
 // the privacy boundary as in the notification templates: file names, slot names, order facts, links.
 import { z } from 'zod';
@@ -11,7 +12,7 @@ import {
   type RenderedEmail,
   SLOTS,
   slotLabel,
-} from '../notifications/notifications.templates.ts';
+} from './notifications.templates.ts';
 
 const oneLine = (max: number) =>
   z
