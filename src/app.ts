@@ -15,8 +15,7 @@ import './http/types.ts';
 import { appealsRoutes } from './modules/appeals/appeals.routes.ts';
 import { auditRoutes } from './modules/audit/audit.routes.ts';
 import { securityRoutes } from './modules/security/security.routes.ts';
-import { appealLifecycleRoutes } from './modules/appeals/appeals.lifecycle.ts';
-import { appealLinkReissueRoutes } from './modules/appeals/appeals.reissue.ts';
+import { appealLinkReissueRoutes } from './modules/appeals/appeals.reissue.routes.ts';
 import { documentsRoutes } from './modules/documents/documents.routes.ts';
 import { evidenceRoutes } from './modules/evidence/evidence.routes.ts';
 import { inboundRoutes } from './modules/inbound/inbound.routes.ts';
@@ -24,7 +23,7 @@ import { notificationsRoutes } from './modules/notifications/notifications.route
 import { ordersRoutes } from './modules/orders/orders.routes.ts';
 import { refundsRoutes } from './modules/refunds/refunds.routes.ts';
 import { SIGNED_BODY_PATH } from './modules/refunds/refunds.signature.ts';
-import { reviewDocumentsRoutes } from './modules/review/review.documents.ts';
+import { reviewDocumentsRoutes } from './modules/review/review.documents.routes.ts';
 import { reviewFiguresRoutes } from './modules/review/review.figures.routes.ts';
 import { reviewQaRoutes } from './modules/review/review.qa.routes.ts';
 import { reviewRoutes } from './modules/review/review.routes.ts';
@@ -46,7 +45,6 @@ export function apiRouters(deps: Deps): Router[] {
     documentsRoutes(deps),
     auditRoutes(deps),
     securityRoutes(deps),
-    appealLifecycleRoutes(deps),
     appealLinkReissueRoutes(deps),
     refundsRoutes(deps),
     staffRoutes(deps),

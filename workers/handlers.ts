@@ -15,7 +15,7 @@ export function handlers(res: WorkerResources): HandlerMap {
     'email.send': async () =>
       (await import('../src/modules/notifications/notifications.worker.ts')).emailHandler(res.mailer),
     'appeals.expire': async () =>
-      (await import('../src/modules/appeals/appeals.lifecycle.ts')).expireAppealsHandler,
+      (await import('../src/modules/appeals/appeals.worker.ts')).expireAppealsHandler,
     'refunds.overdue-digest': async () =>
       (await import('../src/modules/refunds/refunds.worker.ts')).overdueDigestHandler,
     'idempotency.prune': async () =>

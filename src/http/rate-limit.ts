@@ -216,7 +216,7 @@ export function preAuthLimits(deps: RateLimitDeps): Router {
 /**
  * Mounted after `authenticate`: limits that need to know who is calling. (The uploads' allowance,
  * LIMITS.uploadsPerAppeal and a more-information round's own, lives with the upload route:
- * src/modules/documents/documents.allowance.ts.)
+ * src/http/upload-allowance.ts.)
  */
 export function postAuthLimits(_deps: RateLimitDeps): Router {
   return Router();

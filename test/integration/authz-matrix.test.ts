@@ -9,7 +9,7 @@ import type { Express } from 'express';
 import { enumerateRoutes } from '../support/routes.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.ts';
-import { signWebhook } from '../../src/modules/webhooks/webhooks.signature.ts';
+import { signWebhook } from '../../src/platform/webhook-signature.ts';
 import { createTestEnv, type TestEnv } from '../support/env.ts';
 import { blockedOrder, RISK_KEY, tokenFromUrl } from '../support/factories.ts';
 import { type CallOptions, client, listen, type TestServer } from '../support/http.ts';

@@ -5,7 +5,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.ts';
 import { LIMITS } from '../../src/http/rate-limit.ts';
-import { REQUESTED_SLOT_UPLOADS } from '../../src/modules/documents/documents.allowance.ts';
+import { REQUESTED_SLOT_UPLOADS } from '../../src/http/upload-allowance.ts';
 import { createTestEnv, type TestEnv } from '../support/env.ts';
 import { client, listen, type TestServer } from '../support/http.ts';
 import { goodImage } from '../support/images.ts';

@@ -703,8 +703,10 @@ describe('POST /api/v1/appeals/:id/submit', () => {
       orderBy: { createdAt: 'asc' },
       skip: outboxBefore,
     });
-    expect(outbox.map((o) => o.topic).sort()).toEqual(['case.route', 'email.send']);
+    // routing, the buyer's e-mail and the SLA deadlines' wake-up calls (sla.subscriber.ts)
+    expect(outbox.map((o) => o.topic).sort()).toEqual(['case.route', 'email.send', 'sla.schedule']);
     expect(outbox.find((o) => o.topic === 'case.route')!.payload).toEqual({ appealId: a.appealId });
+    expect(outbox.find((o) => o.topic === 'sla.schedule')!.payload).toEqual({ appealId: a.appealId });
     const mail = outbox.find((o) => o.topic === 'email.send')!.payload as {
       message: Record<string, unknown>;
     };

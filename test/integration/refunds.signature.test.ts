@@ -8,7 +8,7 @@ import { createApp } from '../../src/app.ts';
 import { sha256 } from '../../src/http/auth.ts';
 import { scheduleRefundInTx } from '../../src/modules/refunds/refunds.create.ts';
 import { loadCalendar, seedHolidays } from '../../src/modules/sla/sla.calendar.ts';
-import { signWebhook } from '../../src/modules/webhooks/webhooks.signature.ts';
+import { signWebhook } from '../../src/platform/webhook-signature.ts';
 import { createTestEnv, type TestEnv } from '../support/env.ts';
 import { blockedOrder, RISK_KEY } from '../support/factories.ts';
 import { client, listen, type TestServer } from '../support/http.ts';

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.ts';
 import { setHostResolver } from '../../src/modules/webhooks/webhooks.address.ts';
-import { queueWebhookEvent } from '../../src/modules/webhooks/webhooks.outbox.ts';
+import { queueWebhookEvent } from '../../src/platform/webhook-outbox.ts';
 import { webhookDeliverer } from '../../src/modules/webhooks/webhooks.worker.ts';
 import { runJob } from '../../src/platform/jobs.ts';
 import { createTestEnv, type TestEnv } from '../support/env.ts';

@@ -1,19 +1,12 @@
 // Ends of an appeal that are not a reviewer's decision: the buyer withdraws it, or it expires after
 // APPEAL_EXPIRY_DAYS without buyer action while waiting for the buyer. Both close the case and schedule the
 // refund of a captured payment in the same transaction as the status change (SPEC sections 3 and 5).
-import { Router } from 'express';
 import { DateTime } from 'luxon';
-import { z } from 'zod';
-import { requireBuyerOf } from '../../http/auth.ts';
-import { describeRoute } from '../../http/openapi.ts';
-import { parseRequest } from '../../http/validate.ts';
 import type { Tx } from '../../platform/db.ts';
 import type { Deps } from '../../platform/deps.ts';
 import { AppError } from '../../platform/errors.ts';
-import type { DirectHandler } from '../../platform/jobs.ts';
 import type { Actor } from './appeals.history.ts';
 import { type AppealStatus, nextStatus } from './appeals.rules.ts';
-import { getAppealView } from './appeals.service.ts';
 import { transitionAppeal } from './appeals.transition.ts';
 
 type LifecycleDeps = Pick<Deps, 'prisma' | 'config' | 'clock'>;
@@ -171,35 +164,4 @@ export async function expireDueAppeals(deps: LifecycleDeps, batch = 100): Promis
     if (due.length < batch) return expired;
     afterId = due.at(-1)?.id;
   }
-}
-
-/** The 'appeals.expire' maintenance job. */
-export const expireAppealsHandler: DirectHandler = async (_data, { deps }) => {
-  const n = await expireDueAppeals(deps);
-  if (n > 0) deps.logger.info({ expired: n }, 'appeals expired');
-};
-
-const withdraw = describeRoute({
-  method: 'post',
-  path: '/api/v1/appeals/:id/withdraw',
-  summary: 'The buyer withdraws the appeal (before a decision); a captured payment is refunded',
-  tags: ['appeals'],
-  security: ['buyer'],
-  roles: ['buyer of this appeal'],
-  params: z.object({ id: z.string().max(64) }),
-  body: z.strictObject({ reason: z.string().trim().min(1).max(500).optional() }),
-  responses: {
-    200: { description: 'The appeal view, now WITHDRAWN, with its refund if any' },
-    409: { description: 'APPEAL.INVALID_TRANSITION: already decided, expired or withdrawn' },
-  },
-});
-
-export function appealLifecycleRoutes(deps: Deps): Router {
-  const r = Router();
-  r.post(withdraw.path, requireBuyerOf('id'), async (req, res) => {
-    const { params, body } = parseRequest(withdraw, req);
-    await withdrawAppeal(deps, params.id, body ?? {});
-    res.set('Cache-Control', 'no-store').json(await getAppealView(deps, params.id));
-  });
-  return r;
 }

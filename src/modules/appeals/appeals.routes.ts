@@ -8,9 +8,10 @@ import type { Deps } from '../../platform/deps.ts';
 import { AppError, isAppError } from '../../platform/errors.ts';
 import { type Lang, pageText } from '../../platform/messages.ts';
 import { appealHandoffRoutes } from './appeals.handoff.routes.ts';
-import { reissueByOrderForm, reissueForm } from './appeals.reissue.ts';
+import { reissueByOrderForm, reissueForm } from './appeals.reissue.routes.ts';
 import { ID_TYPES } from './appeals.rules.ts';
 import { assertStaffMaySeeAppeal } from './appeals.scope.ts';
+import { withdrawAppeal } from './appeals.lifecycle.ts';
 import { getAppealView, resolveAppealLink, setIdType, submitAppeal } from './appeals.service.ts';
 import { escapeHtml } from '../../platform/html.ts';
 
@@ -109,6 +110,21 @@ function buyerToken(req: Parameters<Parameters<Router['get']>[1]>[0]): string {
   return m?.[1] ?? (req.cookies as Record<string, string | undefined>)[BUYER_COOKIE] ?? '';
 }
 
+const withdraw = describeRoute({
+  method: 'post',
+  path: '/api/v1/appeals/:id/withdraw',
+  summary: 'The buyer withdraws the appeal (before a decision); a captured payment is refunded',
+  tags: ['appeals'],
+  security: ['buyer'],
+  roles: ['buyer of this appeal'],
+  params: z.object({ id: z.string().max(64) }),
+  body: z.strictObject({ reason: z.string().trim().min(1).max(500).optional() }),
+  responses: {
+    200: { description: 'The appeal view, now WITHDRAWN, with its refund if any' },
+    409: { description: 'APPEAL.INVALID_TRANSITION: already decided, expired or withdrawn' },
+  },
+});
+
 export function appealsRoutes(deps: Deps): Router {
   const r = Router();
   r.get(view.path, requireBuyerOf('id', ['REVIEWER', 'LEAD', 'FINANCE', 'ADMIN']), async (req, res) => {
@@ -178,5 +194,10 @@ export function appealsRoutes(deps: Deps): Router {
     res.set('Cache-Control', 'no-store').json(await submitAppeal(deps, params.id));
   });
   r.use(appealHandoffRoutes(deps));
+  r.post(withdraw.path, requireBuyerOf('id'), async (req, res) => {
+    const { params, body } = parseRequest(withdraw, req);
+    await withdrawAppeal(deps, params.id, body ?? {});
+    res.set('Cache-Control', 'no-store').json(await getAppealView(deps, params.id));
+  });
   return r;
 }

@@ -6,7 +6,7 @@ import { removeUpload, singleFileUpload } from '../../http/upload.ts';
 import { parseRequest } from '../../http/validate.ts';
 import type { Deps } from '../../platform/deps.ts';
 import { AppError } from '../../platform/errors.ts';
-import { uploadAllowance } from './documents.allowance.ts';
+import { uploadAllowance } from '../../http/upload-allowance.ts';
 import { sharedOcrPool, sharedSecondOcrPool } from './documents.ocr-pool.ts';
 import { ZDocument, ZDocumentParams, ZUploadFields, ZUploadMultipart } from './documents.schemas.ts';
 import { type IntakeDeps, removeDocument, uploadDocument } from './documents.service.ts';

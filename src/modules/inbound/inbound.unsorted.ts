@@ -6,7 +6,6 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { Deps } from '../../platform/deps.ts';
 import { AppError } from '../../platform/errors.ts';
 import type { Slot } from '../appeals/appeals.rules.ts';
 import type { TDocument } from '../documents/documents.schemas.ts';
@@ -21,7 +20,7 @@ export async function placeUnsorted(
 ): Promise<TDocument> {
   if (!/^[0-9a-f-]{36}$/i.test(docId)) throw new AppError('DOCUMENT.NOT_FOUND', 'No such document.');
   const doc = await deps.prisma.document.findFirst({ where: { id: docId, appealId, status: 'UNSORTED' } });
-  if (!doc || !doc.blobKey || !doc.wrappedKey || !doc.keyId)
+  if (!doc?.blobKey || !doc.wrappedKey || !doc.keyId)
     throw new AppError('DOCUMENT.NOT_FOUND', 'No such document.');
   const bytes = await readDecrypted(deps.storage, {
     blobKey: doc.blobKey,

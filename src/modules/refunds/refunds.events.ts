@@ -20,7 +20,7 @@ import { type Actor, recordHistory } from '../appeals/appeals.history.ts';
 import { appealToken, appealUrl } from '../../platform/appeal-token.ts';
 import { appendAudit } from '../audit/audit.service.ts';
 import { queueEmail } from '../../platform/email-outbox.ts';
-import { queueWebhookEvent } from '../webhooks/webhooks.outbox.ts';
+import { queueWebhookEvent } from '../../platform/webhook-outbox.ts';
 import { getRefundItem, type RefundItem } from './refunds.finance.ts';
 import { refundProvider } from './refunds.provider.ts';
 import { checkEventAmount, type RefundStatus, refundTransition } from './refunds.rules.ts';

@@ -3,11 +3,11 @@
 // `X-Provider-Signature: v1=<hex HMAC-SHA256(secret, timestamp + "." + raw body)>`. The key says who is
 // calling; the signature proves the body was not changed and the request is fresh (+-5 minutes), so a
 // leaked key alone, or a captured request replayed later, is refused. Same scheme as our outgoing webhooks
-// (webhooks.signature.ts); every configured secret is tried (rotation), each comparison constant-time.
+// (platform/webhook-signature.ts); every configured secret is tried (rotation), each comparison constant-time.
 import type { RequestHandler } from 'express';
 import type { Deps } from '../../platform/deps.ts';
 import { AppError } from '../../platform/errors.ts';
-import { verifyWebhookSignature } from '../webhooks/webhooks.signature.ts';
+import { verifyWebhookSignature } from '../../platform/webhook-signature.ts';
 
 export const PROVIDER_SIGNATURE_HEADER = 'X-Provider-Signature';
 export const PROVIDER_TIMESTAMP_HEADER = 'X-Provider-Timestamp';

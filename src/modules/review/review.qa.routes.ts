@@ -7,7 +7,8 @@ import { parseRequest } from '../../http/validate.ts';
 import type { Deps } from '../../platform/deps.ts';
 import type { Principal } from '../../platform/principal.ts';
 import { auditFromRequest } from '../audit/audit.request.ts';
-import { sendDocumentJpeg, viewCaseDocument } from './review.documents.ts';
+import { viewCaseDocument } from './review.documents.ts';
+import { sendDocumentJpeg } from './review.documents.routes.ts';
 import { blindDocumentCase, decideQaReview, getBlindCase, listQaReviews, qaSummary } from './review.qa.ts';
 
 const ZQaParams = z.object({ id: z.string().max(64) });

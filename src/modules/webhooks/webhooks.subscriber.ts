@@ -5,7 +5,7 @@
 // MORE_INFO_REQUESTED is not a decision for the shop and sends nothing.
 import type { Tx } from '../../platform/db.ts';
 import type { DomainEvent, Subscriber } from '../../platform/events.ts';
-import { queueWebhookEvent } from './webhooks.outbox.ts';
+import { queueWebhookEvent } from '../../platform/webhook-outbox.ts';
 
 async function orderOf(tx: Tx, appealId: string): Promise<{ orderId: string; refundId: string | null }> {
   const appeal = await tx.appeal.findUniqueOrThrow({

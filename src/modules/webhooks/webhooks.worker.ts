@@ -14,7 +14,12 @@ import { isSealedSecret, keyringOf, openSecret } from '../../platform/crypto.ts'
 import { isAppError } from '../../platform/errors.ts';
 import type { OutboxHandler } from '../../platform/jobs.ts';
 import { checkWebhookTarget, type ResolvedAddress } from './webhooks.address.ts';
-import { EVENT_ID_HEADER, SIGNATURE_HEADER, signWebhook, TIMESTAMP_HEADER } from './webhooks.signature.ts';
+import {
+  EVENT_ID_HEADER,
+  SIGNATURE_HEADER,
+  signWebhook,
+  TIMESTAMP_HEADER,
+} from '../../platform/webhook-signature.ts';
 
 export const WEBHOOK_TIMEOUT_MS = 10_000;
 export const WEBHOOK_SECRET_PURPOSE = 'webhook-secret';

@@ -3,8 +3,8 @@
 // All rows of one event share its eventId, which is what receivers de-duplicate on: a retried delivery
 // carries the same id, a different event never does.
 import { randomUUID } from 'node:crypto';
-import type { Tx } from '../../platform/db.ts';
-import { writeOutbox } from '../../platform/outbox.ts';
+import type { Tx } from './db.ts';
+import { writeOutbox } from './outbox.ts';
 
 export const WEBHOOK_EVENT_TYPES = [
   'appeal.decided',

@@ -4,8 +4,8 @@
 // first round's budget can still send the photo the reviewer asked for. A refusal says how long to wait
 // (details.retryAfterSeconds and the message, in words, from the catalogue in platform/messages.ts).
 import type { Request, RequestHandler } from 'express';
-import { LIMITS, type RateLimitDeps, rateLimit } from '../../http/rate-limit.ts';
-import type { Deps } from '../../platform/deps.ts';
+import { LIMITS, type RateLimitDeps, rateLimit } from './rate-limit.ts';
+import type { Deps } from '../platform/deps.ts';
 
 /** uploads per requested slot, per more-information round and hour */
 export const REQUESTED_SLOT_UPLOADS = { perSlot: 10, windowMs: 60 * 60_000 } as const;
