@@ -23,6 +23,7 @@ import { type DocumentStorage, deleteBlobQuietly, putEncrypted } from '../../pla
 import { guardImage, guardPdf, refuseCardData } from './documents.guard.ts';
 import type { CardReading, OcrPool } from './ocr.ts';
 import { type IntakeSource, sourceColumns } from './documents.source.ts';
+import { touchBuyerActivity } from '../appeals/appeals.flags.ts';
 
 export type { IntakeSource };
 
@@ -421,7 +422,7 @@ export async function uploadDocument(deps: IntakeDeps, input: UploadInput): Prom
             createdAt: now,
           },
         });
-        await tx.appeal.update({ where: { id: appealId }, data: { lastBuyerActivityAt: now } });
+        await touchBuyerActivity(tx, appealId, now);
         await recordHistory(tx, {
           appealId,
           at: now,
@@ -481,7 +482,7 @@ export async function removeDocument(deps: IntakeDeps, appealId: string, docId: 
       where: { id: doc.id },
       data: { status: 'REMOVED', removedAt: now, blobKey: null, wrappedKey: null, purgedAt: now },
     });
-    await tx.appeal.update({ where: { id: appealId }, data: { lastBuyerActivityAt: now } });
+    await touchBuyerActivity(tx, appealId, now);
     await recordHistory(tx, {
       appealId,
       at: now,

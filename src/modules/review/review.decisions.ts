@@ -17,6 +17,7 @@ import { requestMoreInfoInTx } from './review.more-info.ts';
 import { rejectInTx } from './review.reject.ts';
 import { lockAppeal } from './review.routing.ts';
 import { checkDecisionShape, moreInfoGoesToLead, unknownCodes } from './review.rules.ts';
+import { flagNeedsLead, handCaseToLead } from '../appeals/appeals.flags.ts';
 
 export type { Decider, DecisionInput, DecisionResult } from './review.decision.shared.ts';
 
@@ -145,10 +146,7 @@ export async function decideCase(
             },
           );
         if (moreInfoGoesToLead(a.round, deps.config.MAX_RESUBMISSIONS, isLead)) {
-          await tx.appeal.update({
-            where: { id: appealId },
-            data: { needsLead: true, assigneeId: null, assignedAt: null },
-          });
+          await handCaseToLead(tx, appealId);
           await tx.caseAssignment.updateMany({ where: { appealId, endedAt: null }, data: { endedAt: now } });
           await recordHistory(tx, {
             appealId,
@@ -193,7 +191,7 @@ export async function decideCase(
 
       if (input.decision === 'APPROVE') {
         if (initialState === 'AWAITING_SECOND_APPROVAL') {
-          await tx.appeal.update({ where: { id: appealId }, data: { needsLead: true } });
+          await flagNeedsLead(tx, appealId);
           await recordHistory(tx, {
             appealId,
             at: now,

@@ -7,6 +7,7 @@ import { recordHistory } from '../appeals/appeals.history.ts';
 import type { AuditSource } from '../audit/audit.request.ts';
 import { appendAudit } from '../audit/audit.service.ts';
 import { lockAppeal } from './review.routing.ts';
+import { markEscalated } from '../appeals/appeals.flags.ts';
 
 /** Escalates a SUBMITTED or IN_REVIEW case; an already escalated one is left alone (changed: false). */
 export async function escalateCase(
@@ -27,7 +28,7 @@ export async function escalateCase(
         select: { escalated: true },
       });
       if (escalated) return { escalated: true as const, changed: false };
-      await tx.appeal.update({ where: { id: a.id }, data: { escalated: true } });
+      await markEscalated(tx, a.id);
       const actor = { type: 'STAFF' as const, id: input.leadId };
       await recordHistory(tx, {
         appealId: a.id,

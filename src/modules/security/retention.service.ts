@@ -11,6 +11,7 @@ import { recordHistory } from '../appeals/appeals.history.ts';
 import { type AuditActor, appendAudit } from '../audit/audit.service.ts';
 import { documentStorage } from '../../platform/document-storage.ts';
 import { isUuid } from '../../platform/ids.ts';
+import { markBlobsPurged, writeLegalHold } from '../appeals/appeals.flags.ts';
 
 export const FINAL_STATUSES = ['APPROVED', 'REJECTED', 'EXPIRED', 'WITHDRAWN'] as const;
 
@@ -68,7 +69,7 @@ export async function purgeExpiredDocuments(
           where: { appealId, OR: [{ blobKey: { not: null } }, { wrappedKey: { not: null } }] },
           data: { blobKey: null, wrappedKey: null, purgedAt: now },
         });
-        await tx.appeal.update({ where: { id: appealId }, data: { blobsPurgedAt: now } });
+        await markBlobsPurged(tx, appealId, now);
         await recordHistory(tx, {
           appealId,
           at: now,
@@ -109,11 +110,7 @@ export async function setLegalHold(
     const [before] = await tx.$queryRaw<{ legal_hold: boolean }[]>`
       SELECT legal_hold FROM appeals WHERE id = ${appealId}::uuid FOR UPDATE`;
     if (!before) throw new AppError('CASE.NOT_FOUND', 'No such case.');
-    const appeal = await tx.appeal.update({
-      where: { id: appealId },
-      data: { legalHold: hold },
-      select: { id: true, legalHold: true, blobsPurgedAt: true },
-    });
+    const appeal = await writeLegalHold(tx, appealId, hold);
     if (before.legal_hold !== hold) {
       const action = hold ? 'LEGAL_HOLD_SET' : 'LEGAL_HOLD_RELEASED';
       await recordHistory(tx, {

@@ -6,6 +6,7 @@
 // timer. Firing inserts a sla_events row whose unique (appeal, kind) key makes each timer happen once.
 import type { Deps } from '../../platform/deps.ts';
 import { queueEmail } from '../../platform/email-outbox.ts';
+import { markEscalated } from '../appeals/appeals.flags.ts';
 
 export const SLA_KINDS = ['REMINDER', 'WARNING', 'BREACH'] as const;
 export type SlaKind = (typeof SLA_KINDS)[number];
@@ -123,7 +124,7 @@ export async function fireSlaTimer(
       if (!current || current.getTime() !== deadline.getTime()) return 'stale';
       if (deadline.getTime() > now.getTime()) return 'early';
       // the event row (its unique (appeal, kind) key makes a second fire a no-op), the history entry and,
-      // for a breach, the escalation flag: one statement, the last two only if the event was new
+      // for a breach, the escalation flag (appeals.flags.ts): the last two only if the event was new
       const history = JSON.stringify({ deadlineAt: deadline.toISOString(), assigneeId: a.assigneeId });
       const [ins] = await tx.$queryRaw<{ n: number }[]>`
         WITH ev AS (
@@ -134,12 +135,10 @@ export async function fireSlaTimer(
         ), h AS (
           INSERT INTO case_history (appeal_id, at, actor_type, actor_id, action, data)
           SELECT appeal_id, ${now}, 'SYSTEM', ${`sla-${firedBy}`}, ${ACTION[job.kind]}, ${history}::jsonb FROM ev
-        ), esc AS (
-          UPDATE appeals SET escalated = true, updated_at = now()
-          WHERE id = ${a.id}::uuid AND ${job.kind === 'BREACH'} AND EXISTS (SELECT 1 FROM ev)
         )
         SELECT count(*)::int AS n FROM ev`;
       if (!ins || ins.n === 0) return 'duplicate';
+      if (job.kind === 'BREACH') await markEscalated(tx, a.id);
 
       const leads = a.leads;
       const assignee = a.assigneeId
