@@ -8,6 +8,7 @@ import type { Deps } from './deps.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createQueues } from './queues.ts';
 import { producerConnection } from './redis.ts';
+import { documentStorage } from './document-storage.ts';
 
 export interface Runtime {
   deps: Deps;
@@ -42,6 +43,7 @@ export async function buildRuntime(
     logger,
     queues,
     redis,
+    storage: documentStorage(config),
   };
   return {
     deps,

@@ -2,6 +2,7 @@
 import type { Config } from '../config.ts';
 import type { Clock } from './clock.ts';
 import type { Db } from './db.ts';
+import type { DocumentStorage } from './document-storage.ts';
 import type { Logger } from './logger.ts';
 import type { Queues } from './queues.ts';
 import type { Redis } from './redis.ts';
@@ -15,4 +16,6 @@ export interface Deps {
   queues: Queues;
   /** fail-fast connection for rate limits and readiness */
   redis: Redis;
+  /** the document store of STORAGE_URL with the keyring of DOCUMENT_MASTER_KEY (built once per process) */
+  storage: DocumentStorage;
 }

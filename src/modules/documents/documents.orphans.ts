@@ -10,10 +10,10 @@ import { documentStorage } from '../../platform/document-storage.ts';
 export const ORPHAN_MIN_AGE_MS = 10 * 60_000;
 
 export async function sweepOrphanBlobs(
-  deps: Pick<Deps, 'prisma' | 'config' | 'logger'>,
+  deps: Pick<Deps, 'prisma' | 'config' | 'logger' | 'storage'>,
   opts: { minAgeMs?: number; now?: Date; store?: BlobStore } = {},
 ): Promise<{ scanned: number; deleted: number }> {
-  const store = opts.store ?? documentStorage(deps.config).blobs;
+  const store = opts.store ?? deps.storage.blobs;
   if (!store.list || !store.writtenAt) return { scanned: 0, deleted: 0 };
   const cutoff = (opts.now ?? new Date()).getTime() - (opts.minAgeMs ?? ORPHAN_MIN_AGE_MS);
   let scanned = 0;

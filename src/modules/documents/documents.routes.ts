@@ -50,7 +50,7 @@ const remove = describeRoute({
 export function documentsRoutes(deps: Deps): Router {
   const intake: IntakeDeps = {
     ...deps,
-    storage: documentStorage(deps.config),
+    storage: deps.storage,
     ocr: () => sharedOcrPool(deps),
     secondOcr: () => sharedSecondOcrPool(deps),
   };

@@ -29,7 +29,7 @@ export interface PageImage {
   image: Buffer;
 }
 
-export interface GuardDeps extends Pick<Deps, 'prisma' | 'config' | 'clock' | 'logger'> {
+export interface GuardDeps extends Pick<Deps, 'prisma' | 'config' | 'clock' | 'logger' | 'storage'> {
   /** the OCR pools (documents.ocr-pool.ts); null when OCR is off, which refuses every pack */
   ocr: () => OcrPool | null;
   secondOcr?: () => OcrPool | null;
@@ -45,10 +45,10 @@ function guardDown(reason: string): AppError {
 
 /** Decrypts and draws the pages of every document, in order. */
 export async function documentPages(
-  deps: Pick<Deps, 'config'>,
+  deps: Pick<Deps, 'config' | 'storage'>,
   docs: readonly PackDocument[],
 ): Promise<PageImage[]> {
-  const storage = documentStorage(deps.config);
+  const storage = deps.storage;
   const out: PageImage[] = [];
   for (const d of docs) {
     const plain = await readDecrypted(storage, {

@@ -114,7 +114,7 @@ const discard = describeRoute({
 });
 
 export function inboundRoutes(deps: Deps): Router {
-  const storage = documentStorage(deps.config);
+  const storage = deps.storage;
   const intake = { ...deps, storage, ocr: () => sharedOcrPool(deps) };
   const r = Router();
   r.post(place.path, requireBuyerOf('id'), async (req, res) => {

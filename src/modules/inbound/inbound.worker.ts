@@ -8,7 +8,7 @@ import { processInboundMail } from './inbound.process.ts';
 export const inboundProcessHandler: OutboxHandler<'inbound.process'> = async (payload, ctx) => {
   const deps = ctx.deps;
   await processInboundMail(
-    { ...deps, storage: documentStorage(deps.config), ocr: () => sharedOcrPool(deps) },
+    { ...deps, storage: deps.storage, ocr: () => sharedOcrPool(deps) },
     payload.inboundMailId,
   );
 };

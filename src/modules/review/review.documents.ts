@@ -44,7 +44,7 @@ export interface ViewContext {
  * fails to render is not recorded: nothing was seen.
  */
 export async function viewCaseDocument(
-  deps: Pick<Deps, 'prisma' | 'config' | 'clock' | 'logger'>,
+  deps: Pick<Deps, 'prisma' | 'config' | 'clock' | 'logger' | 'storage'>,
   viewer: ImageViewer,
   input: { caseId: string; docId: string; page: number; width?: number },
   ctx: ViewContext,
@@ -83,7 +83,7 @@ export async function viewCaseDocument(
   const cached = key ? sharedViewCache.get(key, at.getTime()) : null;
   const view =
     cached ??
-    (await watermarkedView(documentStorage(deps.config), doc, {
+    (await watermarkedView(deps.storage, doc, {
       page: input.page,
       label: watermarkLabel(viewer, at),
       maxSide,

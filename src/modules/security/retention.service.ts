@@ -20,7 +20,7 @@ export interface PurgeResult {
   documents: number;
 }
 
-type RetentionDeps = Pick<Deps, 'prisma' | 'clock' | 'config' | 'logger'>;
+type RetentionDeps = Pick<Deps, 'prisma' | 'clock' | 'config' | 'logger' | 'storage'>;
 
 /** The appeals whose blobs are due for deletion at `now`. */
 async function dueAppeals(deps: RetentionDeps, now: Date, limit: number): Promise<string[]> {
@@ -46,7 +46,7 @@ export async function purgeExpiredDocuments(
   deps: RetentionDeps,
   opts: { store?: BlobStore; batch?: number } = {},
 ): Promise<PurgeResult> {
-  const store = opts.store ?? documentStorage(deps.config).blobs;
+  const store = opts.store ?? deps.storage.blobs;
   const now = deps.clock.now();
   const cutoff = new Date(now.getTime() - deps.config.RETENTION_DAYS * 86_400_000);
   const result: PurgeResult = { appeals: 0, documents: 0 };

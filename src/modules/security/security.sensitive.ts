@@ -12,13 +12,13 @@ import { type IncidentSlot, recordIncident } from './incidents.service.ts';
 import { isUuid } from '../../platform/ids.ts';
 
 export async function purgeSensitiveDocument(
-  deps: Pick<Deps, 'prisma' | 'clock' | 'config'>,
+  deps: Pick<Deps, 'prisma' | 'clock' | 'config' | 'storage'>,
   docId: string,
   input: { kind: 'FULL_CARD_NUMBER' | 'SECURITY_CODE' },
   source: AuditSource,
 ): Promise<{ documentId: string; appealId: string; incidentId: string; purgedAt: string }> {
   if (!isUuid(docId)) throw new AppError('DOCUMENT.NOT_FOUND', 'No such document.');
-  const store = documentStorage(deps.config).blobs;
+  const store = deps.storage.blobs;
   return deps.prisma.$transaction(
     async (tx) => {
       const [doc] = await tx.$queryRaw<
