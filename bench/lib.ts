@@ -215,7 +215,7 @@ export async function createBenchEnv(
     database,
     ...(opts.clock ? { clock: opts.clock } : {}),
   });
-  installAppSubscribers(config); // use cases called without createApp dispatch events too
+  installAppSubscribers(runtime.deps); // use cases called without createApp dispatch events too
   await seedCatalogues(runtime.deps.prisma);
   await seedFirstAdmin(runtime.deps.prisma, config);
   const pool = new pg.Pool({ connectionString: dbUrl, max: opts.poolSize ?? 10 });

@@ -62,7 +62,7 @@ export function apiRouters(deps: Deps): Router[] {
 }
 
 export function createApp(deps: Deps): express.Express {
-  installAppSubscribers(deps.config);
+  installAppSubscribers(deps);
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', deps.config.TRUST_PROXY);

@@ -10,14 +10,20 @@ import { slaSubscriber } from './modules/sla/sla.subscriber.ts';
 import type { QaConfig } from './modules/review/review.qa.draw.ts';
 import { qaSubscriber } from './modules/review/review.qa.subscriber.ts';
 import { webhooksSubscriber } from './modules/webhooks/webhooks.subscriber.ts';
+import type { CalendarStore } from './platform/calendar.store.ts';
 import { installSubscribers, type Subscriber } from './platform/events.ts';
 import { installAppealViewPorts } from './modules/appeals/appeals.view-ports.ts';
 import { isOverdue } from './modules/refunds/refunds.rules.ts';
 
+/** What the subscribers are built with: the config they read and the process's calendar (deps.calendar). */
+export interface SubscriberDeps {
+  config: Pick<Config, 'BUSINESS_TIMEZONE' | 'SLA_BREACH_DAYS' | 'APPEAL_EXPIRY_DAYS'> & QaConfig;
+  calendar: CalendarStore;
+}
+
 /** The process's subscribers, in dispatch order. */
-export function appSubscribers(
-  config: Pick<Config, 'BUSINESS_TIMEZONE' | 'SLA_BREACH_DAYS' | 'APPEAL_EXPIRY_DAYS'> & QaConfig,
-): Subscriber[] {
+export function appSubscribers(deps: SubscriberDeps): Subscriber[] {
+  const config = { ...deps.config, calendar: deps.calendar };
   return [
     reviewSubscriber, // appeal.submitted, appeal.resubmitted: the case.route job
     slaSubscriber, // appeal.submitted, resubmitted, assigned: the sla.schedule job (the deadlines' wake-up calls)
@@ -29,11 +35,9 @@ export function appSubscribers(
   ];
 }
 
-/** Installs appSubscribers(config) as the process's registry, and the appeal view's ports (idempotent). */
-export function installAppSubscribers(
-  config: Pick<Config, 'BUSINESS_TIMEZONE' | 'SLA_BREACH_DAYS' | 'APPEAL_EXPIRY_DAYS'> & QaConfig,
-): void {
-  installSubscribers(appSubscribers(config));
+/** Installs appSubscribers(deps) as the process's registry, and the appeal view's ports (idempotent). */
+export function installAppSubscribers(deps: SubscriberDeps): void {
+  installSubscribers(appSubscribers(deps));
   // what the buyer's appeal view shows of other modules (appeals imports none of them)
   installAppealViewPorts({ refundOverdue: isOverdue });
 }

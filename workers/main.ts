@@ -48,7 +48,7 @@ export async function startWorkers(
   } = {},
 ): Promise<WorkerSet> {
   const { deps } = runtime;
-  installAppSubscribers(deps.config);
+  installAppSubscribers(deps);
   const mailer = opts.mailer ?? createMailer(deps.config, deps.logger);
   const map = handlers({ deps, mailer });
   const missing = ALL_JOB_NAMES.filter((n) => typeof (map as Record<string, unknown>)[n] !== 'function');

@@ -9,6 +9,7 @@ import { createLogger, type Logger } from './logger.ts';
 import { createQueues } from './queues.ts';
 import { producerConnection } from './redis.ts';
 import { documentStorage } from './document-storage.ts';
+import { createCalendarStore } from './calendar.store.ts';
 
 export interface Runtime {
   deps: Deps;
@@ -44,6 +45,7 @@ export async function buildRuntime(
     queues,
     redis,
     storage: documentStorage(config),
+    calendar: createCalendarStore(config.BUSINESS_TIMEZONE),
   };
   return {
     deps,

@@ -1,6 +1,7 @@
 // What services receive. Built once per process (src/server.ts, workers/main.ts, tests) and passed in.
 import type { Config } from '../config.ts';
 import type { Clock } from './clock.ts';
+import type { CalendarStore } from './calendar.store.ts';
 import type { Db } from './db.ts';
 import type { DocumentStorage } from './document-storage.ts';
 import type { Logger } from './logger.ts';
@@ -18,4 +19,6 @@ export interface Deps {
   redis: Redis;
   /** the document store of STORAGE_URL with the keyring of DOCUMENT_MASTER_KEY (built once per process) */
   storage: DocumentStorage;
+  /** the business calendar (BUSINESS_TIMEZONE + holidays), cached per process */
+  calendar: CalendarStore;
 }

@@ -25,7 +25,7 @@ let call: Call;
 beforeAll(async () => {
   ({ env, server, call } = await startApiEnv());
 });
-afterEach(() => installAppSubscribers(env.config));
+afterEach(() => installAppSubscribers(env.deps));
 afterAll(() => stopApiEnv(env, server));
 
 async function openedAppeal(): Promise<string> {
@@ -61,7 +61,7 @@ async function footprint(appealId: string) {
 
 describe('domain-event dispatch', () => {
   it('the app registry names each subscriber once and every one handles at least one event', () => {
-    const subs = appSubscribers(env.config);
+    const subs = appSubscribers(env.deps);
     expect(new Set(subs.map((s) => s.name)).size).toBe(subs.length);
     expect(() => installSubscribers(subs)).not.toThrow();
     const dup: Subscriber = { name: 'dup', events: ['appeal.opened'], handle: async () => {} };

@@ -72,7 +72,7 @@ export async function createTestEnv(
   const clock = opts.clock ?? new FakeClock();
   const database = await openDatabase({ databaseUrl: url, dataDir, poolSize: opts.poolSize ?? 10 });
   const runtime = await buildRuntime(config, { clock, logger, database });
-  installAppSubscribers(config); // use cases called without createApp dispatch events too
+  installAppSubscribers(runtime.deps); // use cases called without createApp dispatch events too
   await seedFirstAdmin(runtime.deps.prisma, config);
   return {
     runtime,

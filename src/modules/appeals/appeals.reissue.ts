@@ -51,7 +51,7 @@ export const REISSUE_LIMIT = { max: 10, windowMs: 60 * 60_000 } as const;
 
 export type ReissueOutcome = 'REISSUED' | 'NO_MATCH' | 'CAPPED';
 
-type ReissueDeps = Pick<Deps, 'prisma' | 'clock' | 'config'>;
+type ReissueDeps = Pick<Deps, 'prisma' | 'clock' | 'config' | 'calendar'>;
 
 async function findAppealId(deps: ReissueDeps, input: TReissueRequest): Promise<string | null> {
   if ('token' in input) {

@@ -105,7 +105,7 @@ export function respondByDate(lastActivity: Date, days: number, cal: BusinessCal
 
 // `clock` is optional so callers typed before refunds existed still compile; without it `overdue` is null.
 export async function getAppealView(
-  deps: Pick<Deps, 'prisma' | 'config'> & Partial<Pick<Deps, 'clock'>>,
+  deps: Pick<Deps, 'prisma' | 'config' | 'calendar'> & Partial<Pick<Deps, 'clock'>>,
   id: string,
 ) {
   const a = await loadAppealOr404(deps, id);
@@ -202,7 +202,7 @@ async function lockAppeal(tx: Tx, appealId: string): Promise<void> {
 
 /** The buyer picks the ID type while collecting documents; a passport makes ID_BACK optional. */
 export async function setIdType(
-  deps: Pick<Deps, 'prisma' | 'config' | 'clock'>,
+  deps: Pick<Deps, 'prisma' | 'config' | 'clock' | 'calendar'>,
   appealId: string,
   idType: IdType,
 ) {
@@ -253,7 +253,10 @@ export function missingSlots(a: {
  * SLA clock (started at the first submission, resumed on a resubmission by closing the open pause),
  * deadlines, history, the routing job and the SUBMITTED e-mail with the answer-by date.
  */
-export async function submitAppeal(deps: Pick<Deps, 'prisma' | 'config' | 'clock'>, appealId: string) {
+export async function submitAppeal(
+  deps: Pick<Deps, 'prisma' | 'config' | 'clock' | 'calendar'>,
+  appealId: string,
+) {
   const cal = await loadCalendar(deps);
   await deps.prisma.$transaction(
     async (tx) => {

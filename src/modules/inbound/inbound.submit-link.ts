@@ -28,7 +28,7 @@ export function submitLink(
 
 /** The appeal id a link stands for, or null when it is malformed, expired, altered or revoked. */
 export async function verifySubmitLink(
-  deps: Pick<Deps, 'prisma' | 'clock' | 'config'>,
+  deps: Pick<Deps, 'prisma' | 'clock' | 'config' | 'calendar'>,
   sig: string,
 ): Promise<string | null> {
   const m = /^([0-9a-f-]{36})\.(\d{1,12})\.([A-Za-z0-9_-]{43})$/.exec(sig);
@@ -74,7 +74,7 @@ export const INVALID_LINK_PAGE = page(
 );
 
 export async function submitByLink(
-  deps: Pick<Deps, 'prisma' | 'clock' | 'config'>,
+  deps: Pick<Deps, 'prisma' | 'clock' | 'config' | 'calendar'>,
   sig: string,
 ): Promise<{ status: number; html: string }> {
   const id = await verifySubmitLink(deps, sig);

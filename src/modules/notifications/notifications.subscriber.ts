@@ -8,7 +8,7 @@
 // their producers: the link re-issue, SLA and refund-overdue e-mails.
 import type { Config } from '../../config.ts';
 import { type BusinessCalendar, deadlineLocalDate, localDate } from '../../platform/calendar.ts';
-import { loadCalendar } from '../../platform/calendar.store.ts';
+import type { CalendarStore } from '../../platform/calendar.store.ts';
 import type { Tx } from '../../platform/db.ts';
 import type { DomainEvent, Subscriber } from '../../platform/events.ts';
 import { money } from '../../platform/money.ts';
@@ -73,7 +73,7 @@ async function opened(tx: Tx, event: DomainEvent, config: NotificationsConfig): 
 async function submitted(tx: Tx, event: DomainEvent, config: NotificationsConfig): Promise<void> {
   const a = await tx.appeal.findUniqueOrThrow({ where: { id: event.appealId }, include: { order: true } });
   if (!a.targetAt) return;
-  const cal = await loadCalendar({ prisma: tx, config });
+  const cal = await config.calendar.load(tx);
   await queueEmail(tx, {
     to: a.order.buyerEmail,
     locale: a.order.buyerLocale,
@@ -98,7 +98,7 @@ async function moreInfo(tx: Tx, event: DomainEvent, config: NotificationsConfig)
         select: { reasonCodes: true, buyerMessage: true },
       })
     : null;
-  const cal = await loadCalendar({ prisma: tx, config });
+  const cal = await config.calendar.load(tx);
   await queueEmail(tx, {
     to: a.order.buyerEmail,
     locale: a.order.buyerLocale,
@@ -122,7 +122,9 @@ async function moreInfo(tx: Tx, event: DomainEvent, config: NotificationsConfig)
 export type NotificationsConfig = Pick<
   Config,
   'BUSINESS_TIMEZONE' | 'SLA_BREACH_DAYS' | 'APPEAL_EXPIRY_DAYS'
->;
+> & {
+  calendar: CalendarStore;
+};
 
 export function notificationsSubscriber(config: NotificationsConfig): Subscriber {
   async function handle(tx: Tx, event: DomainEvent): Promise<void> {
@@ -145,7 +147,7 @@ export function notificationsSubscriber(config: NotificationsConfig): Subscriber
       });
       return;
     }
-    const cal = await loadCalendar({ prisma: tx, config });
+    const cal = await config.calendar.load(tx);
     const refund = await tx.refund.findUnique({ where: { orderId: a.orderId } });
     if (outcome === 'REJECTED') {
       const decisionId = event.data.decisionId as string | null | undefined;

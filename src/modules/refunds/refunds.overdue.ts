@@ -23,7 +23,7 @@ export interface DigestResult {
  * transaction as the e-mails, so a re-run or a second scheduler the same day sends nothing more.
  */
 export async function sendOverdueDigest(
-  deps: Pick<Deps, 'prisma' | 'config' | 'clock'>,
+  deps: Pick<Deps, 'prisma' | 'config' | 'clock' | 'calendar'>,
 ): Promise<DigestResult> {
   const now = deps.clock.now();
   const cal = await loadCalendar(deps);

@@ -184,7 +184,11 @@ export function caseIdOr404(id: string): string {
   return id;
 }
 
-export async function getCase(deps: Pick<Deps, 'prisma' | 'config'>, viewer: Viewer, id: string) {
+export async function getCase(
+  deps: Pick<Deps, 'prisma' | 'config' | 'calendar'>,
+  viewer: Viewer,
+  id: string,
+) {
   caseIdOr404(id);
   const scope = reviewerScope(viewer);
   const a = await deps.prisma.appeal.findFirst({

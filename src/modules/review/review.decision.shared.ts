@@ -29,7 +29,7 @@ export interface DecisionResult {
   refundId?: string | null;
 }
 
-export type DecideDeps = Pick<Deps, 'prisma' | 'clock' | 'config'>;
+export type DecideDeps = Pick<Deps, 'prisma' | 'clock' | 'config' | 'calendar'>;
 
 /** The case as decideCase loads it, under the row lock. */
 export type DecidingAppeal = Prisma.AppealGetPayload<{

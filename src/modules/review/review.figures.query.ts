@@ -56,7 +56,7 @@ export function figuresRange(
 }
 
 export async function teamReviewerFigures(
-  deps: Pick<Deps, 'prisma' | 'clock' | 'config'>,
+  deps: Pick<Deps, 'prisma' | 'clock' | 'config' | 'calendar'>,
   q: { from?: string | undefined; to?: string | undefined },
 ): Promise<FiguresReport> {
   const now = deps.clock.now();

@@ -105,7 +105,11 @@ export async function listQaReviews(
  * assignee, the refund or anything else that follows from the outcome. A whitelist, not a strip-list: a
  * field added to the case view later stays out of here until someone decides it is blind-safe.
  */
-export async function getBlindCase(deps: Pick<Deps, 'prisma' | 'config'>, viewer: Viewer, id: string) {
+export async function getBlindCase(
+  deps: Pick<Deps, 'prisma' | 'config' | 'calendar'>,
+  viewer: Viewer,
+  id: string,
+) {
   const { sample, firstDeciders, decision } = await loadSample(deps, id);
   assertBlindReviewer(firstDeciders, viewer);
   // the sample names the case; the QA row is the reviewer's permission to see it (closed cases included)

@@ -1,10 +1,9 @@
-// The default holidays seeded into the calendar. The calendar loader itself lives in
-// src/platform/calendar.store.ts (re-exported here for the existing callers).
+// The default holidays seeded into the calendar. The calendar itself is deps.calendar
+// (src/platform/calendar.store.ts); a process that seeds while running invalidates its own store.
 import { defaultHolidays } from '../../platform/calendar.ts';
-import { invalidateCalendarCache } from '../../platform/calendar.store.ts';
 import type { Db } from '../../platform/db.ts';
 
-export { invalidateCalendarCache, loadCalendar } from '../../platform/calendar.store.ts';
+export { loadCalendar } from '../../platform/calendar.store.ts';
 
 /**
  * Seeds the public holidays of `region` (date-holidays; default England & Wales) for the given years,
@@ -15,6 +14,5 @@ export async function seedHolidays(prisma: Db, years: number[], region?: string)
     .flatMap((y) => defaultHolidays(y, region))
     .map((h) => ({ date: new Date(`${h.date}T00:00:00Z`), name: h.name }));
   const r = await prisma.holiday.createMany({ data: rows, skipDuplicates: true });
-  invalidateCalendarCache();
   return r.count;
 }

@@ -4,7 +4,6 @@ import type { Deps } from '../../platform/deps.ts';
 import { AppError } from '../../platform/errors.ts';
 import type { AuditSource } from '../audit/audit.request.ts';
 import { type AuditActor, appendAudit } from '../audit/audit.service.ts';
-import { invalidateCalendarCache } from './sla.calendar.ts';
 
 function day(date: string): Date {
   return new Date(`${date}T00:00:00Z`);
@@ -21,7 +20,7 @@ export async function listHolidays(deps: Pick<Deps, 'prisma'>, year?: number) {
 const SYSTEM_ACTOR: AuditActor = { type: 'SYSTEM', id: null, label: 'system' };
 
 export async function putHoliday(
-  deps: Pick<Deps, 'prisma' | 'clock'>,
+  deps: Pick<Deps, 'prisma' | 'clock' | 'calendar'>,
   date: string,
   name: string,
   source?: AuditSource,
@@ -41,12 +40,12 @@ export async function putHoliday(
     });
     return h;
   });
-  invalidateCalendarCache();
+  deps.calendar.invalidate();
   return { date: row.date.toISOString().slice(0, 10), name: row.name };
 }
 
 export async function deleteHoliday(
-  deps: Pick<Deps, 'prisma' | 'clock'>,
+  deps: Pick<Deps, 'prisma' | 'clock' | 'calendar'>,
   date: string,
   source?: AuditSource,
 ): Promise<void> {
@@ -62,6 +61,6 @@ export async function deleteHoliday(
       });
     return r.count;
   });
-  invalidateCalendarCache();
+  deps.calendar.invalidate();
   if (count === 0) throw new AppError('HOLIDAY.NOT_FOUND', `${date} is not a holiday.`);
 }
