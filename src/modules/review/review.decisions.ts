@@ -229,6 +229,8 @@ export async function decideCase(
         decision: decisionView,
       });
     },
-    { timeout: 15_000 },
+    // a burst of decisions (bulk actions, a team at the start of a shift) waits for a pooled connection
+    // rather than failing after Prisma's default 2 s maxWait
+    { timeout: 15_000, maxWait: 10_000 },
   );
 }
