@@ -8,6 +8,7 @@ import { AppError } from '../../platform/errors.ts';
 import type { Actor } from './appeals.history.ts';
 import { type AppealStatus, nextStatus } from './appeals.rules.ts';
 import { transitionAppeal } from './appeals.transition.ts';
+import { isUuid } from '../../platform/ids.ts';
 
 type LifecycleDeps = Pick<Deps, 'prisma' | 'config' | 'clock'>;
 
@@ -73,7 +74,7 @@ export async function withdrawAppeal(
   appealId: string,
   input: { reason?: string } = {},
 ): Promise<{ refundId: string | null }> {
-  if (!/^[0-9a-f-]{36}$/i.test(appealId)) throw new AppError('APPEAL.NOT_FOUND', 'No such appeal.');
+  if (!isUuid(appealId)) throw new AppError('APPEAL.NOT_FOUND', 'No such appeal.');
   return deps.prisma.$transaction(
     async (tx) => {
       const now = deps.clock.now();

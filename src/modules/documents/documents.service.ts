@@ -24,6 +24,7 @@ import { guardImage, guardPdf, refuseCardData } from './documents.guard.ts';
 import type { CardReading, OcrPool } from './ocr.ts';
 import { type IntakeSource, sourceColumns } from './documents.source.ts';
 import { touchBuyerActivity } from '../appeals/appeals.flags.ts';
+import { isUuid } from '../../platform/ids.ts';
 
 export type { IntakeSource };
 
@@ -463,7 +464,7 @@ export async function uploadDocument(deps: IntakeDeps, input: UploadInput): Prom
  * uploaded since the last submission: what a reviewer has seen stays.
  */
 export async function removeDocument(deps: IntakeDeps, appealId: string, docId: string): Promise<void> {
-  if (!/^[0-9a-f-]{36}$/i.test(docId)) throw new AppError('DOCUMENT.NOT_FOUND', 'No such document.');
+  if (!isUuid(docId)) throw new AppError('DOCUMENT.NOT_FOUND', 'No such document.');
   let blobKey: string | null = null;
   await deps.prisma.$transaction(async (tx) => {
     await lockAppeal(tx, appealId);

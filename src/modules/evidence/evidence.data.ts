@@ -6,8 +6,7 @@ import type { Deps } from '../../platform/deps.ts';
 import { AppError } from '../../platform/errors.ts';
 import type { StoredDocumentRef } from '../documents/documents.view.ts';
 import { SLOTS } from '../../platform/slots.ts';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { isUuid } from '../../platform/ids.ts';
 
 /** Slots in the order a dispute analyst reads them: who, which card, the statement. */
 export const SLOT_ORDER = SLOTS;
@@ -57,7 +56,7 @@ export interface PackFacts {
  * status, EVIDENCE_PACK.PURGED once the retention job deleted the blobs (or any approved document is gone).
  */
 export async function loadPackFacts(deps: Pick<Deps, 'prisma'>, caseId: string): Promise<PackFacts> {
-  if (!UUID.test(caseId)) throw new AppError('CASE.NOT_FOUND', 'No such case.');
+  if (!isUuid(caseId)) throw new AppError('CASE.NOT_FOUND', 'No such case.');
   const a = await deps.prisma.appeal.findUnique({
     where: { id: caseId },
     include: {
@@ -96,7 +95,7 @@ export async function loadPackFacts(deps: Pick<Deps, 'prisma'>, caseId: string):
     ...new Set(a.history.filter((h) => h.actorType === 'STAFF' && h.actorId).map((h) => h.actorId!)),
   ];
   const staff = await deps.prisma.staffUser.findMany({
-    where: { id: { in: staffIds.filter((s) => UUID.test(s)) } },
+    where: { id: { in: staffIds.filter((s) => isUuid(s)) } },
     select: { id: true, name: true },
   });
   const names = new Map(staff.map((s) => [s.id, s.name]));

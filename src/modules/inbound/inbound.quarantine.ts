@@ -6,12 +6,13 @@ import { writeOutbox } from '../../platform/outbox.ts';
 import type { AuditSource } from '../audit/audit.request.ts';
 import { appendAudit } from '../audit/audit.service.ts';
 import { deleteBlobQuietly, type DocumentStorage } from '../../platform/document-storage.ts';
+import { isUuid } from '../../platform/ids.ts';
 
 /** cursor = base64url("<receivedAt ISO>|<id>") of the last item; newest first. */
 function decodeCursor(cursor: string): { at: Date; id: string } {
   const [iso, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
   const at = new Date(iso ?? '');
-  if (Number.isNaN(at.getTime()) || !/^[0-9a-f-]{36}$/i.test(id ?? ''))
+  if (Number.isNaN(at.getTime()) || !isUuid(id ?? ''))
     throw new AppError('REQUEST.INVALID', 'The cursor is not valid.', [
       { path: 'cursor', message: 'invalid' },
     ]);
@@ -62,7 +63,7 @@ async function transition(
   to: 'RELEASED' | 'DISCARDED',
   audit: AuditSource,
 ): Promise<{ rawBlobKey: string | null }> {
-  if (!/^[0-9a-f-]{36}$/i.test(id)) throw new AppError('INBOUND.NOT_FOUND', 'No such quarantined mail.');
+  if (!isUuid(id)) throw new AppError('INBOUND.NOT_FOUND', 'No such quarantined mail.');
   return deps.prisma.$transaction(async (tx) => {
     const rows = await tx.$queryRaw<{ status: string; raw_blob_key: string | null }[]>`
       SELECT status, raw_blob_key FROM inbound_mails WHERE id = ${id}::uuid FOR UPDATE`;

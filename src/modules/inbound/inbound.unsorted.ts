@@ -11,6 +11,7 @@ import type { Slot } from '../appeals/appeals.rules.ts';
 import type { TDocument } from '../documents/documents.schemas.ts';
 import { FLAGS, type IntakeDeps, uploadDocument } from '../documents/documents.service.ts';
 import { deleteBlobQuietly, readDecrypted } from '../../platform/document-storage.ts';
+import { isUuid } from '../../platform/ids.ts';
 
 export async function placeUnsorted(
   deps: IntakeDeps,
@@ -18,7 +19,7 @@ export async function placeUnsorted(
   docId: string,
   choice: { slot: Slot; cardLast4?: string },
 ): Promise<TDocument> {
-  if (!/^[0-9a-f-]{36}$/i.test(docId)) throw new AppError('DOCUMENT.NOT_FOUND', 'No such document.');
+  if (!isUuid(docId)) throw new AppError('DOCUMENT.NOT_FOUND', 'No such document.');
   const doc = await deps.prisma.document.findFirst({ where: { id: docId, appealId, status: 'UNSORTED' } });
   if (!doc?.blobKey || !doc.wrappedKey || !doc.keyId)
     throw new AppError('DOCUMENT.NOT_FOUND', 'No such document.');

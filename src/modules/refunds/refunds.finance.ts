@@ -16,6 +16,7 @@ import {
   type RefundStatus,
 } from './refunds.rules.ts';
 import type { TRefundListFilters } from './refunds.schemas.ts';
+import { isUuid } from '../../platform/ids.ts';
 
 type FinanceDeps = Pick<Deps, 'prisma' | 'config' | 'clock'>;
 
@@ -153,7 +154,7 @@ function encodeCursor(c: Cursor): string {
 function decodeCursor(s: string): Cursor {
   try {
     const c = JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as Cursor;
-    if ((c.o === 0 || c.o === 1) && !Number.isNaN(Date.parse(c.d)) && /^[0-9a-f-]{36}$/i.test(c.i)) return c;
+    if ((c.o === 0 || c.o === 1) && !Number.isNaN(Date.parse(c.d)) && isUuid(c.i)) return c;
   } catch {
     // fall through
   }

@@ -9,6 +9,7 @@ import { queueEmail } from '../../platform/email-outbox.ts';
 import { type AuditActor, appendAudit, inTransaction } from '../audit/audit.service.ts';
 
 import type { Slot } from '../../platform/slots.ts';
+import { isUuid } from '../../platform/ids.ts';
 
 export type IncidentSlot = Slot;
 
@@ -119,7 +120,7 @@ export interface IncidentQuery {
 function decodeCursor(cursor: string): { at: Date; id: string } {
   const [iso, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
   const at = new Date(iso ?? '');
-  if (Number.isNaN(at.getTime()) || !/^[0-9a-f-]{36}$/i.test(id ?? ''))
+  if (Number.isNaN(at.getTime()) || !isUuid(id ?? ''))
     throw new AppError('REQUEST.INVALID', 'The cursor is not valid.', [
       { path: 'cursor', message: 'invalid' },
     ]);
