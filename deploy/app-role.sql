@@ -9,4 +9,6 @@ GRANT USAGE ON SCHEMA public TO appeal_app;
 GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO appeal_app;
 GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO appeal_app;
 REVOKE UPDATE, DELETE, TRUNCATE ON audit_log FROM appeal_app;
+-- a shard chain's head only moves forward (trigger audit_chain_heads_forward); it is never deleted
+REVOKE DELETE, TRUNCATE ON audit_chain_heads FROM appeal_app;
 REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON _prisma_migrations FROM appeal_app;

@@ -7,6 +7,12 @@ import { verifyAuditChain } from '../src/modules/audit/audit.service.ts';
 import { setAuditKey } from '../src/platform/audit-key.ts';
 import { openDatabase } from '../src/platform/db.ts';
 
+const WHY = {
+  HASH_MISMATCH: 'the record was edited',
+  BROKEN_LINK: 'a record before it was deleted or reordered',
+  HEAD_MISMATCH: 'the newest records of the chain were deleted: its head row names a later one',
+} as const;
+
 let code = 0;
 try {
   const config = loadConfig();
@@ -16,7 +22,7 @@ try {
     const r = await verifyAuditChain(db.prisma);
     if (!r.ok) {
       console.error(
-        `audit chain BROKEN at record ${r.firstBadId} (${r.reason === 'HASH_MISMATCH' ? 'the record was edited' : 'a record before it was deleted or reordered'}); ${r.checked} records read`,
+        `audit chain BROKEN at record ${r.firstBadId}${r.chain ? ` of chain ${r.chain}` : ''} (${WHY[r.reason ?? 'BROKEN_LINK']}); ${r.checked} records read`,
       );
       code = 1;
     } else {

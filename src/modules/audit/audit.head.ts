@@ -22,10 +22,13 @@ function headMac(key: Buffer, h: Omit<AuditHead, 'mac'>): string {
   return createHmac('sha256', key).update(`audit-head|${h.id}|${h.hash}|${h.exportedAt}`).digest('hex');
 }
 
-/** Writes the head file of the newest record; null when the chain is empty or this head is exported. */
+/**
+ * Writes the head file of chain 0's newest record (the shard chains' tails are guarded by their
+ * audit_chain_heads rows, checked by verifyAuditChain); null when the chain is empty or this head is exported.
+ */
 export async function exportAuditHead(db: Db, dir: string, now: Date): Promise<string | null> {
   const [last] = await db.$queryRaw<{ id: bigint; hash: string }[]>`
-    SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1`;
+    SELECT id, hash FROM audit_log WHERE chain = 0 ORDER BY id DESC LIMIT 1`;
   if (!last) return null;
   const body = { id: last.id.toString(), hash: last.hash, exportedAt: now.toISOString() };
   const head: AuditHead = { ...body, mac: headMac(auditKey(), body) };
