@@ -1,7 +1,8 @@
 // The consumer side of the queue registry: a handler per job name, run by workers/main.ts.
 // Outbox-relayed jobs are wrapped so that an outbox row already DONE/FAILED/DEAD is skipped (a
-// re-delivered job does nothing) and a finished handler marks its row DONE; a failed one leaves it for
-// BullMQ's retry, or ends it FAILED (permanent error) or DEAD (attempts exhausted).
+// re-delivered job does nothing) and a finished handler marks its row DONE (or, settlesOwnRow, the handler
+// does so in its own transaction); a failed one leaves it for BullMQ's retry, or ends it FAILED (permanent
+// error) or DEAD (attempts exhausted).
 import { type Job, UnrecoverableError } from 'bullmq';
 import type { Prisma } from '../generated/prisma/client.ts';
 import type { Deps } from './deps.ts';
@@ -20,10 +21,16 @@ export interface JobContext {
   attempt: number;
 }
 
-export type OutboxHandler<T extends OutboxTopic> = (
+export type OutboxHandler<T extends OutboxTopic> = ((
   payload: OutboxPayload<T>,
   ctx: JobContext & { outboxId: string },
-) => Promise<void | { result?: Prisma.InputJsonValue }>;
+) => Promise<void | { result?: Prisma.InputJsonValue }>) & {
+  /**
+   * The handler counts the attempt and marks its row DONE itself, inside its own transaction (case.route:
+   * the routing and its bookkeeping commit together); runJob then only records failures.
+   */
+  settlesOwnRow?: true;
+};
 
 export type DirectHandler = (data: unknown, ctx: JobContext) => Promise<void>;
 
@@ -54,7 +61,11 @@ export async function runJob(handlers: HandlerMap, job: Job, deps: Deps): Promis
       throw new PermanentJobError(`invalid outbox payload for ${name}`);
     }
     const handler = (await handlers[name as OutboxTopic]()) as OutboxHandler<OutboxTopic>;
-    await deps.prisma.outboxMessage.update({ where: { id: outboxId }, data: { attempts: { increment: 1 } } });
+    if (!handler.settlesOwnRow)
+      await deps.prisma.outboxMessage.update({
+        where: { id: outboxId },
+        data: { attempts: { increment: 1 } },
+      });
     let out: Awaited<ReturnType<OutboxHandler<OutboxTopic>>>;
     try {
       out = await handler(payload.data as never, { ...ctx, outboxId });
@@ -62,6 +73,7 @@ export async function runJob(handlers: HandlerMap, job: Job, deps: Deps): Promis
       await recordFailure(deps, job, outboxId, err);
       throw err;
     }
+    if (handler.settlesOwnRow) return;
     await deps.prisma.outboxMessage.updateMany({
       where: { id: outboxId, status: { in: ['PENDING', 'PUBLISHED'] } },
       data: {

@@ -59,7 +59,7 @@ async function poolHold(
   return { since: h.at, from: h.from, released: h.released };
 }
 
-interface LockedAppeal {
+export interface LockedAppeal {
   id: string;
   status: string;
   assigneeId: string | null;
@@ -182,10 +182,13 @@ async function writeAssignment(
     historyData: opts.historyData ?? { reviewerId },
     eventData: { assigneeId: reviewerId, reason },
   });
-  await tx.caseAssignment.create({
-    data: { appealId: a.id, reviewerId, assignedById: null, reason, assignedAt: now },
-  });
-  await tx.staffUser.update({ where: { id: reviewerId }, data: { lastAssignedAt: now } });
+  // the assignment row and the reviewer's last_assigned_at in one round trip
+  await tx.$executeRaw`
+    WITH a AS (
+      INSERT INTO case_assignments (id, appeal_id, reviewer_id, assigned_by_id, reason, assigned_at)
+      VALUES (gen_random_uuid(), ${a.id}::uuid, ${reviewerId}::uuid, NULL, ${reason}, ${now})
+    )
+    UPDATE staff_users SET last_assigned_at = ${now}, updated_at = now() WHERE id = ${reviewerId}::uuid`;
 }
 
 /**
@@ -225,10 +228,22 @@ function routedAudit(now: Date, appealId: string, reviewerId: string, reason: st
  * Past the resubmission cap (round > MAX_RESUBMISSIONS) the case goes to the pool flagged for a lead.
  * The SLA timers are the sla module's: it reacts to appeal.assigned (sla.subscriber.ts).
  */
-export async function routeCase(deps: RouteDeps, appealId: string): Promise<RouteOutcome> {
+export async function routeCase(
+  deps: RouteDeps,
+  appealId: string,
+  opts: { settleOutboxId?: string } = {},
+): Promise<RouteOutcome> {
   const now = deps.clock.now();
   const attempt = (fast: boolean) =>
-    deps.prisma.$transaction((tx) => routeInTransaction(tx, deps, appealId, now, fast), { timeout: 30_000 });
+    deps.prisma.$transaction(
+      async (tx) => {
+        const out = await routeInTransaction(tx, deps, appealId, now, fast);
+        // the job's bookkeeping in the same transaction: the case is routed and its row DONE, or neither
+        if (opts.settleOutboxId) await settleRouteRows(tx, [{ id: opts.settleOutboxId, out }], now);
+        return out;
+      },
+      { timeout: 30_000 },
+    );
   let result: RouteOutcome;
   try {
     result = await attempt(true);
@@ -329,6 +344,66 @@ async function routeInTransaction(
   });
   await appendAudit(tx, routedAudit(now, a.id, reviewer.id, reason));
   return { outcome: 'assigned', reviewerId: reviewer.id };
+}
+
+/** What a 'case.route' outbox row records as its result. */
+export function routeResult(out: RouteOutcome): Prisma.InputJsonValue {
+  return out.outcome === 'assigned'
+    ? { outcome: 'assigned', reviewerId: out.reviewerId }
+    : { outcome: out.outcome };
+}
+
+/** Marks 'case.route' rows DONE with their outcome, in the routing transaction (one statement). */
+export async function settleRouteRows(tx: Tx, rows: { id: string; out: RouteOutcome }[], now: Date) {
+  if (rows.length === 0) return;
+  await tx.$executeRaw`
+    UPDATE outbox o SET status = 'DONE', processed_at = ${now}, attempts = o.attempts + 1, result = v.result
+    FROM (SELECT unnest(${rows.map((r) => r.id)}::uuid[]) AS id,
+                 unnest(${rows.map((r) => JSON.stringify(routeResult(r.out)))}::jsonb[]) AS result) v
+    WHERE o.id = v.id AND o.status IN ('PENDING', 'PUBLISHED')`;
+}
+
+/**
+ * The common cases of routeInTransaction for a locked appeal, for a batch of cases in one transaction
+ * (review.routing.batch.ts): skip, hold, the resubmission cap, and the fast path (the best reviewer no
+ * one else holds, recounted inside the lock). Returns null when the case needs the full algorithm (a
+ * resubmission, a released pool hold, nobody free to lock, or the recount refused): the caller leaves it
+ * to its own job. Never waits for a reviewer lock, so a batch holding several cannot deadlock another.
+ * The audit record is returned, not written, so the batch appends all of them at its end.
+ */
+export async function routeLockedFast(
+  tx: Tx,
+  deps: RouteDeps,
+  a: LockedAppeal,
+  now: Date,
+): Promise<{ out: RouteOutcome; audit?: AuditEntry } | null> {
+  const fromPool = a.status === 'IN_REVIEW' && a.assigneeId === null && !a.needsLead;
+  if (a.status !== 'SUBMITTED' && !fromPool) return { out: { outcome: 'skipped', status: a.status } };
+  const hold = fromPool ? await poolHold(tx, a.id, now) : null;
+  if (hold && !hold.released) return { out: { outcome: 'held' } };
+  if (hold) return null;
+  if (a.status === 'SUBMITTED' && a.round > deps.config.MAX_RESUBMISSIONS) {
+    await transitionAppeal(tx, a.id, 'ROUTE', ROUTER, {
+      now,
+      action: 'ROUTED_TO_POOL',
+      patch: { assigneeId: null, assignedAt: null, needsLead: true },
+      reason: 'RESUBMISSION_CAP',
+      historyData: { round: a.round, max: deps.config.MAX_RESUBMISSIONS },
+      eventData: { assigneeId: null, needsLead: true, reason: 'RESUBMISSION_CAP' },
+    });
+    return { out: { outcome: 'pool', needsLead: true } };
+  }
+  if (a.status === 'SUBMITTED' && a.lastReviewerId !== null) return null;
+  const picked = await pickAndLockReviewer(tx, now);
+  if (!picked) return null;
+  const reason = fromPool ? 'POOL' : 'ROUTED';
+  // refused: this transaction keeps the (full) reviewer's lock until it ends, harmless: nobody can be
+  // given a case by them anyway, and the case goes to its own job's full algorithm
+  if (!(await writeAssignmentIfRoom(tx, a, picked, reason, now))) return null;
+  return {
+    out: { outcome: 'assigned', reviewerId: picked.id },
+    audit: routedAudit(now, a.id, picked.id, reason),
+  };
 }
 
 /**
