@@ -15,6 +15,9 @@ CREATE TABLE "audit_chain_heads" (
 -- CreateIndex
 CREATE UNIQUE INDEX "audit_log_chain_seq_key" ON "audit_log"("chain", "seq");
 
+-- CreateIndex
+CREATE INDEX "audit_log_chain_id_idx" ON "audit_log"("chain", "id");
+
 -- The shard chains start at the genesis hash (audit.service.ts AUDIT_SHARDS = 16 rows).
 INSERT INTO "audit_chain_heads" ("chain", "seq", "last_id", "hash")
   SELECT g, 0, 0, repeat('0', 64) FROM generate_series(1, 16) AS g;

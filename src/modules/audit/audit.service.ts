@@ -162,7 +162,7 @@ export async function appendAudit(
   return inTransaction(db, async (tx) => {
     if (!opts.lockHeld) await tx.$executeRaw`SELECT pg_advisory_xact_lock(${AUDIT_LOCK_KEY}::bigint)`;
     const [last] = await tx.$queryRaw<{ hash: string }[]>`
-      SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1`;
+      SELECT hash FROM audit_log WHERE chain = 0 ORDER BY id DESC LIMIT 1`;
     const prevHash = last?.hash ?? GENESIS_HASH;
     const f = toFields(entry);
     const hash = auditMac(key, prevHash, f);
