@@ -9,7 +9,7 @@
 import os from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { Queue, Worker } from 'bullmq';
-import type pg from 'pg';
+import pg from 'pg';
 import { relayOutbox } from '../src/platform/outbox.ts';
 import { workerConnection } from '../src/platform/redis.ts';
 import { startWorkers } from '../workers/main.ts';
@@ -18,6 +18,15 @@ import { createBenchEnv, dropPrefix, isMain, printResult, round, row, runBench }
 
 const CONCURRENCY = 4; // workers/main.ts CONCURRENCY.routing
 const noMailer = { send: async () => ({ messageId: 'x', response: '250' }), close: () => {} };
+
+// Statements per case, for the README's account of the gap: every statement a pg client of this process
+// sends goes through Client.prototype.query (Prisma's adapter-pg too); the BullMQ no-op run sends none.
+const counter = { statements: 0 };
+const originalQuery = pg.Client.prototype.query;
+pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+  counter.statements++;
+  return (originalQuery as (...a: unknown[]) => unknown).apply(this, args);
+} as typeof pg.Client.prototype.query;
 
 const load = () => os.loadavg().map((x) => round(x, 2));
 const loadText = (l: number[]) => `load ${l.join(' ')}`;
@@ -120,7 +129,9 @@ export async function run() {
         )
       ).rows.map((r) => r.id);
       const rawLoad = load();
+      const rawS0 = counter.statements;
       const rawRate = await rawPgRate(pool, rawIds, CONCURRENCY);
+      const rawStatements = (counter.statements - rawS0) / rawIds.length;
 
       // baseline: the same number of jobs, a no-op processor
       const qConn = workerConnection(config.REDIS_URL!);
@@ -148,6 +159,7 @@ export async function run() {
 
       // the real job
       const realLoad = load();
+      const realS0 = counter.statements;
       const started = performance.now();
       const set = await startWorkers(env.runtime, {
         queues: ['routing'],
@@ -170,6 +182,7 @@ export async function run() {
         await new Promise((r) => setTimeout(r, 20));
       }
       const realMs = performance.now() - started;
+      const realStatements = (counter.statements - realS0) / n;
       await set.close();
 
       const assigned = (
@@ -221,11 +234,13 @@ export async function run() {
           baselineRate,
           realRate,
           rawPgRate: rawRate,
+          statementsPerCase: { real: round(realStatements, 1), rawPg: round(rawStatements, 1) },
           load: { rawPg: rawLoad, noop: noopLoad, real: realLoad, end: load() },
         },
         notes: [
           'real = the worker of workers/main.ts on the routing queue (startWorkers), timed from its start (it includes worker start-up) until every job completed',
           `raw-pg = ${CONCURRENCY} pg clients, one transaction per case: SELECT a reviewer FOR UPDATE SKIP LOCKED, INSERT case_assignments, UPDATE appeals, COMMIT`,
+          `statements sent per case: real ${round(realStatements, 1)} (routing, outbox, audit, SLA reads; BEGIN/COMMIT included), raw-pg ${round(rawStatements, 1)}`,
         ],
       };
     } finally {
