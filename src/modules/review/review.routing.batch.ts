@@ -12,11 +12,11 @@
 // own earlier assignments are visible to that count. Never twice: a case is routed only while its row is
 // locked and SUBMITTED (or in the pool); a row is DONE only in the transaction that routed it.
 // A case the fast way cannot take (see routeLockedFast) is left out: its row stays pending for its own
-// job, which routes it alone with the full algorithm.
+// job, which routes it alone with the full algorithm. The SLA timers follow from appeal.assigned (the sla
+// subscriber writes its sla.schedule row in this transaction).
 import type { Tx } from '../../platform/db.ts';
 import type { Deps } from '../../platform/deps.ts';
 import { type AuditEntry, appendAuditBatch } from '../audit/audit.service.ts';
-import { scheduleSlaTimers } from '../sla/sla.timers.ts';
 import { type LockedAppeal, type RouteOutcome, routeLockedFast, settleRouteRows } from './review.routing.ts';
 
 /** Cases per routing transaction: long enough to share the commit, short enough to hold few locks. */
@@ -64,7 +64,6 @@ async function routeBatchOnce(
   waitOwn: boolean,
 ): Promise<{ own: { kind: BatchResult['own']['kind'] | 'busy' }; routed: number }> {
   const now = deps.clock.now();
-  const done: { appealId: string; out: RouteOutcome }[] = [];
   const result = await deps.prisma.$transaction(
     async (tx): Promise<{ own: { kind: BatchResult['own']['kind'] | 'busy' }; routed: number }> => {
       const [mine] = waitOwn
@@ -117,8 +116,6 @@ async function routeBatchOnce(
           }
           // a second row for the same case shares this outcome: it needs nothing more
           outcome.set(r.appealId, out);
-          if (out.outcome !== 'skipped' || out.status === 'SUBMITTED' || out.status === 'IN_REVIEW')
-            done.push({ appealId: r.appealId, out });
         }
         settle.push({ id: r.id, out });
         if (r.id === own.outboxId) ownKind = 'settled';
@@ -129,8 +126,5 @@ async function routeBatchOnce(
     },
     { timeout: 30_000 },
   );
-  // after the commit, as routeCase does: the cases' SLA timers (re)scheduled, side by side (each is a
-  // read and a Redis add of its own)
-  await Promise.all(done.map((d) => scheduleSlaTimers(deps, d.appealId)));
   return result;
 }
