@@ -16,6 +16,7 @@
 // subscriber writes its sla.schedule row in this transaction).
 import type { Tx } from '../../platform/db.ts';
 import type { Deps } from '../../platform/deps.ts';
+import { isUuid } from '../../platform/ids.ts';
 import { type AuditEntry, appendAuditBatch } from '../audit/audit.service.ts';
 import { type LockedAppeal, type RouteOutcome, routeLockedFast, settleRouteRows } from './review.routing.ts';
 
@@ -30,8 +31,6 @@ export interface BatchResult {
   /** cases routed (or found needing nothing) and settled in this transaction */
   routed: number;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 async function lockAppeals(tx: Tx, ids: string[]): Promise<LockedAppeal[]> {
   if (ids.length === 0) return [];
@@ -80,9 +79,7 @@ async function routeBatchOnce(
           AND id <> ${own.outboxId}::uuid
         ORDER BY created_at LIMIT ${size - 1}
         FOR UPDATE SKIP LOCKED`;
-      const valid = others.filter(
-        (r): r is { id: string; appealId: string } => !!r.appealId && UUID.test(r.appealId),
-      );
+      const valid = others.filter((r): r is { id: string; appealId: string } => isUuid(r.appealId));
       const rows = busy ? valid : [{ id: own.outboxId, appealId: own.appealId }, ...valid];
       // the own case waits for its lock (lockAppeals skips), the others are taken only if free
       const locked = new Map<string, LockedAppeal>();
