@@ -5,6 +5,7 @@ import type { Db } from './db.ts';
 import type { Logger } from './logger.ts';
 import type { Queues } from './queues.ts';
 import type { Redis } from './redis.ts';
+import type { TaskPool } from './task-pool.ts';
 
 export interface Deps {
   config: Config;
@@ -15,4 +16,6 @@ export interface Deps {
   queues: Queues;
   /** fail-fast connection for rate limits and readiness */
   redis: Redis;
+  /** the upload checker's thread pool; absent = the process's shared one (documents.intake-pool.ts) */
+  intakePool?: TaskPool;
 }

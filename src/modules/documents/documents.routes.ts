@@ -11,6 +11,7 @@ import { sharedOcrPool, sharedSecondOcrPool } from './documents.ocr-pool.ts';
 import { ZDocument, ZDocumentParams, ZUploadFields, ZUploadMultipart } from './documents.schemas.ts';
 import { type IntakeDeps, removeDocument, uploadDocument } from './documents.service.ts';
 import { documentStorage } from './documents.storage.ts';
+import { busyDetails, INTAKE_BUSY_MESSAGE, intakePoolOf } from './documents.intake-pool.ts';
 
 const upload = describeRoute({
   method: 'post',
@@ -29,6 +30,10 @@ const upload = describeRoute({
     413: { description: 'File larger than MAX_UPLOAD_BYTES' },
     415: { description: 'Not an accepted format (decided from the bytes)' },
     422: { description: 'Checks failed (details.checks), last 4 mismatch, or a full card number is visible' },
+    503: {
+      description:
+        'SERVICE.BUSY with Retry-After: the intake queue is full (answered at once, before the file is read; nothing stored), or the card-number guard could not run (nothing stored). details.retryAfterSeconds, details.reason',
+    },
     429: {
       description:
         'Upload allowance spent (the first round and each more-information round have their own); details.retryAfterSeconds, the wait in words in the message',
@@ -58,6 +63,12 @@ export function documentsRoutes(deps: Deps): Router {
   r.post(
     upload.path,
     requireBuyerOf('id'),
+    // a full intake queue answers before the body is read or the allowance is spent
+    (_req, _res, next) => {
+      const pool = intakePoolOf(deps);
+      if (pool.hasRoom()) next();
+      else next(new AppError('SERVICE.BUSY', INTAKE_BUSY_MESSAGE, busyDetails(pool)));
+    },
     uploadAllowance(deps),
     singleFileUpload({ maxBytes: deps.config.MAX_UPLOAD_BYTES }),
     async (req, res) => {
