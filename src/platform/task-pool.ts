@@ -27,8 +27,8 @@ export interface RunOptions {
 
 export interface TaskPool<In = unknown, Out = unknown> {
   readonly name: string;
-  /** whether a new task would be admitted now (checked before an upload's body is read) */
-  hasRoom(): boolean;
+  /** throws SERVICE.BUSY (counted) when a new task would be refused now: checked before an upload's body is read */
+  assertRoom(): void;
   /** throws AppError SERVICE.BUSY at once when the queue is full */
   run(input: In, opts?: RunOptions): Promise<Out>;
   /** the Retry-After a refusal carries */
@@ -94,7 +94,12 @@ export function createTaskPool<In, Out>(o: TaskPoolOptions<In, Out>): TaskPool<I
   const pool: TaskPool<In, Out> = {
     name: o.name,
     retryAfterSeconds: o.retryAfterSeconds,
-    hasRoom: () => !closed && (running < o.workers || waiting.length < o.maxQueue),
+    assertRoom() {
+      if (closed) throw busy('closed');
+      if (running < o.workers || waiting.length < o.maxQueue) return;
+      s.refused += 1;
+      throw busy(`${o.name}-queue-full`);
+    },
     async run(input, opts = {}) {
       if (closed) throw busy('closed');
       const admittedAt = performance.now();

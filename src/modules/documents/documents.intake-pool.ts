@@ -27,22 +27,18 @@ export function intakeSizing(config: PoolConfig): { workers: number; maxQueue: n
   return { workers, maxQueue: config.INTAKE_MAX_QUEUE > 0 ? config.INTAKE_MAX_QUEUE : workers };
 }
 
+/** `execute` runs tasks on this thread, `filename` is another worker file (tests: slow or counted tasks). */
 export function createIntakePool(
   config: PoolConfig,
-  execute?: (task: IntakeTask) => Promise<CheckedUpload>,
+  opts: { execute?: (task: IntakeTask) => Promise<CheckedUpload>; filename?: URL } = {},
 ): IntakePool {
   return createTaskPool<IntakeTask, CheckedUpload>({
     name: 'intake',
     ...intakeSizing(config),
     retryAfterSeconds: config.INTAKE_RETRY_AFTER_SECONDS,
     busyMessage: INTAKE_BUSY_MESSAGE,
-    ...(execute ? { execute } : { filename: WORKER }),
+    ...(opts.execute ? { execute: opts.execute } : { filename: opts.filename ?? WORKER }),
   });
-}
-
-/** The details of a refusal before the pool was asked (the pool's own refusals carry the same). */
-export function busyDetails(pool: IntakePool): { retryAfterSeconds: number; reason: string } {
-  return { retryAfterSeconds: pool.retryAfterSeconds, reason: `${pool.name}-queue-full` };
 }
 
 /** One per sizing: a process has one config; a test file may build two. */

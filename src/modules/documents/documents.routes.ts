@@ -11,7 +11,7 @@ import { sharedOcrPool, sharedSecondOcrPool } from './documents.ocr-pool.ts';
 import { ZDocument, ZDocumentParams, ZUploadFields, ZUploadMultipart } from './documents.schemas.ts';
 import { type IntakeDeps, removeDocument, uploadDocument } from './documents.service.ts';
 import { documentStorage } from './documents.storage.ts';
-import { busyDetails, INTAKE_BUSY_MESSAGE, intakePoolOf } from './documents.intake-pool.ts';
+import { intakePoolOf } from './documents.intake-pool.ts';
 
 const upload = describeRoute({
   method: 'post',
@@ -65,9 +65,8 @@ export function documentsRoutes(deps: Deps): Router {
     requireBuyerOf('id'),
     // a full intake queue answers before the body is read or the allowance is spent
     (_req, _res, next) => {
-      const pool = intakePoolOf(deps);
-      if (pool.hasRoom()) next();
-      else next(new AppError('SERVICE.BUSY', INTAKE_BUSY_MESSAGE, busyDetails(pool)));
+      intakePoolOf(deps).assertRoom();
+      next();
     },
     uploadAllowance(deps),
     singleFileUpload({ maxBytes: deps.config.MAX_UPLOAD_BYTES }),
