@@ -10,6 +10,8 @@ export interface TaskPoolStats {
   workers: number;
   /** tasks waiting for a thread (admission refuses beyond maxQueue) */
   queued: number;
+  /** requests holding a place (admit()), from before their body is read until they are answered */
+  admitted: number;
   running: number;
   maxQueue: number;
   refused: number;
@@ -27,8 +29,12 @@ export interface RunOptions {
 
 export interface TaskPool<In = unknown, Out = unknown> {
   readonly name: string;
-  /** throws SERVICE.BUSY (counted) when a new task would be refused now: checked before an upload's body is read */
-  assertRoom(): void;
+  /**
+   * Takes one of workers + maxQueue places for a request before its body is read, or throws SERVICE.BUSY
+   * (counted) at once. The place is held until release(): a request admitted here is never refused later
+   * by run() (unless work without a place, `admit: false`, filled the queue meanwhile).
+   */
+  admit(): { release(): void };
   /** throws AppError SERVICE.BUSY at once when the queue is full */
   run(input: In, opts?: RunOptions): Promise<Out>;
   /** the Retry-After a refusal carries */
@@ -72,6 +78,8 @@ export function createTaskPool<In, Out>(o: TaskPoolOptions<In, Out>): TaskPool<I
   const execute = o.execute ?? ((input: In) => piscina!.run(input) as Promise<Out>);
   const waiting: (() => void)[] = [];
   let running = 0;
+  /** places taken by admit() and not yet released */
+  let places = 0;
   let closed = false;
   const s = {
     refused: 0,
@@ -94,11 +102,20 @@ export function createTaskPool<In, Out>(o: TaskPoolOptions<In, Out>): TaskPool<I
   const pool: TaskPool<In, Out> = {
     name: o.name,
     retryAfterSeconds: o.retryAfterSeconds,
-    assertRoom() {
+    admit() {
       if (closed) throw busy('closed');
-      if (running < o.workers || waiting.length < o.maxQueue) return;
-      s.refused += 1;
-      throw busy(`${o.name}-queue-full`);
+      if (places >= o.workers + o.maxQueue) {
+        s.refused += 1;
+        throw busy(`${o.name}-queue-full`);
+      }
+      places += 1;
+      let held = true;
+      return {
+        release() {
+          if (held) places -= 1;
+          held = false;
+        },
+      };
     },
     async run(input, opts = {}) {
       if (closed) throw busy('closed');
@@ -126,6 +143,7 @@ export function createTaskPool<In, Out>(o: TaskPoolOptions<In, Out>): TaskPool<I
       workers: o.workers,
       maxQueue: o.maxQueue,
       queued: waiting.length,
+      admitted: places,
       running,
       ...s,
       waitBuckets: [...s.waitBuckets],

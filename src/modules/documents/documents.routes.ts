@@ -63,9 +63,11 @@ export function documentsRoutes(deps: Deps): Router {
   r.post(
     upload.path,
     requireBuyerOf('id'),
-    // a full intake queue answers before the body is read or the allowance is spent
-    (_req, _res, next) => {
-      intakePoolOf(deps).assertRoom();
+    // a full intake queue answers before the body is read or the allowance is spent; the place is
+    // held until the answer, so an admitted upload is not refused after sending its bytes
+    (_req, res, next) => {
+      const place = intakePoolOf(deps).admit();
+      res.once('close', place.release);
       next();
     },
     uploadAllowance(deps),
