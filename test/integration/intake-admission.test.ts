@@ -15,6 +15,7 @@ import {
 import { checkUpload } from '../../src/modules/documents/documents.intake-task.ts';
 import { documentStorage, readDecrypted } from '../../src/modules/documents/documents.storage.ts';
 import { decryptDocument } from '../../src/platform/crypto.ts';
+import { taskPoolMetricLines } from '../../src/platform/task-pool.ts';
 import { createTestEnv, type TestEnv } from '../support/env.ts';
 import { client, listen, type TestServer } from '../support/http.ts';
 import {
@@ -103,6 +104,10 @@ describe('admission control', () => {
     expect(await rowsOf(b.appealId)).toEqual({ documents: 0, attempts: 0 });
     expect(await blobCount()).toBe(blobsBefore);
     expect(pool.stats().refused).toBeGreaterThanOrEqual(1);
+    // the metrics carry the queue and the refusals
+    const metrics = taskPoolMetricLines();
+    expect(metrics).toContain('task_pool_queue_length{pool="intake"} 1');
+    expect(metrics).toContain(`task_pool_refused_total{pool="intake"} ${pool.stats().refused}`);
 
     release();
     const done = await Promise.all(inFlight);
