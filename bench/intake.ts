@@ -105,7 +105,8 @@ function startChild(mode: 'load' | 'photo', extraEnv: Record<string, string> = {
   return { child, output: () => out, exited };
 }
 
-async function writePhoto(photoPath: string): Promise<number> {
+/** Writes the ~5 MB photo (in a child process, see fiveMegabytePhoto); bench/intake-pool.ts uses it too. */
+export async function writePhoto(photoPath: string): Promise<number> {
   const { child, exited } = startChild('photo', { BENCH_INTAKE_PHOTO: photoPath });
   child.stdin.end();
   const code = await exited;

@@ -12,6 +12,7 @@ const BENCHES: { name: string; file: string; timeoutS: number }[] = [
   { name: 'image-check', file: 'image-check.ts', timeoutS: 120 },
   { name: 'reject', file: 'reject.ts', timeoutS: 60 },
   { name: 'intake', file: 'intake.ts', timeoutS: 240 },
+  { name: 'intake-pool', file: 'intake-pool.ts', timeoutS: 480 },
   { name: 'routing', file: 'routing.ts', timeoutS: 180 },
   { name: 'timers', file: 'timers.ts', timeoutS: 330 },
   { name: 'database', file: 'database.ts', timeoutS: 300 },

@@ -103,6 +103,12 @@ export const ConfigSchema = z
     RETENTION_DAYS: z.coerce.number().int().positive().default(90),
     OCR_ENABLED: bool.default(true),
     OCR_WORKERS: z.coerce.number().int().min(1).max(8).default(1),
+    /** upload-checking worker threads (documents.intake-pool.ts); 0 = one per core */
+    INTAKE_WORKERS: z.coerce.number().int().min(0).max(64).default(0),
+    /** uploads allowed to wait for an intake thread; beyond it 503 SERVICE.BUSY at once; 0 = as many as threads */
+    INTAKE_MAX_QUEUE: z.coerce.number().int().min(0).max(1000).default(0),
+    /** the Retry-After of that 503 (the page waits this long, then sends the file again) */
+    INTAKE_RETRY_AFTER_SECONDS: z.coerce.number().int().min(1).max(120).default(3),
     /**
      * hop count of reverse proxies in front ("1" behind the compose nginx) or their addresses/CIDRs, as
      * Express's "trust proxy" takes them; `true` (trust every X-Forwarded-For entry) is refused. Unset =

@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import { createApp } from './app.ts';
 import { sweepUploadTmp } from './http/upload.ts';
 import { loadConfigOrExit } from './config.ts';
+import { closeSharedIntakePool, warmIntakePool } from './modules/documents/documents.intake-pool.ts';
 import { closeSharedOcrPool, warmSharedOcrPool } from './modules/documents/documents.ocr-pool.ts';
 import { buildRuntime, type Runtime } from './platform/bootstrap.ts';
 import { seedAll } from './platform/seed.ts';
@@ -17,6 +18,7 @@ export async function startApi(runtime: Runtime, opts: { migrate?: boolean } = {
   const app = createApp(deps);
   // the OCR models load while the server starts listening: the first upload finds a warm reader
   void warmSharedOcrPool(deps);
+  await warmIntakePool(deps);
   const server = app.listen(deps.config.PORT, deps.config.HOST);
   server.headersTimeout = 20_000;
   server.requestTimeout = 120_000;
@@ -40,6 +42,7 @@ async function main() {
     setTimeout(() => server.closeAllConnections(), 10_000).unref();
     // reads still waiting settle as OCR unavailable and the tesseract threads end while logs still flow
     await closeSharedOcrPool();
+    await closeSharedIntakePool();
     await runtime.close();
     process.exit(0);
   };

@@ -2,6 +2,7 @@
 // database (outbox backlog, open cases, overdue refunds) so every replica reports the shared truth.
 import type { RequestHandler } from 'express';
 import type { Deps } from '../platform/deps.ts';
+import { taskPoolMetricLines } from '../platform/task-pool.ts';
 
 const requests = new Map<string, number>();
 const durations = { sum: 0, count: 0 };
@@ -28,6 +29,8 @@ export async function renderMetrics(deps: Pick<Deps, 'prisma'>): Promise<string>
     '# TYPE http_request_duration_seconds summary',
     `http_request_duration_seconds_sum ${durations.sum}`,
     `http_request_duration_seconds_count ${durations.count}`,
+    // the intake pool: queue length, running, refusals (SERVICE.BUSY) and queue wait
+    ...taskPoolMetricLines(),
   );
   try {
     const outbox = await deps.prisma.outboxMessage.groupBy({ by: ['status'], _count: { _all: true } });

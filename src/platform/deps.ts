@@ -7,6 +7,7 @@ import type { DocumentStorage } from './document-storage.ts';
 import type { Logger } from './logger.ts';
 import type { Queues } from './queues.ts';
 import type { Redis } from './redis.ts';
+import type { TaskPool } from './task-pool.ts';
 
 export interface Deps {
   config: Config;
@@ -21,4 +22,6 @@ export interface Deps {
   storage: DocumentStorage;
   /** the business calendar (BUSINESS_TIMEZONE + holidays), cached per process */
   calendar: CalendarStore;
+  /** the upload checker's thread pool; absent = the process's shared one (documents.intake-pool.ts) */
+  intakePool?: TaskPool;
 }

@@ -42,6 +42,16 @@ export async function putEncrypted(storage: DocumentStorage, plaintext: Buffer):
   return { blobKey, wrappedKey, keyId };
 }
 
+/** Writes a copy the intake pool encrypted (documents.intake-task.ts); the same contract as putEncrypted. */
+export async function putSealed(
+  storage: DocumentStorage,
+  sealed: { blob: Buffer; wrappedKey: Buffer; keyId: string },
+): Promise<StoredBlob> {
+  const blobKey = newBlobKey();
+  await storage.blobs.put(blobKey, sealed.blob);
+  return { blobKey, wrappedKey: sealed.wrappedKey, keyId: sealed.keyId };
+}
+
 export async function readDecrypted(
   storage: DocumentStorage,
   doc: { blobKey: string; wrappedKey: Uint8Array; keyId: string },

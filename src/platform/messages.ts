@@ -195,7 +195,12 @@ export const ERRORS_ZH: Record<ErrorCode, Text> = {
     return s === null ? '请求过多，请稍后再试。' : `请求过多，请等待 ${durationWords(s, 'zh')} 后再试。`;
   },
   'DEPENDENCY.UNAVAILABLE': '服务暂时不可用，请稍后再试。',
-  'SERVICE.BUSY': '我们暂时无法检查此文件中的卡号，因此未保存。请稍后再试。',
+  'SERVICE.BUSY': (d) => {
+    // the intake queue was full (documents.intake-pool.ts); otherwise the card-number guard could not run
+    if (d?.reason !== 'intake-queue-full') return '我们暂时无法检查此文件中的卡号，因此未保存。请稍后再试。';
+    const s = waitFrom(d);
+    return `正在检查的文件较多，此文件未被接收（未保存任何内容）。请${s === null ? '稍后' : `在 ${durationWords(s, 'zh')} 后`}重新发送。`;
+  },
   INTERNAL: '我们这边出了问题，请稍后再试。',
 };
 

@@ -279,6 +279,39 @@ describe('buyer capture', () => {
     await page.context().close();
   });
 
+  it('a full intake queue (503 intake-queue-full, Retry-After: 2): the bar says it waits, then it goes', async () => {
+    const page = await openAppeal();
+    let calls = 0;
+    await page.route(DOCS, async (route) => {
+      if (route.request().method() === 'POST' && calls++ === 0)
+        return route.fulfill({
+          status: 503,
+          headers: { 'Retry-After': '2', 'Content-Type': 'application/json' },
+          body: JSON.stringify({
+            error: {
+              code: 'SERVICE.BUSY',
+              message: 'Many documents are being checked right now.',
+              details: { retryAfterSeconds: 2, reason: 'intake-queue-full' },
+            },
+          }),
+        });
+      return route.fallback();
+    });
+    await choose(page, 'ID_FRONT', 'id.jpg', await goodImage('ID_FRONT'));
+    // the progress bar carries the wait while it lasts (indeterminate: no value)
+    const bar = await page.waitForSelector('#slot-ID_FRONT progress[aria-label*="goes again"]', {
+      state: 'attached',
+      timeout: 5000,
+    });
+    expect(await bar.getAttribute('value')).toBeNull();
+    await accepted(page, 'ID_FRONT');
+    expect(calls).toBe(2);
+    expect(await seen(page)).toContain(
+      'Many documents are being checked right now. Yours goes again in 2 s…',
+    );
+    await page.context().close();
+  });
+
   it('a dropped request is retried after a backoff and the queue goes on', async () => {
     const page = await openAppeal({ locale: 'zh-CN' });
     let calls = 0;

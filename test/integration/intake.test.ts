@@ -50,7 +50,9 @@ beforeAll(async () => {
   savedTmpdir = process.env.TMPDIR;
   tmp = mkdtempSync(path.join(os.tmpdir(), 'intake-tmp-'));
   process.env.TMPDIR = tmp;
-  env = await createTestEnv();
+  // room in the intake queue for the 10 concurrent uploads below (admission has its own test:
+  // intake-admission.test.ts)
+  env = await createTestEnv({ INTAKE_MAX_QUEUE: '16' });
   server = await listen(createApp(env.deps));
   call = client(server.url);
   for (const v of [

@@ -10,7 +10,7 @@ import { uploadAllowance } from '../../http/upload-allowance.ts';
 import { sharedOcrPool, sharedSecondOcrPool } from './documents.ocr-pool.ts';
 import { ZDocument, ZDocumentParams, ZUploadFields, ZUploadMultipart } from './documents.schemas.ts';
 import { type IntakeDeps, removeDocument, uploadDocument } from './documents.service.ts';
-import { documentStorage } from '../../platform/document-storage.ts';
+import { intakePoolOf } from './documents.intake-pool.ts';
 
 const upload = describeRoute({
   method: 'post',
@@ -29,6 +29,10 @@ const upload = describeRoute({
     413: { description: 'File larger than MAX_UPLOAD_BYTES' },
     415: { description: 'Not an accepted format (decided from the bytes)' },
     422: { description: 'Checks failed (details.checks), last 4 mismatch, or a full card number is visible' },
+    503: {
+      description:
+        'SERVICE.BUSY with Retry-After: the intake queue is full (answered at once, before the file is read; nothing stored), or the card-number guard could not run (nothing stored). details.retryAfterSeconds, details.reason',
+    },
     429: {
       description:
         'Upload allowance spent (the first round and each more-information round have their own); details.retryAfterSeconds, the wait in words in the message',
@@ -58,6 +62,13 @@ export function documentsRoutes(deps: Deps): Router {
   r.post(
     upload.path,
     requireBuyerOf('id'),
+    // a full intake queue answers before the body is read or the allowance is spent; the place is
+    // held until the answer, so an admitted upload is not refused after sending its bytes
+    (_req, res, next) => {
+      const place = intakePoolOf(deps).admit();
+      res.once('close', place.release);
+      next();
+    },
     uploadAllowance(deps),
     singleFileUpload({ maxBytes: deps.config.MAX_UPLOAD_BYTES }),
     async (req, res) => {

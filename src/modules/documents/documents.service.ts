@@ -3,7 +3,6 @@
 // rejected upload is stored; every attempt is counted (override eligibility).
 import { isDependencyDown } from '../../platform/errors.ts';
 import type { Prisma } from '../../generated/prisma/client.ts';
-import { sha256Hex } from '../../platform/crypto.ts';
 import type { Tx } from '../../platform/db.ts';
 import type { Deps } from '../../platform/deps.ts';
 import { AppError, type ErrorCode } from '../../platform/errors.ts';
@@ -15,11 +14,11 @@ import {
   DUPLICATE_MAX_DISTANCE,
   hammingDistance,
   type Inspection,
-  inspectUpload,
   type Thresholds,
 } from './checks.sharp.ts';
 import type { TDocument, TUploadFields } from './documents.schemas.ts';
-import { type DocumentStorage, deleteBlobQuietly, putEncrypted } from '../../platform/document-storage.ts';
+import { checkOnPool } from './documents.intake-pool.ts';
+import { type DocumentStorage, deleteBlobQuietly, putSealed } from '../../platform/document-storage.ts';
 import { guardImage, guardPdf, refuseCardData } from './documents.guard.ts';
 import type { CardReading, OcrPool } from './ocr.ts';
 import { type IntakeSource, sourceColumns } from './documents.source.ts';
@@ -237,9 +236,13 @@ export async function uploadDocument(deps: IntakeDeps, input: UploadInput): Prom
 
   const pool = deps.ocr();
   const t = intakeThresholds(deps.config);
-  const inspection: Inspection = await inspectUpload({ path: input.filePath }, slot, t, {
-    ocrInput: pool !== null,
-  });
+  // the CPU work (decode, measure, encode, hash, encrypt) runs on the intake pool's threads
+  const checked = await checkOnPool(
+    deps,
+    { path: input.filePath, slot, thresholds: t, ocrInput: pool !== null },
+    { admit: !input.source },
+  );
+  const inspection: Inspection = checked.inspection;
   const checks: CheckResult[] = [...inspection.checks];
   const flags: string[] = [];
   const hash = inspection.perceptualHash ?? null;
@@ -330,7 +333,7 @@ export async function uploadDocument(deps: IntakeDeps, input: UploadInput): Prom
       });
     }
   }
-  const sanitised = inspection.sanitised;
+  const sanitised = checked.sealed;
   if (!sanitised)
     throw new AppError('INTERNAL', 'the checker produced no sanitised copy for an accepted upload');
 
@@ -340,7 +343,7 @@ export async function uploadDocument(deps: IntakeDeps, input: UploadInput): Prom
   // The blob is written before the transaction and deleted if the transaction fails: a row never points
   // at a missing blob, and a blob without a row exists only if this process dies in between (the orphan
   // sweep finds those).
-  const stored = await putEncrypted(deps.storage, sanitised.bytes);
+  const stored = await putSealed(deps.storage, sanitised);
   const purge: string[] = [];
   let doc: DocumentRow;
   try {
@@ -398,11 +401,11 @@ export async function uploadDocument(deps: IntakeDeps, input: UploadInput): Prom
             wrappedKey: new Uint8Array(stored.wrappedKey),
             keyId: stored.keyId,
             mimeType: sanitised.mimeType,
-            byteSize: sanitised.bytes.length,
+            byteSize: sanitised.byteSize,
             width: inspection.width ?? null,
             height: inspection.height ?? null,
             pageCount: inspection.pageCount ?? null,
-            contentHash: sha256Hex(sanitised.bytes),
+            contentHash: sanitised.contentHash,
             perceptualHash: hash,
             checks: checks as unknown as Prisma.InputJsonValue,
             flags,

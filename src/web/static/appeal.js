@@ -351,14 +351,24 @@ async function upload(slot, override, last4) {
       form,
       onTry: () => {
         bar.value = 0;
+        bar.setAttribute('aria-label', t('uploading'));
+        bar.removeAttribute('title');
         say(() => t('uploading'));
       },
       onProgress: (p) => {
         bar.value = p;
       },
       // worded when drawn: the countdown and a language change both re-word it
-      onWait: (kind, s, n) =>
-        say(() => t(kind === 'busy' ? 'waitBusy' : 'waitNetwork', { s, n, max: MAX_TRIES }), true),
+      onWait: (kind, s, n, reason) => {
+        const key =
+          kind === 'network' ? 'waitNetwork' : reason === 'intake-queue-full' ? 'waitQueue' : 'waitBusy';
+        const words = () => t(key, { s, n, max: MAX_TRIES });
+        // the bar says it is waiting (no value = indeterminate) until the file goes again
+        bar.removeAttribute('value');
+        bar.setAttribute('aria-label', words());
+        bar.title = words();
+        say(words, true);
+      },
     });
     if (status === 201 || status === 200) {
       bar.value = 100;

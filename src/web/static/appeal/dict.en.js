@@ -79,6 +79,7 @@ export const EN = {
   preparing: 'Preparing the photo…',
   resized: '{name} · {before} → {after} (made smaller for a faster upload: {w} × {h} px)',
   queued: 'Waiting for the other photos to finish uploading…',
+  waitQueue: 'Many documents are being checked right now. Yours goes again in {s} s…',
   waitBusy: 'The server is busy. Trying again in {s} s…',
   waitNetwork: 'The connection dropped. Trying again in {s} s (try {n} of {max})…',
   heic: 'This photo is in HEIC format, which we cannot read yet. Please send it as a JPEG: on an iPhone, open Settings > Camera > Formats, choose “Most Compatible”, and take the photo again (or take it with the “Take a photo” button, which usually gives a JPEG).',

@@ -76,6 +76,7 @@ export const ZH = {
   preparing: '正在处理照片…',
   resized: '{name} · {before} → {after}（已缩小以加快上传：{w} × {h} 像素）',
   queued: '等待其他照片上传完成…',
+  waitQueue: '正在检查的文件较多，{s} 秒后自动重新发送您的文件…',
   waitBusy: '服务器繁忙，{s} 秒后重试…',
   waitNetwork: '网络连接中断，{s} 秒后重试（第 {n} 次，共 {max} 次）…',
   heic: '这张照片是 HEIC 格式，我们暂时无法读取。请以 JPEG 格式发送：在 iPhone 上打开“设置”>“相机”>“格式”，选择“兼容性最佳”，然后重新拍摄（或使用“拍照”按钮拍摄，通常会得到 JPEG）。',

@@ -2,8 +2,9 @@
 // uploads only share the same thin pipe and all finish late), each upload retried:
 // - a network error (dropped connection, aborted request) waits 1 s, 2 s, 4 s, 8 s and tries again, up to
 //   MAX_TRIES in all; the 'online' event cuts a wait short;
-// - a 503 with Retry-After (SERVICE.BUSY from the OCR pool, documents.guard.ts) waits that long (capped at
-//   MAX_RETRY_AFTER s) and tries again, also up to MAX_TRIES;
+// - a 503 with Retry-After (SERVICE.BUSY: the intake queue is full, documents.intake-pool.ts, or the OCR
+//   pool is, documents.guard.ts) waits that long (capped at MAX_RETRY_AFTER s) and tries again, also up
+//   to MAX_TRIES; onWait gets the refusal's details.reason ('intake-queue-full') as its fourth argument;
 // - every other answer is the server's and goes back to the caller.
 // The caller keeps its File until the server answered (nothing chosen is lost); the form is rebuilt for
 // every attempt. onWait(kind, seconds, attempt) is called every second of a wait so the page can say so.
@@ -66,7 +67,7 @@ function wait(seconds, tick, wakeOnOnline) {
 
 /**
  * @param {{url: string, headers: () => Record<string,string>, form: () => FormData,
- *   onProgress?: (pct: number) => void, onWait?: (kind: 'busy'|'network', seconds: number, attempt: number) => void,
+ *   onProgress?: (pct: number) => void, onWait?: (kind: 'busy'|'network', seconds: number, attempt: number, reason?: string|null) => void,
  *   onTry?: (attempt: number) => void}} o
  * @returns {Promise<{status: number, body: any}>} the server's answer; rejects with NetworkError after MAX_TRIES
  */
@@ -84,7 +85,8 @@ export async function uploadWithRetry(o) {
     }
     if (res.status === 503 && res.retryAfter !== null && attempt < MAX_TRIES) {
       const s = Math.min(MAX_RETRY_AFTER, Math.max(1, res.retryAfter));
-      await wait(s, (left) => o.onWait?.('busy', left, attempt + 1), false);
+      const reason = res.body?.error?.details?.reason ?? null;
+      await wait(s, (left) => o.onWait?.('busy', left, attempt + 1, reason), false);
       continue;
     }
     return res;
