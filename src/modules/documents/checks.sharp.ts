@@ -448,7 +448,8 @@ async function resizeRaw(img: RawImage, geometry: ResizeOptions, t: Thresholds):
 
 /**
  * JPEG about OCR_WIDTH wide (small photos are enlarged so the OCR step sees a steady scale): greyscale,
- * except for card slots, which keep their colour (full-resolution chroma): the reader looks at a card
+ * except for card slots, which keep their colour (chroma at half resolution: enough for digits 40+ px
+ * tall, and less to encode and decode than full chroma): the reader looks at a card
  * front's light-neutral plane when its grey plane gave nothing (ocr.read.ts), and a JPEG's Y channel is
  * the same Rec. 601 luma as the grey copy.
  */
@@ -464,9 +465,7 @@ async function ocrJpeg(img: RawImage, t: Thresholds, colour: boolean): Promise<B
     pipeline.resize({ width: OCR_WIDTH, height: OCR_MAX_HEIGHT, fit: 'inside', kernel: RESIZE_KERNEL });
   }
   if (keepColour) {
-    return pipeline
-      .jpeg({ quality: OCR_QUALITY, optimiseCoding: false, chromaSubsampling: '4:4:4' })
-      .toBuffer();
+    return pipeline.jpeg({ quality: OCR_QUALITY, optimiseCoding: false }).toBuffer();
   }
   // without b-w, sharp would expand the single band to three for JPEG output
   return pipeline.toColourspace('b-w').jpeg({ quality: OCR_QUALITY, optimiseCoding: false }).toBuffer();

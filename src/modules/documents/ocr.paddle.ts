@@ -182,12 +182,13 @@ export async function createPaddleReader(
     timings: ReadTimings | undefined,
   ): Promise<Omit<OcrLine, 'x' | 'y' | 'w' | 'h'>> {
     const t0 = performance.now();
-    const raw = { raw: { width: grey.width, height: grey.height, channels: 1 as const } };
-    let line = await sharp(grey.data, raw)
-      .extract({ left: box.x, top: box.y, width: box.w, height: box.h })
-      .extractChannel(0)
-      .raw()
-      .toBuffer({ resolveWithObject: true });
+    // the box's rows copied out here: the same pixels as sharp's extract, without a pipeline per line
+    const cut = Buffer.allocUnsafe(box.w * box.h);
+    for (let y = 0; y < box.h; y++) {
+      const from = (box.y + y) * grey.width + box.x;
+      grey.data.copy(cut, y * box.w, from, from + box.w);
+    }
+    let line = { data: cut, info: { width: box.w, height: box.h } };
     if (tilt) {
       // straighten a tilted line and keep the band it occupies (the axis-aligned box holds more)
       const rotated = await sharp(line.data, {
