@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { readPdf } from '../../src/modules/documents/checks.pdf.ts';
 import { checkPdf, MAX_PDF_PAGE_SIDE_PT } from '../../src/modules/documents/checks.rules.ts';
 import { DEFAULT_THRESHOLDS } from '../../src/modules/documents/checks.thresholds.ts';
-import { PDF_MAX_PIXELS, renderPdfPage } from '../../src/modules/documents/documents.view.ts';
+import { PDF_MAX_PIXELS, renderPdfPage, renderPdfPages } from '../../src/modules/documents/documents.view.ts';
 import { statementPdf } from '../support/images.ts';
 
 async function measure(pdf: Buffer) {
@@ -57,5 +57,27 @@ describe('oversized PDF pages', () => {
     // the next render is unaffected
     const png = await renderPdfPage(statementPdf(2), 2);
     expect((await sharp(png).metadata()).format).toBe('png');
+  });
+
+  it('several pages drawn in one worker (the card-number guard) are the pages renderPdfPage draws', async () => {
+    const pdf = statementPdf(3);
+    const many: Buffer[] = [];
+    for await (const png of renderPdfPages(pdf, [1, 2, 3])) many.push(png);
+    expect(many).toHaveLength(3);
+    for (const [i, png] of many.entries()) expect(png.equals(await renderPdfPage(pdf, i + 1))).toBe(true);
+    // a page the PDF does not have ends the iteration with NOT_FOUND, after the pages before it
+    const got: Buffer[] = [];
+    await expect(
+      (async () => {
+        for await (const png of renderPdfPages(pdf, [3, 4])) got.push(png);
+      })(),
+    ).rejects.toMatchObject({ code: 'DOCUMENT.NOT_FOUND' });
+    expect(got).toHaveLength(1);
+    await expect(
+      (async () => {
+        for await (const _ of renderPdfPages(pdf, [1], { timeoutMs: 1 })) {
+        }
+      })(),
+    ).rejects.toMatchObject({ code: 'DOCUMENT.PREVIEW_UNAVAILABLE' });
   });
 });

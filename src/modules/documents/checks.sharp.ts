@@ -282,7 +282,8 @@ async function decodeAndMeasure(
     return rejected(detected.format, [size, format, pixels, checkIntegrity(integrityFailure(mid.error))]);
   }
 
-  const ocr = wantOcr ? timed(ocrJpeg(mid.value, t)) : undefined;
+  const cardSlot = slot === 'CARD_FRONT' || slot === 'CARD_BACK';
+  const ocr = wantOcr ? timed(ocrJpeg(mid.value, t, cardSlot)) : undefined;
   const measureStarted = performance.now();
   const norm = await resizeRaw(mid.value, NORMALISED_GEOMETRY, t);
   const measured = measureRaw(norm.data, norm.raw.width, norm.raw.height, norm.raw.channels, t.blownOutLevel);
@@ -445,13 +446,26 @@ async function resizeRaw(img: RawImage, geometry: ResizeOptions, t: Thresholds):
   return toRaw(rawPipeline(img, t).resize(geometry));
 }
 
-/** Greyscale JPEG about OCR_WIDTH wide (small photos are enlarged so the OCR step sees a steady scale). */
-async function ocrJpeg(img: RawImage, t: Thresholds): Promise<Buffer> {
+/**
+ * JPEG about OCR_WIDTH wide (small photos are enlarged so the OCR step sees a steady scale): greyscale,
+ * except for card slots, which keep their colour (chroma at half resolution: enough for digits 40+ px
+ * tall, and less to encode and decode than full chroma): the reader looks at a card
+ * front's light-neutral plane when its grey plane gave nothing (ocr.read.ts), and a JPEG's Y channel is
+ * the same Rec. 601 luma as the grey copy.
+ */
+async function ocrJpeg(img: RawImage, t: Thresholds, colour: boolean): Promise<Buffer> {
   const { width, height, channels } = img.raw;
-  const grey = channels === 1 ? img.data : lumaPlane(u8(img.data), width * height);
-  const pipeline = sharp(grey, { raw: { width, height, channels: 1 }, limitInputPixels: t.maxPixels });
+  const keepColour = colour && channels === 3;
+  const pixels = keepColour || channels === 1 ? img.data : lumaPlane(u8(img.data), width * height);
+  const pipeline = sharp(pixels, {
+    raw: { width, height, channels: keepColour ? 3 : 1 },
+    limitInputPixels: t.maxPixels,
+  });
   if (width < OCR_WIDTH && height < OCR_MAX_HEIGHT) {
     pipeline.resize({ width: OCR_WIDTH, height: OCR_MAX_HEIGHT, fit: 'inside', kernel: RESIZE_KERNEL });
+  }
+  if (keepColour) {
+    return pipeline.jpeg({ quality: OCR_QUALITY, optimiseCoding: false }).toBuffer();
   }
   // without b-w, sharp would expand the single band to three for JPEG output
   return pipeline.toColourspace('b-w').jpeg({ quality: OCR_QUALITY, optimiseCoding: false }).toBuffer();

@@ -133,20 +133,28 @@ export async function guardPdf(
     ms: 0,
   };
   if (text.fullNumber || !pool) return { reading: textReading, unavailable: false };
-  // documents.view.ts renders pages for the staff preview; the same renderer draws them for the OCR
-  const { renderPdfPage } = await import('./documents.view.ts');
+  // documents.view.ts renders pages for the staff preview; the same renderer draws them for the OCR, all
+  // in one worker (the next page is drawn while this one is read)
+  const { renderPdfPages } = await import('./documents.view.ts');
   const readings: CardReading[] = [textReading];
-  for (let page = 1; page <= Math.min(opts.pageCount, PDF_OCR_PAGES); page += 1) {
-    let png: Buffer;
-    try {
-      png = await renderPdfPage(pdf, page);
-    } catch {
-      throw busy('pdf_render_failed');
+  const pages = Array.from({ length: Math.min(opts.pageCount, PDF_OCR_PAGES) }, (_, i) => i + 1);
+  const drawn = renderPdfPages(pdf, pages);
+  try {
+    for (;;) {
+      let next: IteratorResult<Buffer>;
+      try {
+        next = await drawn.next();
+      } catch {
+        throw busy('pdf_render_failed');
+      }
+      if (next.done) break;
+      const r = await readOrUnavailable(deps, pool, next.value, slot);
+      if ('unavailable' in r) throw busy(r.unavailable);
+      readings.push(r);
+      if (r.fullNumberDetected) break;
     }
-    const r = await readOrUnavailable(deps, pool, png, slot);
-    if ('unavailable' in r) throw busy(r.unavailable);
-    readings.push(r);
-    if (r.fullNumberDetected) break;
+  } finally {
+    await drawn.return(undefined);
   }
   return { reading: mergeReadings(readings), unavailable: false };
 }

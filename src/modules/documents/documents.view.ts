@@ -208,6 +208,91 @@ export async function renderPdfPage(
   }
 }
 
+/**
+ * Draws several pages of one PDF in ONE worker thread (same limits as renderPdfPage, the timeout per
+ * page), yielding each PNG as soon as it is drawn: the card-number guard reads up to four pages, and a
+ * worker start (pdfjs and the canvas loaded again) cost more than drawing a page. Stopping the
+ * iteration terminates the worker.
+ */
+export async function* renderPdfPages(
+  pdf: Buffer,
+  pages: readonly number[],
+  limits: { maxPixels?: number; timeoutMs?: number; maxSide?: number } = {},
+): AsyncGenerator<Buffer> {
+  if (pages.length === 0) return;
+  const { Worker } = await import('node:worker_threads');
+  const data = new Uint8Array(pdf);
+  const worker = new Worker(PDF_WORKER, {
+    workerData: {
+      pdf: data,
+      pages: [...pages],
+      maxPixels: limits.maxPixels ?? PDF_MAX_PIXELS,
+      maxSide: Math.min(PDF_PAGE_SIDE, limits.maxSide ?? PDF_PAGE_SIDE),
+      options: HARDENED_PDF_OPTIONS,
+    },
+    transferList: [data.buffer],
+    resourceLimits: { maxOldGenerationSizeMb: PDF_WORKER_HEAP_MB, maxYoungGenerationSizeMb: 32 },
+    stdout: true,
+    stderr: true,
+  });
+  const unavailable = (reason: string) =>
+    new AppError(
+      'DOCUMENT.PREVIEW_UNAVAILABLE',
+      'This PDF page cannot be shown; ask a lead to check the document.',
+      {
+        reason: reason.slice(0, 120),
+      },
+    );
+  // answers arrive in page order; waiters are served in the same order
+  const answers: RenderAnswer[] = [];
+  let failure: AppError | null = null;
+  let wake: (() => void) | null = null;
+  const notify = () => {
+    wake?.();
+    wake = null;
+  };
+  worker.on('message', (m: RenderAnswer) => {
+    answers.push(m);
+    notify();
+  });
+  worker.once('error', (e) => {
+    failure ??= unavailable(e.message);
+    notify();
+  });
+  worker.once('exit', (code) => {
+    failure ??= unavailable(`renderer exited (${code})`);
+    notify();
+  });
+  try {
+    for (let i = 0; i < pages.length; i++) {
+      if (answers.length === 0 && !failure) {
+        let timer: NodeJS.Timeout | undefined;
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          timer = setTimeout(() => {
+            failure ??= unavailable('PDF rendering timed out');
+            resolve();
+          }, limits.timeoutMs ?? PDF_RENDER_TIMEOUT_MS);
+        });
+        clearTimeout(timer);
+      }
+      const answer = answers.shift();
+      if (!answer) throw failure ?? unavailable('no answer');
+      if (answer.ok && answer.png) {
+        yield Buffer.from(answer.png);
+        continue;
+      }
+      if (answer.code === 'DOCUMENT.NOT_FOUND')
+        throw new AppError('DOCUMENT.NOT_FOUND', `The statement has ${answer.pageCount} page(s).`, {
+          pageCount: answer.pageCount,
+        });
+      throw unavailable(answer.reason ?? 'unknown');
+    }
+  } finally {
+    await worker.terminate().catch(() => undefined);
+  }
+}
+
 export interface StoredDocumentRef {
   mimeType: string;
   blobKey: string | null;
