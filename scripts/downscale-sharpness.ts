@@ -44,13 +44,9 @@ function bases(): Base[] {
     slot: Slot;
     expected: string;
   }[];
-  // the photos a reviewer would not refuse for their quality (not the low-resolution originals, not PDFs)
+  // the photos and scans (not the renders and low-resolution originals, not the PDFs)
   for (const m of manifest)
-    if (
-      !m.file.endsWith('.pdf') &&
-      !m.expected.startsWith('REJECT resolution') &&
-      existsSync(path.join(REAL_CARDS, m.file))
-    )
+    if (/_(photo|scan)\./.test(m.file) && existsSync(path.join(REAL_CARDS, m.file)))
       list.push({ name: m.file, slot: m.slot, bytes: readFileSync(path.join(REAL_CARDS, m.file)) });
   return list;
 }
@@ -128,6 +124,7 @@ for (const b of bases()) {
         flips.push(`${b.name} ${v.label} at ${cols[i]}: ${scores[0]} -> ${x}`);
     });
     rows.push(`| ${b.name} | ${v.label} | ${scores.map((x) => x.toFixed(1)).join(' | ')} |`);
+    console.error(rows.at(-1));
   }
 }
 console.log(`| photo | variant | ${cols.join(' | ')} |\n| --- | --- |${cols.map(() => ' ---: |').join('')}`);

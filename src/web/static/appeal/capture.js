@@ -30,7 +30,8 @@ function measurement() {
  * @param {{heicDecodable?: boolean, minLongSide?: number, minShortSide?: number, statementMinLongSide?: number,
  *   ocrWidth?: number, ocrMaxHeight?: number, captureLongSide?: number, captureQuality?: number}} limits
  * @param {string} slot
- * @returns {Promise<{file: File|null, heic?: boolean, changed: boolean, before: object, after: object, hints: string[]}>}
+ * @returns {Promise<{file: File|null, heic?: boolean, changed: boolean, before: object, after: object,
+ *   hints: Promise<string[]>}>}
  *   file null + heic: a HEIC that neither the server nor this browser can decode
  */
 export async function prepare(f, limits, slot) {
@@ -54,7 +55,9 @@ export async function prepare(f, limits, slot) {
             ? { maxSide: m.maxSide, quality: m.quality }
             : { maxSide: limits.captureLongSide, quality: limits.captureQuality }),
         });
-  if (heic && !d.changed) return { ...d, file: null, heic: true, hints: [] };
-  const hints = (await imageHints(d.file, floor, d.before.width ? d.before : {})).hints;
+  if (heic && !d.changed) return { ...d, file: null, heic: true, hints: Promise.resolve([]) };
+  // the hints are worked out while the photo uploads: they never hold it back (on a slow phone the
+  // decode for them is a few hundred ms of the time to the verdict)
+  const hints = imageHints(d.file, floor, d.before.width ? d.before : {}).then((h) => h.hints);
   return { ...d, hints };
 }
