@@ -262,7 +262,7 @@ async function choose(slot, f) {
     changed: Boolean(p?.changed),
     before: p?.before ?? { bytes: f.size },
     after: p?.after ?? { bytes: f.size },
-    hints: p?.hints ?? [],
+    hints: [],
   };
   if (file.type.startsWith('image/')) {
     img.hidden = false;
@@ -272,6 +272,12 @@ async function choose(slot, f) {
     img.removeAttribute('src');
   }
   send(slot, false);
+  // the device's hints come in while the photo uploads
+  p?.hints.then((hints) => {
+    if (seq !== st.seq || !st.chosen || !hints.length) return;
+    st.chosen.hints = hints;
+    rerenderSlot(slot);
+  });
 }
 
 function rerenderSlot(slot) {

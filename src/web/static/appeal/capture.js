@@ -11,7 +11,8 @@ export function isHeic(f) {
 
 /**
  * The measurement switch: localStorage 'appeal.downscale' = 'off' sends the original, '<px>@<quality>'
- * (e.g. '2000@0.85') another long side and JPEG quality (README figures); null: the defaults.
+ * (e.g. '2400@0.9') another long side and JPEG quality (README figures); null: the server's
+ * (limits.captureLongSide / captureQuality).
  */
 function measurement() {
   try {
@@ -26,9 +27,11 @@ function measurement() {
 
 /**
  * @param {File} f as chosen
- * @param {{heicDecodable?: boolean, minLongSide?: number, minShortSide?: number, statementMinLongSide?: number}} limits
+ * @param {{heicDecodable?: boolean, minLongSide?: number, minShortSide?: number, statementMinLongSide?: number,
+ *   ocrWidth?: number, ocrMaxHeight?: number, captureLongSide?: number, captureQuality?: number}} limits
  * @param {string} slot
- * @returns {Promise<{file: File|null, heic?: boolean, changed: boolean, before: object, after: object, hints: string[]}>}
+ * @returns {Promise<{file: File|null, heic?: boolean, changed: boolean, before: object, after: object,
+ *   hints: Promise<string[]>}>}
  *   file null + heic: a HEIC that neither the server nor this browser can decode
  */
 export async function prepare(f, limits, slot) {
@@ -48,9 +51,13 @@ export async function prepare(f, limits, slot) {
           ...floor,
           ...ocr,
           heicDecodable: limits.heicDecodable,
-          ...(m?.maxSide ? { maxSide: m.maxSide, quality: m.quality } : {}),
+          ...(m?.maxSide
+            ? { maxSide: m.maxSide, quality: m.quality }
+            : { maxSide: limits.captureLongSide, quality: limits.captureQuality }),
         });
-  if (heic && !d.changed) return { ...d, file: null, heic: true, hints: [] };
-  const hints = (await imageHints(d.file, floor, d.before.width ? d.before : {})).hints;
+  if (heic && !d.changed) return { ...d, file: null, heic: true, hints: Promise.resolve([]) };
+  // the hints are worked out while the photo uploads: they never hold it back (on a slow phone the
+  // decode for them is a few hundred ms of the time to the verdict)
+  const hints = imageHints(d.file, floor, d.before.width ? d.before : {}).then((h) => h.hints);
   return { ...d, hints };
 }

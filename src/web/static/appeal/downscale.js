@@ -1,8 +1,9 @@
 // Downscale a phone photo in the browser before upload (issue 20 point 1). A 12-48 MP camera photo is
 // 4-10 MB; the checker needs about 2400 px on the long side, so sending the original costs the buyer on a
 // slow connection and gains nothing. Rules:
-// - only when the long side is above MAX_SIDE; never below the server's minimum nor below the size of the
-//   server's OCR copy (both passed in);
+// - only when the long side is above the target the server publishes (limits.captureLongSide, passed in
+//   as maxSide); never below the server's minimum nor below the size of the server's OCR copy (both passed
+//   in);
 // - createImageBitmap with resize options where the browser honours them, otherwise a stepped canvas
 //   (halving, which keeps detail that one big drawImage step loses), never a canvas above 16.7 MP (the
 //   canvas limit of iOS Safari: above it the canvas silently draws nothing);
@@ -14,8 +15,6 @@
 // the buyer gets an accepted photo without knowing what HEIC is. Chrome cannot decode HEIC: the caller
 // says so in plain words.
 
-export const MAX_SIDE = 2400;
-export const QUALITY = 0.9;
 /** iOS Safari's canvas limit (4096 x 4096). */
 export const MAX_CANVAS_PIXELS = 16_777_216;
 
@@ -39,14 +38,14 @@ function dimensions(file) {
 }
 
 /**
- * The target size: long side MAX_SIDE, but never a side below the floor (the resolution rule) nor fewer
+ * The target size: long side maxSide, but never a side below the floor (the resolution rule) nor fewer
  * pixels than the server's OCR copy of the original (fitted inside ocrWidth x ocrMaxHeight); null when no
  * resize is needed.
  */
-export function targetSize(width, height, floor = {}, maxSide = MAX_SIDE) {
+export function targetSize(width, height, floor = {}, maxSide) {
   const long = Math.max(width, height);
   const short = Math.min(width, height);
-  if (long <= maxSide) return null;
+  if (!maxSide || long <= maxSide) return null;
   const ocr = floor.ocrWidth ? Math.min(floor.ocrWidth / width, floor.ocrMaxHeight / height) : 0;
   const scale = Math.min(
     1,
@@ -121,7 +120,7 @@ export async function downscale(file, opts = {}) {
   if (!dims) return same('undecodable');
   Object.assign(before, dims);
   const convertHeic = HEIC.test(file.type) && !opts.heicDecodable;
-  let target = targetSize(dims.width, dims.height, opts, opts.maxSide ?? MAX_SIDE);
+  let target = targetSize(dims.width, dims.height, opts, opts.maxSide);
   if (!target && !convertHeic) return same('small');
   target ??= { width: dims.width, height: dims.height };
   try {
@@ -145,7 +144,7 @@ export async function downscale(file, opts = {}) {
     bmp.close();
     bmp = null;
     if (isBlank(out)) return same('blank');
-    const blob = await toJpeg(out, opts.quality ?? QUALITY);
+    const blob = await toJpeg(out, opts.quality ?? 0.9);
     out.width = 0;
     out.height = 0;
     if (!blob || blob.size === 0) return same('blank');

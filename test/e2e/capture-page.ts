@@ -1,0 +1,160 @@
+// The buyer's My Appeal page as the capture tests drive it (capture.test.ts, capture-network.test.ts): a new
+// appeal's page at phone size that records what it sends and shows, 12 MP camera-like photos, and the
+// page's limits.
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import sharp from 'sharp';
+import { expect } from 'vitest';
+import { blockedOrder, RISK_KEY, tokenFromUrl } from '../support/factories.ts';
+import { type GoodVariant, goodImage } from '../support/images.ts';
+import { PHONE, SHOTS } from './browser.ts';
+import type { ConsoleEnv } from './console-env.ts';
+
+export const DOCS = '**/api/v1/appeals/*/documents';
+let n = 0;
+
+/** A new appeal's page at phone size, PASSPORT chosen; every verdict/progress text it shows is recorded. */
+export async function openAppeal(
+  c: ConsoleEnv,
+  opts: { downscale?: boolean | string; locale?: string; last4?: string } = {},
+): Promise<Page> {
+  n += 1;
+  const body = blockedOrder({
+    buyer: { id: `cap-${n}`, email: `cap${n}@example.com`, name: 'Cap', locale: opts.locale ?? 'en-GB' },
+    ...(opts.last4 ? { card: { brand: 'VISA', last4: opts.last4, issuerCountry: 'GB' } } : {}),
+  });
+  const reg = await c.call('POST', '/api/v1/blocked-orders', { token: RISK_KEY, body });
+  expect(reg.status, reg.text).toBe(201);
+  const ctx = await c.browser.newContext({ viewport: PHONE, locale: opts.locale ?? 'en-GB' });
+  const page = await ctx.newPage();
+  page.on('pageerror', (e) => c.errors.push(String(e)));
+  await page.addInitScript(
+    (setting) => {
+      if (setting) localStorage.setItem('appeal.downscale', setting);
+      const w = window as unknown as { __seen: string[] };
+      w.__seen = [];
+      // what the page sends: the file of every upload, kept to be read back by the test
+      const sent: Blob[] = [];
+      (window as unknown as { __sent: Blob[] }).__sent = sent;
+      const xsend = XMLHttpRequest.prototype.send;
+      // and when each upload started and was answered (Date.now(), for the measurement's breakdown)
+      const at: { sent: number; answered?: number }[] = [];
+      (window as unknown as { __at: typeof at }).__at = at;
+      XMLHttpRequest.prototype.send = function (body) {
+        if (body instanceof FormData && body.get('file') instanceof Blob) {
+          sent.push(body.get('file') as Blob);
+          const t = { sent: Date.now() } as (typeof at)[number];
+          at.push(t);
+          this.addEventListener('loadend', () => {
+            t.answered = Date.now();
+          });
+        }
+        return xsend.call(this, body);
+      };
+      new MutationObserver(() => {
+        for (const v of document.querySelectorAll('.verdict')) {
+          const s = v.textContent ?? '';
+          if (s && w.__seen.at(-1) !== s) w.__seen.push(s);
+        }
+      }).observe(document, { subtree: true, childList: true, characterData: true });
+    },
+    opts.downscale === false ? 'off' : typeof opts.downscale === 'string' ? opts.downscale : '',
+  );
+  await page.goto(`${c.server.url}/a/${tokenFromUrl(reg.body.appealUrl)}`);
+  await page.waitForSelector('#page:not([hidden])');
+  await page.check('input[value=PASSPORT]');
+  await page.waitForSelector('#slot-ID_FRONT:not([hidden])');
+  return page;
+}
+
+/**
+ * A 12 MP (4000 x 3000) camera-sized JPEG from a good image, with sensor-like grain (soft-light gaussian
+ * noise) so that it weighs what a phone's 12 MP JPEG weighs (an upscale alone is ~1 MB of smooth pixels).
+ */
+export async function twelveMp(
+  variant: GoodVariant | Buffer,
+  orientation?: number,
+  portrait = false,
+): Promise<Buffer> {
+  const [width, height] = portrait ? [3000, 4000] : [4000, 3000];
+  const grain = await sharp({
+    create: {
+      width,
+      height,
+      channels: 3,
+      background: '#808080',
+      noise: { type: 'gaussian', mean: 128, sigma: 24 },
+    },
+  })
+    .png({ compressionLevel: 0 })
+    .toBuffer();
+  const base = await sharp(Buffer.isBuffer(variant) ? variant : await goodImage(variant))
+    .resize(width, height, { fit: 'fill' })
+    .toBuffer();
+  const p = sharp(base).composite([{ input: grain, blend: 'soft-light' }]);
+  return (orientation ? p.withMetadata({ orientation }) : p).jpeg({ quality: 92 }).toBuffer();
+}
+
+/** The files the page sent, in order. */
+export async function sentFiles(page: Page): Promise<Buffer[]> {
+  const all = await page.evaluate(async () =>
+    Promise.all(
+      (window as unknown as { __sent: Blob[] }).__sent.map(async (b) => [
+        ...new Uint8Array(await b.arrayBuffer()),
+      ]),
+    ),
+  );
+  return all.map((a) => Buffer.from(a));
+}
+
+export async function choose(
+  page: Page,
+  slot: string,
+  name: string,
+  buffer: Buffer,
+  mimeType = 'image/jpeg',
+) {
+  await page.locator(`#slot-${slot} input.file`).setInputFiles({ name, mimeType, buffer });
+}
+
+export async function accepted(page: Page, slot: string) {
+  await page.waitForFunction(
+    (s) => document.querySelector(`#slot-${s} .badge`)?.textContent === 'Accepted',
+    slot,
+    { timeout: 150_000 },
+  );
+}
+
+export async function shot(page: Page, name: string) {
+  mkdirSync(SHOTS, { recursive: true });
+  // the documents part of the page (the rest is covered by pages.test.ts)
+  await page.locator('#docs').screenshot({ path: path.join(SHOTS, `cap-${name}.png`) });
+}
+
+/** The page's limits, as the server rendered them (the downscale target comes from there). */
+export interface Limits {
+  captureLongSide: number;
+  captureQuality: number;
+  ocrWidth: number;
+  ocrMaxHeight: number;
+}
+export async function pageLimits(page: Page): Promise<Limits> {
+  return JSON.parse((await page.getAttribute('meta[name=limits]', 'content'))!);
+}
+
+/**
+ * What a w x h photo is sent as: its long side at the target, but never fewer pixels than the server's
+ * OCR copy of the original (fitted into ocrWidth x ocrMaxHeight; a portrait keeps more).
+ */
+export const fitted = (w: number, h: number, l: Limits) => {
+  const f = Math.max(l.captureLongSide / Math.max(w, h), Math.min(l.ocrWidth / w, l.ocrMaxHeight / h));
+  return [Math.round(w * f), Math.round(h * f)];
+};
+
+export const seen = (page: Page) => page.evaluate(() => (window as unknown as { __seen: string[] }).__seen);
+
+export async function lang(page: Page, l: 'en' | 'zh') {
+  await page.selectOption('#lang', l);
+  await page.waitForFunction((x) => document.documentElement.lang.startsWith(x), l);
+}
