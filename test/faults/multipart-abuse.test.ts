@@ -34,7 +34,9 @@ beforeAll(async () => {
   tmp = mkdtempSync(path.join(os.tmpdir(), 'appeal-faults-mp-'));
   prevTmp = process.env.TMPDIR;
   process.env.TMPDIR = tmp; // uploadTmpRoot() reads os.tmpdir() per request
-  env = await createTestEnv();
+  // room for the 20 concurrent requests: admission (503 SERVICE.BUSY before the body is read) is
+  // test/integration/intake-admission.test.ts's subject; this file's is what a malformed body gets
+  env = await createTestEnv({ INTAKE_MAX_QUEUE: '64' });
   server = await listen(createApp(env.deps));
   port = Number(new URL(server.url).port);
 });

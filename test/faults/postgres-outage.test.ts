@@ -85,6 +85,9 @@ beforeAll(async () => {
     PORT: '0',
     PUBLIC_BASE_URL: 'http://appeal.test',
     OCR_ENABLED: 'false',
+    // room for the 18 uploads of a burst: a full intake queue (503 SERVICE.BUSY) is
+    // test/integration/intake-admission.test.ts's subject; this file's is the database cut
+    INTAKE_MAX_QUEUE: '64',
   });
   apiDb = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: env.dataDir, poolSize: 5 });
   api = await buildRuntime(config, { clock: env.clock, database: apiDb });

@@ -2,6 +2,7 @@
 // SERVICE.BUSY with Retry-After at once and writes nothing; the pool gives the verdict the checker gives
 // in-process; the event loop answers /healthz while uploads hold every intake thread.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -119,6 +120,38 @@ describe('admission control', () => {
     // room again: the refused upload goes through when retried
     const retried = await upload(call, b, { slot: 'ID_FRONT', file: await goodImage('ID_FRONT') });
     expect(retried.status).toBe(201);
+  });
+
+  it('a client gone before its turn gives its place back (it would be held for good)', async () => {
+    const a = await openAppeal(call);
+    const port = Number(new URL(server.url).port);
+    // ten clients send the head and a little of the body, then leave while the buyer check still reads
+    // the database: their response is closed before the admission step runs
+    const gone = Array.from(
+      { length: 10 },
+      () =>
+        new Promise<void>((resolve) => {
+          const s = net.connect(port, '127.0.0.1', () => {
+            s.write(
+              `POST /api/v1/appeals/${a.appealId}/documents HTTP/1.1\r\nHost: 127.0.0.1\r\n` +
+                `Authorization: Bearer ${a.token}\r\nContent-Type: multipart/form-data; boundary=x\r\n` +
+                'Content-Length: 100000\r\n\r\n--x\r\n',
+              () => s.destroy(),
+            );
+          });
+          s.on('error', () => {});
+          s.on('close', () => resolve());
+        }),
+    );
+    await Promise.all(gone);
+    await eventually(() => pool.stats().admitted === 0);
+    expect(pool.stats().admitted).toBe(0);
+    // and the two places are there for real uploads
+    const ok = await Promise.all([
+      upload(call, a, { slot: 'ID_FRONT', file: await goodImage('ID_FRONT') }),
+      upload(call, a, { slot: 'ID_BACK', file: await goodImage('ID_BACK') }),
+    ]);
+    expect(ok.map((r) => r.status)).toEqual([201, 201]);
   });
 
   it('the pool refuses on its own when the queue filled while the body was read', async () => {

@@ -66,7 +66,10 @@ export function documentsRoutes(deps: Deps): Router {
     // held until the answer, so an admitted upload is not refused after sending its bytes
     (_req, res, next) => {
       const place = intakePoolOf(deps).admit();
-      res.once('close', place.release);
+      // a client gone while the steps before ran (auth reads the database) closed the response already:
+      // 'close' does not fire again, so the place is given back now or it would be held for good
+      if (res.closed) place.release();
+      else res.once('close', place.release);
       next();
     },
     uploadAllowance(deps),
