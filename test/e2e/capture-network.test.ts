@@ -123,7 +123,7 @@ describe('buyer capture on a slow network', () => {
           `#slot-${slot} .verdict.bad, #slot-${slot} .verdict.ok p:text("Accepted.")`,
           { timeout: 120_000 },
         );
-        const sent = (await sentFiles(page)).at(-1)!;
+        const sent = (await sentFiles(page, sentBefore - 1))[0]!;
         const m = await sharp(sent).metadata();
         const verdict = (await page.textContent(`#slot-${slot} .verdict`))!;
         const ok = (await page.getAttribute(`#slot-${slot} .verdict`, 'class'))!.includes('ok');
