@@ -15,7 +15,7 @@ import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { blockedOrder, RISK_KEY, tokenFromUrl } from '../support/factories.ts';
 import { goodImage } from '../support/images.ts';
-import { PHONE, SHOTS } from './browser.ts';
+import { PHONE, SHOTS, slow4g } from './browser.ts';
 import { submitted, useConsoleEnv } from './console-env.ts';
 
 const c = useConsoleEnv();
@@ -49,6 +49,7 @@ async function open(
   const ctx = await c.browser.newContext({ ...ctxOpts, locale, bypassCSP: true });
   const page = await ctx.newPage();
   page.on('pageerror', (e) => c.errors.push(String(e)));
+  await slow4g(page); // the buyer on a mobile connection
   await page.goto(`${c.server.url}/a/${token}`);
   await page.waitForSelector('#page:not([hidden])');
   return page;

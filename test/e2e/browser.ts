@@ -6,6 +6,21 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 
 export const PHONE = { width: 390, height: 844 };
 export const DESKTOP = { width: 1366, height: 900 };
+
+/** A slow 4G network (issue 20): 1.6 Mbps down, 750 kbps up, 150 ms latency. */
+export const SLOW_4G = {
+  offline: false,
+  latency: 150,
+  downloadThroughput: 1_600_000 / 8,
+  uploadThroughput: 750_000 / 8,
+};
+
+/** Throttles the page's network to SLOW_4G through the DevTools protocol (chromium). */
+export async function slow4g(page: Page): Promise<void> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.emulateNetworkConditions', SLOW_4G);
+}
 /** where every browser test writes its screenshots: test-results/screenshots in the checkout ($SHOTS_DIR overrides) */
 export const SHOTS = path.resolve(process.env.SHOTS_DIR ?? 'test-results/screenshots');
 

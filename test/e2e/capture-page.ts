@@ -8,16 +8,19 @@ import sharp from 'sharp';
 import { expect } from 'vitest';
 import { blockedOrder, RISK_KEY, tokenFromUrl } from '../support/factories.ts';
 import { type GoodVariant, goodImage } from '../support/images.ts';
-import { PHONE, SHOTS } from './browser.ts';
+import { PHONE, SHOTS, slow4g } from './browser.ts';
 import type { ConsoleEnv } from './console-env.ts';
 
 export const DOCS = '**/api/v1/appeals/*/documents';
 let n = 0;
 
-/** A new appeal's page at phone size, PASSPORT chosen; every verdict/progress text it shows is recorded. */
+/**
+ * A new appeal's page at phone size on a slow 4G network (`fast: true` for an unthrottled one), PASSPORT
+ * chosen; every verdict/progress text it shows is recorded.
+ */
 export async function openAppeal(
   c: ConsoleEnv,
-  opts: { downscale?: boolean | string; locale?: string; last4?: string } = {},
+  opts: { downscale?: boolean | string; locale?: string; last4?: string; fast?: boolean } = {},
 ): Promise<Page> {
   n += 1;
   const body = blockedOrder({
@@ -29,6 +32,7 @@ export async function openAppeal(
   const ctx = await c.browser.newContext({ viewport: PHONE, locale: opts.locale ?? 'en-GB' });
   const page = await ctx.newPage();
   page.on('pageerror', (e) => c.errors.push(String(e)));
+  if (!opts.fast) await slow4g(page);
   await page.addInitScript(
     (setting) => {
       if (setting) localStorage.setItem('appeal.downscale', setting);

@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { blockedOrder, RISK_KEY, tokenFromUrl } from '../support/factories.ts';
 import { goodImage } from '../support/images.ts';
-import { PHONE, SHOTS } from './browser.ts';
+import { PHONE, SHOTS, slow4g } from './browser.ts';
 import { useConsoleEnv } from './console-env.ts';
 
 const c = useConsoleEnv();
@@ -51,6 +51,7 @@ describe('continue on your phone', () => {
     });
     const pp = await phone.newPage();
     pp.on('pageerror', (e) => c.errors.push(String(e)));
+    await slow4g(pp); // a phone on a mobile connection
     const path = new URL(url).pathname;
     const opened = await pp.goto(`${c.server.url}${path}`);
     expect(opened?.status()).toBe(200);
