@@ -1,6 +1,6 @@
 // The small server-written pages a buyer meets outside My Appeal: an invalid or expired appeal link (with
 // the re-issue forms), "a new link is on its way", the phone hand-off page and the one-click "send for
-// review" link of an e-mail. Pure renderers: (lang, values) -> an HTML string; the routes decide which page,
+// review" link of an e-mail (English only, as before). Pure renderers: (lang, values) -> an HTML string; the routes decide which page,
 // status and headers to answer. Every value goes through the one escapeHtml (src/platform/html.ts). This
 // file imports only platform (no http, no module), so any routes file may import it.
 import { escapeHtml } from '../platform/html.ts';
@@ -74,4 +74,31 @@ export function handoffRefusedPage(lang: Lang, refusal: HandoffRefusal, errorCod
     pageText(lang, `${refusal}.title`),
     `<p id="handoff-refused" data-code="${escapeHtml(errorCode)}">${escapeHtml(pageText(lang, `${refusal}.text`))}</p>`,
   );
+}
+
+/** GET /m/submit/:sig of a valid link: one button (mail scanners that follow links must not submit). */
+export function submitConfirmPage(sig: string): string {
+  return plainPage(
+    'en',
+    'Send your appeal for review',
+    `<p>Your documents are in place. Press the button to send your appeal for review.</p><form method="post" action="/m/submit/${escapeHtml(sig)}"><button type="submit">Send for review</button></form>`,
+  );
+}
+
+/** A submit link that is malformed, expired, altered or revoked. */
+export function submitLinkInvalidPage(): string {
+  return plainPage(
+    'en',
+    'This link does not work',
+    '<p>It has expired or was replaced. Open your appeal page from the latest e-mail we sent you.</p>',
+  );
+}
+
+/** The submission was refused (the use case's message, e.g. a missing slot). */
+export function submitNotSentPage(message: string): string {
+  return plainPage('en', 'Not sent', `<p>${escapeHtml(message)} Open your appeal page to finish.</p>`);
+}
+
+export function submitSentPage(): string {
+  return plainPage('en', 'Sent for review', '<p>Thank you. We will answer by e-mail.</p>');
 }

@@ -9,6 +9,8 @@ import {
   linkExpiredPage,
   linkInvalidPage,
   reissueSentPage,
+  submitConfirmPage,
+  submitNotSentPage,
 } from '../../src/web/buyer-pages.ts';
 
 const EVIL = '"><script>alert(1)</script>&\'';
@@ -37,6 +39,13 @@ describe('buyer pages', () => {
     const refused = handoffRefusedPage('en', 'handoff.used', EVIL);
     expect(refused).not.toContain('<script>');
     expect(refused).toContain(`data-code="${ESCAPED}"`);
+  });
+
+  it('escapes the submit link and the refusal message of the one-click submission', () => {
+    expect(submitConfirmPage(EVIL)).toContain(`action="/m/submit/${ESCAPED}"`);
+    const html = submitNotSentPage(`<script>x</script>`);
+    expect(html).not.toContain('<script>');
+    expect(html).toContain('<p>&lt;script&gt;x&lt;/script&gt; Open your appeal page to finish.</p>');
   });
 
   it('writes the texts of the catalogue, escaped, in the page language', () => {
