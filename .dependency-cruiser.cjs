@@ -49,6 +49,31 @@ module.exports = {
       to: { path: '^src/web/static/.+\\.js$' },
     },
     {
+      name: 'pages-rendered-from-routes',
+      severity: 'error',
+      comment:
+        'HTML pages belong to src/web/: in a module only routes files import src/web/, and only the page ' +
+        'renderers (buyer-pages.ts); use cases answer outcomes, the routes pick the page.',
+      from: { path: '^src/modules/' },
+      to: { path: '^src/web/', pathNot: '^src/web/buyer-pages\\.ts$' },
+    },
+    {
+      name: 'pages-rendered-from-routes-only',
+      severity: 'error',
+      comment: 'A module file that is not a routes file renders no page (see pages-rendered-from-routes).',
+      from: { path: '^src/modules/', pathNot: '\\.routes\\.ts$' },
+      to: { path: '^src/web/' },
+    },
+    {
+      name: 'page-renderers-are-pure',
+      severity: 'error',
+      comment:
+        'The page renderers (src/web/buyer-pages.ts) are (lang, values) -> string over platform (escapeHtml, ' +
+        'the texts): they import no module, no http and no web router, so a routes file importing them closes no circle.',
+      from: { path: '^src/web/buyer-pages\\.ts$' },
+      to: { path: '^src/', pathNot: '^src/platform/' },
+    },
+    {
       name: 'appeals-imports-no-capability',
       severity: 'error',
       comment:

@@ -10,8 +10,8 @@ import { byIp, LIMITS, rateLimit } from '../../http/rate-limit.ts';
 import { parseRequest } from '../../http/validate.ts';
 import type { Deps } from '../../platform/deps.ts';
 import { AppError, isAppError } from '../../platform/errors.ts';
-import { escapeHtml } from '../../platform/html.ts';
-import { type Lang, type PageTextKey, pageText } from '../../platform/messages.ts';
+import type { Lang } from '../../platform/messages.ts';
+import { type HandoffRefusal, handoffPage, handoffRefusedPage } from '../../web/buyer-pages.ts';
 import { auditFromRequest } from '../audit/audit.request.ts';
 import {
   exchangeHandoff,
@@ -103,11 +103,10 @@ const exchange = describeRoute({
   },
 });
 
-function htmlPage(lang: Lang, title: string, body: string): string {
-  return `<!doctype html><html lang="${lang === 'zh' ? 'zh-CN' : 'en'}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="referrer" content="no-referrer"><title>${escapeHtml(title)}</title><link rel="stylesheet" href="/static/app.css"></head><body class="buyer"><main id="main" class="handoff-page"><section class="card"><h1>${escapeHtml(title)}</h1>${body}</section></main></body></html>`;
-}
-
-const REFUSED: Record<Exclude<HandoffState, 'VALID'>, { status: number; code: string; key: string }> = {
+const REFUSED: Record<
+  Exclude<HandoffState, 'VALID'>,
+  { status: number; code: string; key: HandoffRefusal }
+> = {
   USED: { status: 410, code: 'HANDOFF.USED', key: 'handoff.used' },
   EXPIRED: { status: 410, code: 'HANDOFF.EXPIRED', key: 'handoff.expired' },
   UNKNOWN: { status: 404, code: 'HANDOFF.NOT_FOUND', key: 'handoff.invalid' },
@@ -115,13 +114,11 @@ const REFUSED: Record<Exclude<HandoffState, 'VALID'>, { status: number; code: st
 
 function sendRefused(res: Response, lang: Lang, state: Exclude<HandoffState, 'VALID'>): void {
   const r = REFUSED[state];
-  const title = pageText(lang, `${r.key}.title` as PageTextKey);
-  const text = pageText(lang, `${r.key}.text` as PageTextKey);
   res
     .status(r.status)
     .set('X-Error-Code', r.code)
     .type('html')
-    .send(htmlPage(lang, title, `<p id="handoff-refused" data-code="${r.code}">${escapeHtml(text)}</p>`));
+    .send(handoffRefusedPage(lang, r.key, r.code));
 }
 
 const STATE_OF: Record<string, Exclude<HandoffState, 'VALID'>> = {
@@ -192,8 +189,7 @@ export function appealHandoffRoutes(deps: Deps): Router {
       res.set('Content-Language', lang === 'zh' ? 'zh-CN' : 'en');
       const state = await handoffState(deps, params.code);
       if (state !== 'VALID') return sendRefused(res, lang, state);
-      const form = `<p>${escapeHtml(pageText(lang, 'handoff.text'))}</p><form method="post" action="/h/${escapeHtml(params.code)}"><button id="handoff-continue" class="primary" type="submit">${escapeHtml(pageText(lang, 'handoff.button'))}</button></form>`;
-      res.type('html').send(htmlPage(lang, pageText(lang, 'handoff.title'), form));
+      res.type('html').send(handoffPage(lang, params.code));
     },
   );
 

@@ -1,5 +1,6 @@
 // The appeal-link re-issue endpoint (POST /api/v1/appeal-links/reissue) and the two forms that post to it
-// (the expired-link page's button, the order-and-e-mail form). The use case is appeals.reissue.ts.
+// (the expired-link page's button, the order-and-e-mail form, rendered by src/web/buyer-pages.ts). The use
+// case is appeals.reissue.ts.
 import { performance } from 'node:perf_hooks';
 import { type Request, Router } from 'express';
 import { requestLang } from '../../http/language.ts';
@@ -7,8 +8,7 @@ import { describeRoute } from '../../http/openapi.ts';
 import { byIp, rateLimit } from '../../http/rate-limit.ts';
 import { parseRequest } from '../../http/validate.ts';
 import type { Deps } from '../../platform/deps.ts';
-import { escapeHtml } from '../../platform/html.ts';
-import { type Lang, pageText } from '../../platform/messages.ts';
+import { reissueSentPage } from '../../web/buyer-pages.ts';
 import { auditFromRequest } from '../audit/audit.request.ts';
 import {
   REISSUE_ANSWER,
@@ -34,8 +34,8 @@ const reissue = describeRoute({
   },
 });
 
-const answerPage = (lang: Lang) =>
-  `<!doctype html><html lang="${lang === 'zh' ? 'zh-CN' : 'en'}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(pageText(lang, 'reissue.sent.title'))}</title></head><body><main><h1>${escapeHtml(pageText(lang, 'reissue.sent.title'))}</h1><p>${escapeHtml(pageText(lang, 'reissue.sent.text'))}</p></main></body></html>`;
+/** Where the re-issue forms of the link pages (src/web/buyer-pages.ts) post. */
+export const REISSUE_ACTION = reissue.path;
 
 function wantsHtml(req: Request): boolean {
   return req.is('application/x-www-form-urlencoded') === 'application/x-www-form-urlencoded';
@@ -59,20 +59,9 @@ export function appealLinkReissueRoutes(deps: Deps, opts: { minMs?: number } = {
       // the outcome goes to the log (no token, no e-mail address), never into the answer
       req.log?.info({ outcome }, 'appeal link reissue');
       res.status(202).set('Cache-Control', 'no-store');
-      if (wantsHtml(req)) res.type('html').send(answerPage(await requestLang(deps, req)));
+      if (wantsHtml(req)) res.type('html').send(reissueSentPage(await requestLang(deps, req)));
       else res.json(REISSUE_ANSWER);
     },
   );
   return r;
-}
-
-/** The form the expired-link page shows: one button, the old token as a hidden field. */
-export function reissueForm(token: string, lang: Lang = 'en'): string {
-  return `<form method="post" action="${reissue.path}"><input type="hidden" name="token" value="${escapeHtml(token)}"><button type="submit">${escapeHtml(pageText(lang, 'link.reissue.button'))}</button></form>`;
-}
-
-/** The form for a buyer without a usable link: order number and the e-mail address of the order. */
-export function reissueByOrderForm(lang: Lang = 'en'): string {
-  const t = (k: Parameters<typeof pageText>[1]) => escapeHtml(pageText(lang, k));
-  return `<form method="post" action="${reissue.path}"><p><label>${t('link.reissue.order')} <input name="orderId" required maxlength="64" autocomplete="off"></label></p><p><label>${t('link.reissue.email')} <input name="email" type="email" required maxlength="254" autocomplete="email"></label></p><button type="submit">${t('link.reissue.button')}</button></form>`;
 }

@@ -6,14 +6,13 @@ import { describeRoute } from '../../http/openapi.ts';
 import { parseRequest } from '../../http/validate.ts';
 import type { Deps } from '../../platform/deps.ts';
 import { AppError, isAppError } from '../../platform/errors.ts';
-import { type Lang, pageText } from '../../platform/messages.ts';
+import { linkExpiredPage, linkInvalidPage } from '../../web/buyer-pages.ts';
 import { appealHandoffRoutes } from './appeals.handoff.routes.ts';
-import { reissueByOrderForm, reissueForm } from './appeals.reissue.routes.ts';
+import { REISSUE_ACTION } from './appeals.reissue.routes.ts';
 import { ID_TYPES } from './appeals.rules.ts';
 import { assertStaffMaySeeAppeal } from './appeals.scope.ts';
 import { withdrawAppeal } from './appeals.lifecycle.ts';
 import { getAppealView, resolveAppealLink, setIdType, submitAppeal } from './appeals.service.ts';
-import { escapeHtml } from '../../platform/html.ts';
 
 export const ZAppealParams = z.object({ id: z.string().max(64) });
 
@@ -100,10 +99,6 @@ const submit = describeRoute({
   },
 });
 
-function linkErrorPage(lang: Lang, title: string, text: string, form: string): string {
-  return `<!doctype html><html lang="${lang === 'zh' ? 'zh-CN' : 'en'}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)}</title></head><body><main><h1>${escapeHtml(title)}</h1><p>${escapeHtml(text)}</p>${form}</main></body></html>`;
-}
-
 /** The token of the current buyer request: the Bearer header or the ad_buyer cookie. */
 function buyerToken(req: Parameters<Parameters<Router['get']>[1]>[0]): string {
   const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
@@ -150,21 +145,7 @@ export function appealsRoutes(deps: Deps): Router {
         .status(401)
         .set('X-Error-Code', e.code)
         .type('html')
-        .send(
-          expired
-            ? linkErrorPage(
-                lang,
-                pageText(lang, 'link.expired.title'),
-                pageText(lang, 'link.expired.text'),
-                reissueForm(token, lang),
-              )
-            : linkErrorPage(
-                lang,
-                pageText(lang, 'link.invalid.title'),
-                pageText(lang, 'link.invalid.text'),
-                reissueByOrderForm(lang),
-              ),
-        );
+        .send(expired ? linkExpiredPage(lang, REISSUE_ACTION, token) : linkInvalidPage(lang, REISSUE_ACTION));
     }
   });
 

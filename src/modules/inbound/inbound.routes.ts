@@ -10,6 +10,12 @@ import { auditFromRequest } from '../audit/audit.request.ts';
 import { ZDocument } from '../documents/documents.schemas.ts';
 import { sharedOcrPool } from '../documents/documents.ocr-pool.ts';
 import { documentStorage } from '../../platform/document-storage.ts';
+import {
+  submitConfirmPage,
+  submitLinkInvalidPage,
+  submitNotSentPage,
+  submitSentPage,
+} from '../../web/buyer-pages.ts';
 import { discardQuarantined, listQuarantine, releaseQuarantined } from './inbound.quarantine.ts';
 import {
   ZMailParams,
@@ -19,7 +25,7 @@ import {
   ZQuarantineQuery,
   ZQuarantineResult,
 } from './inbound.schemas.ts';
-import { confirmPage, INVALID_LINK_PAGE, submitByLink, verifySubmitLink } from './inbound.submit-link.ts';
+import { type SubmitByLinkOutcome, submitByLink, verifySubmitLink } from './inbound.submit-link.ts';
 import { placeUnsorted } from './inbound.unsorted.ts';
 
 const ZSig = z.object({ sig: z.string().max(200) });
@@ -113,6 +119,13 @@ const discard = describeRoute({
   },
 });
 
+/** The status and page of a submit-link POST. */
+function submitAnswer(out: SubmitByLinkOutcome): [number, string] {
+  if (out.outcome === 'INVALID_LINK') return [404, submitLinkInvalidPage()];
+  if (out.outcome === 'NOT_SENT') return [409, submitNotSentPage(out.message)];
+  return [200, submitSentPage()];
+}
+
 export function inboundRoutes(deps: Deps): Router {
   const storage = deps.storage;
   const intake = { ...deps, storage, ocr: () => sharedOcrPool(deps) };
@@ -128,12 +141,12 @@ export function inboundRoutes(deps: Deps): Router {
       .set('Cache-Control', 'no-store')
       .status(ok ? 200 : 404)
       .type('html')
-      .send(ok ? confirmPage(params.sig) : INVALID_LINK_PAGE);
+      .send(ok ? submitConfirmPage(params.sig) : submitLinkInvalidPage());
   });
   r.post(submitPost.path, async (req, res) => {
     const { params } = parseRequest(submitPost, req);
-    const out = await submitByLink(deps, params.sig);
-    res.set('Cache-Control', 'no-store').status(out.status).type('html').send(out.html);
+    const [status, html] = submitAnswer(await submitByLink(deps, params.sig));
+    res.set('Cache-Control', 'no-store').status(status).type('html').send(html);
   });
   r.get(quarantine.path, requireStaff('SECURITY', 'ADMIN'), async (req, res) => {
     const { query } = parseRequest(quarantine, req);

@@ -2,13 +2,12 @@
 // OCR-read last 4 equal the order's. Single-purpose: it can only submit this appeal, within 7 days,
 // while the appeal's link nonce is unchanged (a re-issued appeal link revokes it). It is not the appeal
 // token and opens nothing else. GET shows one button (mail scanners that follow links must not submit),
-// POST submits through the same use case as the page.
+// POST submits through the same use case as the page. The pages are src/web/buyer-pages.ts.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Deps } from '../../platform/deps.ts';
 import { isAppError } from '../../platform/errors.ts';
 import { type IdType, requiredSlots, type Slot } from '../appeals/appeals.rules.ts';
 import { submitAppeal } from '../appeals/appeals.service.ts';
-import { escapeHtml } from '../../platform/html.ts';
 
 export const SUBMIT_LINK_DAYS = 7;
 
@@ -57,37 +56,23 @@ export function readyForReview(a: {
   return Boolean(card?.cardLast4Read && card.cardLast4Read === a.order.cardLast4);
 }
 
-function page(title: string, body: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)}</title></head><body><main><h1>${escapeHtml(title)}</h1>${body}</main></body></html>`;
-}
-
-export function confirmPage(sig: string): string {
-  return page(
-    'Send your appeal for review',
-    `<p>Your documents are in place. Press the button to send your appeal for review.</p><form method="post" action="/m/submit/${escapeHtml(sig)}"><button type="submit">Send for review</button></form>`,
-  );
-}
-
-export const INVALID_LINK_PAGE = page(
-  'This link does not work',
-  '<p>It has expired or was replaced. Open your appeal page from the latest e-mail we sent you.</p>',
-);
+/** What a POST of the link did; the routes answer it as a page (src/web/buyer-pages.ts). */
+export type SubmitByLinkOutcome =
+  | { outcome: 'INVALID_LINK' }
+  | { outcome: 'NOT_SENT'; message: string }
+  | { outcome: 'SENT' };
 
 export async function submitByLink(
   deps: Pick<Deps, 'prisma' | 'clock' | 'config' | 'calendar'>,
   sig: string,
-): Promise<{ status: number; html: string }> {
+): Promise<SubmitByLinkOutcome> {
   const id = await verifySubmitLink(deps, sig);
-  if (!id) return { status: 404, html: INVALID_LINK_PAGE };
+  if (!id) return { outcome: 'INVALID_LINK' };
   try {
     await submitAppeal(deps, id);
   } catch (e) {
-    if (isAppError(e))
-      return {
-        status: 409,
-        html: page('Not sent', `<p>${escapeHtml(e.message)} Open your appeal page to finish.</p>`),
-      };
+    if (isAppError(e)) return { outcome: 'NOT_SENT', message: e.message };
     throw e;
   }
-  return { status: 200, html: page('Sent for review', '<p>Thank you. We will answer by e-mail.</p>') };
+  return { outcome: 'SENT' };
 }
