@@ -8,7 +8,7 @@ import { parseRequest } from '../../http/validate.ts';
 import type { Deps } from '../../platform/deps.ts';
 import { auditFromRequest } from '../audit/audit.request.ts';
 import { ZDocument } from '../documents/documents.schemas.ts';
-import { sharedOcrPool } from '../documents/documents.ocr-pool.ts';
+import { ocrPoolOf } from '../documents/documents.ocr-pool.ts';
 import { documentStorage } from '../../platform/document-storage.ts';
 import { discardQuarantined, listQuarantine, releaseQuarantined } from './inbound.quarantine.ts';
 import {
@@ -115,7 +115,7 @@ const discard = describeRoute({
 
 export function inboundRoutes(deps: Deps): Router {
   const storage = deps.storage;
-  const intake = { ...deps, storage, ocr: () => sharedOcrPool(deps) };
+  const intake = { ...deps, storage, ocr: () => ocrPoolOf(deps) };
   const r = Router();
   r.post(place.path, requireBuyerOf('id'), async (req, res) => {
     const { params, body } = parseRequest(place, req);
