@@ -51,6 +51,9 @@ const remove = describeRoute({
   responses: { 204: { description: 'Removed (the stored copy is deleted)' } },
 });
 
+/** The OpenAPI descriptions of this file's routes (src/routes.ts lists every routes file's). */
+export const documentsRouteDocs = [upload, remove] as const;
+
 export function documentsRoutes(deps: Deps): Router {
   const intake: IntakeDeps = {
     ...deps,

@@ -48,6 +48,9 @@ const pack = describeRoute({
   },
 });
 
+/** The OpenAPI descriptions of this file's routes (src/routes.ts lists every routes file's). */
+export const evidenceRouteDocs = [pack] as const;
+
 export function evidenceRoutes(
   deps: Deps,
   opts: { ocr?: () => OcrPool | null; secondOcr?: () => OcrPool | null } = {},

@@ -113,6 +113,9 @@ const discard = describeRoute({
   },
 });
 
+/** The OpenAPI descriptions of this file's routes (src/routes.ts lists every routes file's). */
+export const inboundRouteDocs = [submitGet, submitPost, place, quarantine, release, discard] as const;
+
 export function inboundRoutes(deps: Deps): Router {
   const storage = deps.storage;
   const intake = { ...deps, storage, ocr: () => ocrPoolOf(deps) };
