@@ -1,5 +1,7 @@
 // Builds the Deps of a process from the Config: the one PrismaClient, the Redis connections, the
-// producer queues, the logger, the thread pools. Each entry point (API, workers, tests, the `npm start` supervisor) uses it.
+// producer queues, the logger, the document store, the calendar, the thread pools (deps.pools, from the
+// factory the entry point hands in). Each entry point (API, workers, tests, the `npm start` supervisor)
+// uses it.
 import type { Config } from '../config.ts';
 import { setAuditKey } from './audit-key.ts';
 import { type Clock, systemClock } from './clock.ts';

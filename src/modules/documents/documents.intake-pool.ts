@@ -1,8 +1,9 @@
 // The intake pool: the checker, the sanitised copy, its SHA-256 and its encryption run on
 // INTAKE_WORKERS worker threads (documents.intake-task.ts), so the API's event loop only parses, routes
 // and writes. One per process in deps.pools (documents.pools.ts), created at first use (or warmed at
-// API start) and closed by runtime.close(); a test passes its own by replacing deps.pools.intake. Admission: at most INTAKE_MAX_QUEUE uploads wait for
-// a thread; the next is answered 503 SERVICE.BUSY with Retry-After at once (platform/task-pool.ts).
+// API start) and closed by runtime.close(); a test passes its own by replacing deps.pools.intake.
+// Admission: at most INTAKE_MAX_QUEUE uploads wait for a thread; the next is answered 503 SERVICE.BUSY
+// with Retry-After at once (platform/task-pool.ts).
 import { availableParallelism } from 'node:os';
 import type { Config } from '../../config.ts';
 import type { ProcessPools } from '../../platform/pools.ts';
