@@ -199,7 +199,7 @@ export async function run() {
 
       // 2. the limit: the same work on the pool directly (the API's own pool, warmed first)
       const storage = st.documentStorage(env.config);
-      const deps = { config: env.config, storage };
+      const deps = { pools: env.deps.pools, storage };
       const direct = async (callers: number): Promise<{ perS: number; load1: number }> => {
         const files = Array.from({ length: callers }, (_, i) => {
           const f = path.join(tmp, `direct-${i}.jpg`);
@@ -368,7 +368,6 @@ export async function run() {
     } finally {
       await real.close();
       await base.close();
-      await ip.closeSharedIntakePool();
       await env.close();
       rmSync(tmp, { recursive: true, force: true });
     }

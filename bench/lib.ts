@@ -10,6 +10,7 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { type Config, loadConfig } from '../src/config.ts';
 import { buildRuntime, type Runtime } from '../src/platform/bootstrap.ts';
+import { createDocumentPools } from '../src/modules/documents/documents.pools.ts';
 import { installAppSubscribers } from '../src/subscribers.ts';
 import type { Clock } from '../src/platform/clock.ts';
 import { openDatabase } from '../src/platform/db.ts';
@@ -211,6 +212,7 @@ export async function createBenchEnv(
   const logger = createLogger(config.LOG_LEVEL);
   const database = await openDatabase({ databaseUrl: dbUrl, dataDir, poolSize: opts.poolSize ?? 10 });
   const runtime = await buildRuntime(config, {
+    pools: createDocumentPools,
     logger,
     database,
     ...(opts.clock ? { clock: opts.clock } : {}),

@@ -1,4 +1,4 @@
-// The OpenAPI document without a running server (the routes register themselves when imported):
+// The OpenAPI document without a running server (from src/routes.ts's apiRouteDocs, as served):
 //   tsx scripts/openapi.ts lint         redocly lint with the recommended rules (part of `npm run lint`)
 //   tsx scripts/openapi.ts dump FILE    writes the document as JSON
 //   tsx scripts/openapi.ts types FILE   writes openapi-typescript types (test/support/openapi-types.ts)
@@ -7,14 +7,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import '../src/app.ts';
 import { buildOpenApi } from '../src/http/openapi.ts';
+import { apiRouteDocs } from '../src/routes.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** The document as served, with a relative server URL (the served one is PUBLIC_BASE_URL). */
 export function openApiDocument() {
-  return buildOpenApi({ serverUrl: '/', version: '1.0.0' });
+  return buildOpenApi(apiRouteDocs, { serverUrl: '/', version: '1.0.0' });
 }
 
 /** openapi-typescript's output for the document, with a header saying where it came from. */

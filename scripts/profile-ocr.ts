@@ -46,7 +46,7 @@ const entries = (JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8'
 );
 const t0 = performance.now();
 const reader = await createPaddleReader();
-// the models' first runs allocate; the intake pays that at boot (warmSharedOcrPool)
+// the models' first runs allocate; the intake pays that at boot (warmOcrPool)
 await readCardData(reader, readFileSync(path.join(dir, entries[0]!.file)), {
   cardFront: false,
   cardBack: false,

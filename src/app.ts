@@ -1,7 +1,7 @@
 // createApp(deps): the Express app without listen, so tests drive exactly what production serves.
 import { randomUUID } from 'node:crypto';
 import cookieParser from 'cookie-parser';
-import express, { type Router } from 'express';
+import express from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import { authenticate } from './http/auth.ts';
@@ -12,54 +12,13 @@ import { countRequests } from './http/metrics.ts';
 import { postAuthLimits, preAuthLimits } from './http/rate-limit.ts';
 import { buildOpenApi } from './http/openapi.ts';
 import './http/types.ts';
-import { appealsRoutes } from './modules/appeals/appeals.routes.ts';
-import { auditRoutes } from './modules/audit/audit.routes.ts';
-import { securityRoutes } from './modules/security/security.routes.ts';
-import { appealLinkReissueRoutes } from './modules/appeals/appeals.reissue.routes.ts';
-import { documentsRoutes } from './modules/documents/documents.routes.ts';
-import { evidenceRoutes } from './modules/evidence/evidence.routes.ts';
-import { inboundRoutes } from './modules/inbound/inbound.routes.ts';
-import { notificationsRoutes } from './modules/notifications/notifications.routes.ts';
-import { ordersRoutes } from './modules/orders/orders.routes.ts';
-import { refundsRoutes } from './modules/refunds/refunds.routes.ts';
 import { SIGNED_BODY_PATH } from './modules/refunds/refunds.signature.ts';
-import { reviewDocumentsRoutes } from './modules/review/review.documents.routes.ts';
-import { reviewFiguresRoutes } from './modules/review/review.figures.routes.ts';
-import { reviewQaRoutes } from './modules/review/review.qa.routes.ts';
-import { reviewRoutes } from './modules/review/review.routes.ts';
-import { reviewViewsRoutes } from './modules/review/review.views.routes.ts';
-import { slaRoutes } from './modules/sla/sla.routes.ts';
-import { staffRoutes } from './modules/staff/staff.routes.ts';
-import { webhooksRoutes } from './modules/webhooks/webhooks.routes.ts';
 import type { Deps } from './platform/deps.ts';
+import { apiRouteDocs, apiRouters } from './routes.ts';
 import { installAppSubscribers } from './subscribers.ts';
 import { webRoutes } from './web/web.routes.ts';
 
 export type AppDeps = Deps;
-
-/** Routers of the API, in mount order. Later modules add theirs here. */
-export function apiRouters(deps: Deps): Router[] {
-  return [
-    ordersRoutes(deps),
-    appealsRoutes(deps),
-    documentsRoutes(deps),
-    auditRoutes(deps),
-    securityRoutes(deps),
-    appealLinkReissueRoutes(deps),
-    refundsRoutes(deps),
-    staffRoutes(deps),
-    reviewRoutes(deps),
-    reviewDocumentsRoutes(deps),
-    evidenceRoutes(deps),
-    reviewFiguresRoutes(deps),
-    reviewQaRoutes(deps),
-    reviewViewsRoutes(deps),
-    slaRoutes(deps),
-    notificationsRoutes(deps),
-    webhooksRoutes(deps),
-    inboundRoutes(deps),
-  ];
-}
 
 export function createApp(deps: Deps): express.Express {
   installAppSubscribers(deps);
@@ -124,7 +83,7 @@ export function createApp(deps: Deps): express.Express {
 
   app.use(healthRoutes(deps));
   app.get('/api/openapi.json', (_req, res) => {
-    res.json(buildOpenApi({ serverUrl: deps.config.PUBLIC_BASE_URL, version: '1.0.0' }));
+    res.json(buildOpenApi(apiRouteDocs, { serverUrl: deps.config.PUBLIC_BASE_URL, version: '1.0.0' }));
   });
   // abuse limits (src/http/rate-limit.ts): failures are counted before authenticate refuses them
   // buyer-facing texts in the buyer's language (src/platform/messages.ts), on every JSON body

@@ -3,8 +3,9 @@ import type { Server } from 'node:http';
 import { createApp } from './app.ts';
 import { sweepUploadTmp } from './http/upload.ts';
 import { loadConfigOrExit } from './config.ts';
-import { closeSharedIntakePool, warmIntakePool } from './modules/documents/documents.intake-pool.ts';
-import { closeSharedOcrPool, warmSharedOcrPool } from './modules/documents/documents.ocr-pool.ts';
+import { warmIntakePool } from './modules/documents/documents.intake-pool.ts';
+import { warmOcrPool } from './modules/documents/documents.ocr-pool.ts';
+import { createDocumentPools } from './modules/documents/documents.pools.ts';
 import { buildRuntime, type Runtime } from './platform/bootstrap.ts';
 import { seedAll } from './platform/seed.ts';
 
@@ -17,7 +18,7 @@ export async function startApi(runtime: Runtime, opts: { migrate?: boolean } = {
   if (swept > 0) deps.logger.warn({ swept }, 'removed upload folders left by an earlier crash');
   const app = createApp(deps);
   // the OCR models load while the server starts listening: the first upload finds a warm reader
-  void warmSharedOcrPool(deps);
+  void warmOcrPool(deps);
   await warmIntakePool(deps);
   const server = app.listen(deps.config.PORT, deps.config.HOST);
   server.headersTimeout = 20_000;
@@ -32,7 +33,7 @@ export async function startApi(runtime: Runtime, opts: { migrate?: boolean } = {
 
 async function main() {
   const config = loadConfigOrExit();
-  const runtime = await buildRuntime(config);
+  const runtime = await buildRuntime(config, { pools: createDocumentPools });
   const server = await startApi(runtime, { migrate: process.env.MIGRATE_ON_START === 'true' });
   runtime.deps.logger.info({ url: config.PUBLIC_BASE_URL }, 'API listening');
   const stop = async (signal: string) => {
@@ -40,9 +41,7 @@ async function main() {
     server.close();
     server.closeIdleConnections();
     setTimeout(() => server.closeAllConnections(), 10_000).unref();
-    // reads still waiting settle as OCR unavailable and the tesseract threads end while logs still flow
-    await closeSharedOcrPool();
-    await closeSharedIntakePool();
+    // closes the OCR and intake pools first: reads still waiting settle as OCR unavailable while logs flow
     await runtime.close();
     process.exit(0);
   };

@@ -10,7 +10,7 @@ import { loadConfigOrExit } from './config.ts';
 import { buildRuntime } from './platform/bootstrap.ts';
 import { nodeSupport } from './platform/runtime.ts';
 import { seedAll } from './platform/seed.ts';
-import { closeSharedOcrPool } from './modules/documents/documents.ocr-pool.ts';
+import { createDocumentPools } from './modules/documents/documents.pools.ts';
 import { startApi } from './server.ts';
 import { startWorkers } from '../workers/main.ts';
 
@@ -120,7 +120,7 @@ async function main() {
     ? 'PostgreSQL (DATABASE_URL)'
     : `embedded PGlite in ${path.join(config.DATA_DIR, 'pglite')}`;
   console.log(`opening the database: ${where}`);
-  const runtime = await buildRuntime(config, { poolSize: 5 });
+  const runtime = await buildRuntime(config, { poolSize: 5, pools: createDocumentPools });
   const applied = await step(
     'checking and applying migrations, then seeding the catalogues and the first admin (the first run on an empty data folder takes about half a minute)',
     () => runtime.database.migrate(() => seedAll(runtime.deps.prisma, config)),
@@ -167,7 +167,6 @@ async function main() {
     server.close();
     server.closeAllConnections();
     await workers.close().catch(() => {});
-    await closeSharedOcrPool().catch(() => {});
     await runtime.close().catch(() => {});
     killChildren();
     process.exit(0);

@@ -3,7 +3,7 @@
 // running jobs finish, nothing new is taken.
 import { Worker } from 'bullmq';
 import { loadConfigOrExit } from '../src/config.ts';
-import { closeSharedOcrPool } from '../src/modules/documents/documents.ocr-pool.ts';
+import { createDocumentPools } from '../src/modules/documents/documents.pools.ts';
 import { type InboundListener, startInboundListener } from '../src/modules/inbound/inbound.listener.ts';
 import { buildRuntime, type Runtime } from '../src/platform/bootstrap.ts';
 import { runJob } from '../src/platform/jobs.ts';
@@ -151,15 +151,14 @@ export function workerTimingsFromEnv(env: NodeJS.ProcessEnv): {
 
 async function main() {
   const config = loadConfigOrExit();
-  const runtime = await buildRuntime(config);
+  const runtime = await buildRuntime(config, { pools: createDocumentPools });
   const only = process.env.WORKER_QUEUES?.split(',').filter(Boolean) as QueueName[] | undefined;
   const set = await startWorkers(runtime, { queues: only, ...workerTimingsFromEnv(process.env) });
   runtime.deps.logger.info({ queues: set.workers.map((w) => w.name) }, 'workers started');
   const stop = async (signal: string) => {
     runtime.deps.logger.info({ signal }, 'workers shutting down');
     await set.close();
-    // reads still waiting settle as OCR unavailable and the tesseract threads end while logs still flow
-    await closeSharedOcrPool();
+    // closes the OCR pools first: reads still waiting settle as OCR unavailable while logs still flow
     await runtime.close();
     process.exit(0);
   };

@@ -1,5 +1,7 @@
 // Routes describe themselves once (zod schemas + who may call them). The same schemas validate
-// requests and generate /api/openapi.json, so the document cannot drift from the code.
+// requests and generate /api/openapi.json, so the document cannot drift from the code. Each routes file
+// exports its descriptions (`xxxRouteDocs`); the runtime's one list of them (src/routes.ts, next to the
+// routers it mounts) is what buildOpenApi is given: the document does not depend on what was imported.
 import { z } from 'zod';
 import { ERROR_STATUS, type ErrorCode } from '../platform/errors.ts';
 
@@ -100,15 +102,9 @@ const STATUS_TEXT: Record<number, string> = {
   503: 'A dependency is unavailable',
 };
 
-const registry: RouteDoc[] = [];
-
+/** A route's description, typed (an identity: it registers nothing; the routes file lists it). */
 export function describeRoute<T extends RouteDoc>(doc: T): T {
-  registry.push(doc);
   return doc;
-}
-
-export function documentedRoutes(): readonly RouteDoc[] {
-  return registry;
 }
 
 export const ErrorSchema = z
@@ -122,35 +118,38 @@ export const ErrorSchema = z
   .meta({ id: 'Error' });
 
 /** Named schemas (zod `.meta({ id })`) collected while building, served under components.schemas. */
-let components: Record<string, unknown> = {};
+type Components = Record<string, unknown>;
 
 /** Rewrites zod's local `#/definitions/X` references to the document's `#/components/schemas/X`. */
-function hoist(node: unknown): unknown {
-  if (Array.isArray(node)) return node.map(hoist);
+function hoist(node: unknown, components: Components): unknown {
+  if (Array.isArray(node)) return node.map((n) => hoist(n, components));
   if (!node || typeof node !== 'object') return node;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(node as Record<string, unknown>)) {
     if (k === 'definitions' || k === '$defs') {
-      for (const [name, def] of Object.entries(v as Record<string, unknown>)) components[name] = hoist(def);
+      for (const [name, def] of Object.entries(v as Record<string, unknown>))
+        components[name] = hoist(def, components);
     } else if (k === '$ref' && typeof v === 'string') {
       out[k] = v.replace(/^#\/(definitions|\$defs)\//, '#/components/schemas/');
-    } else out[k] = hoist(v);
+    } else out[k] = hoist(v, components);
   }
   return out;
 }
 
-function toJson(schema: z.ZodType, io: 'input' | 'output') {
-  return hoist(z.toJSONSchema(schema, { target: 'openapi-3.0', io, unrepresentable: 'any' })) as Record<
-    string,
-    unknown
-  >;
+function toJsonIn(components: Components, schema: z.ZodType, io: 'input' | 'output') {
+  return hoist(
+    z.toJSONSchema(schema, { target: 'openapi-3.0', io, unrepresentable: 'any' }),
+    components,
+  ) as Record<string, unknown>;
 }
 
-export function buildOpenApi(opts: { serverUrl: string; version: string }) {
-  components = {};
+/** The document of `routes` (src/routes.ts: every route the app mounts), in their order. */
+export function buildOpenApi(routes: readonly RouteDoc[], opts: { serverUrl: string; version: string }) {
+  const components: Components = {};
+  const toJson = (schema: z.ZodType, io: 'input' | 'output') => toJsonIn(components, schema, io);
   toJson(ErrorSchema, 'output'); // registers components.schemas.Error (its meta id)
   const paths: Record<string, Record<string, unknown>> = {};
-  for (const r of registry) {
+  for (const r of routes) {
     const p = r.path.replace(/:(\w+)/g, '{$1}');
     const params: unknown[] = [];
     for (const [where, schema] of [

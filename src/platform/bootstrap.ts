@@ -1,5 +1,7 @@
 // Builds the Deps of a process from the Config: the one PrismaClient, the Redis connections, the
-// producer queues, the logger. Each entry point (API, workers, tests, the `npm start` supervisor) uses it.
+// producer queues, the logger, the document store, the calendar, the thread pools (deps.pools, from the
+// factory the entry point hands in). Each entry point (API, workers, tests, the `npm start` supervisor)
+// uses it.
 import type { Config } from '../config.ts';
 import { setAuditKey } from './audit-key.ts';
 import { type Clock, systemClock } from './clock.ts';
@@ -10,6 +12,7 @@ import { createQueues } from './queues.ts';
 import { producerConnection } from './redis.ts';
 import { documentStorage } from './document-storage.ts';
 import { createCalendarStore } from './calendar.store.ts';
+import type { ProcessPools } from './pools.ts';
 
 export interface Runtime {
   deps: Deps;
@@ -17,9 +20,12 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
+/** Makes the process's thread pools (lazily); the composition roots pass createDocumentPools. */
+export type PoolsFactory = (ctx: { config: Config; logger: Logger }) => ProcessPools;
+
 export async function buildRuntime(
   config: Config,
-  opts: { clock?: Clock; logger?: Logger; database?: Database; poolSize?: number } = {},
+  opts: { pools: PoolsFactory; clock?: Clock; logger?: Logger; database?: Database; poolSize?: number },
 ): Promise<Runtime> {
   if (!config.REDIS_URL)
     throw new Error('REDIS_URL is not set (npm start sets it after launching redis-server)');
@@ -37,6 +43,7 @@ export async function buildRuntime(
   const queueConn = producerConnection(config.REDIS_URL);
   queueConn.on('error', () => {});
   const queues = createQueues(queueConn, config.QUEUE_PREFIX);
+  const pools = opts.pools({ config, logger });
   const deps: Deps = {
     config,
     prisma: database.prisma,
@@ -46,11 +53,14 @@ export async function buildRuntime(
     redis,
     storage: documentStorage(config),
     calendar: createCalendarStore(config.BUSINESS_TIMEZONE),
+    pools,
   };
   return {
     deps,
     database,
     close: async () => {
+      // reads still waiting settle as OCR unavailable and the threads end while logs still flow
+      await pools.close().catch((err: Error) => logger.warn({ err: err.message }, 'closing the pools'));
       await queues.close().catch(() => {});
       redis.disconnect();
       queueConn.disconnect();

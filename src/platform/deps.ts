@@ -7,7 +7,7 @@ import type { DocumentStorage } from './document-storage.ts';
 import type { Logger } from './logger.ts';
 import type { Queues } from './queues.ts';
 import type { Redis } from './redis.ts';
-import type { TaskPool } from './task-pool.ts';
+import type { ProcessPools } from './pools.ts';
 
 export interface Deps {
   config: Config;
@@ -22,6 +22,9 @@ export interface Deps {
   storage: DocumentStorage;
   /** the business calendar (BUSINESS_TIMEZONE + holidays), cached per process */
   calendar: CalendarStore;
-  /** the upload checker's thread pool; absent = the process's shared one (documents.intake-pool.ts) */
-  intakePool?: TaskPool;
+  /**
+   * the intake and OCR thread pools of this process (platform/pools.ts), each created at first use and
+   * closed by runtime.close(); a test wanting its own pool replaces one: `{ ...pools, intake: () => p }`
+   */
+  pools: ProcessPools;
 }

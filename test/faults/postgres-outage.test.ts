@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import { buildRuntime, type Runtime } from '../../src/platform/bootstrap.ts';
+import { createDocumentPools } from '../../src/modules/documents/documents.pools.ts';
 import { type Database, openDatabase } from '../../src/platform/db.ts';
 import { createTestEnv, type TestEnv } from '../support/env.ts';
 import { client, listen, type TestServer } from '../support/http.ts';
@@ -90,7 +91,7 @@ beforeAll(async () => {
     INTAKE_MAX_QUEUE: '64',
   });
   apiDb = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: env.dataDir, poolSize: 5 });
-  api = await buildRuntime(config, { clock: env.clock, database: apiDb });
+  api = await buildRuntime(config, { clock: env.clock, database: apiDb, pools: createDocumentPools });
   server = await listen(createApp(api.deps));
 });
 

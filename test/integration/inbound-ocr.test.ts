@@ -5,7 +5,6 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../../src/app.ts';
 import { HEIC_DECODABLE } from '../../src/modules/documents/checks.sharp.ts';
-import { closeSharedOcrPool } from '../../src/modules/documents/documents.ocr-pool.ts';
 import { fixtureResolver, setMailAuthResolver } from '../../src/modules/inbound/inbound.auth.ts';
 import { createMailer, type Mailer } from '../../src/platform/mailer.ts';
 import { startWorkers, type WorkerSet } from '../../workers/main.ts';
@@ -47,7 +46,6 @@ afterAll(async () => {
   mailer?.close();
   await smtp?.stop();
   await server?.close();
-  await closeSharedOcrPool();
   await env?.close();
   setMailAuthResolver(null);
 });

@@ -72,7 +72,7 @@ describe('admission control', () => {
         return checkUpload(task);
       },
     });
-    server = await listen(createApp({ ...env.deps, intakePool: pool }));
+    server = await listen(createApp({ ...env.deps, pools: { ...env.deps.pools, intake: () => pool } }));
     call = client(server.url);
   });
   afterAll(async () => {
@@ -198,7 +198,7 @@ describe('the pool gives the in-process verdict', () => {
       ['statement.pdf', 'BILLING_STATEMENT', await statementPdf()],
       ['empty.jpg', 'ID_FRONT', Buffer.alloc(0)],
     ];
-    const deps = { config: env.config, intakePool: pool, storage: storage() };
+    const deps = { pools: { intake: () => pool }, storage: storage() };
     const ring = storage().keyring;
     for (const [name, slot, bytes] of files) {
       const file = path.join(dir, name);
@@ -249,7 +249,7 @@ describe('the event loop stays free while uploads hold every intake thread', () 
       { ...env.config, INTAKE_WORKERS: 2, INTAKE_MAX_QUEUE: 8 },
       { filename: new URL('../support/intake-slow-worker.mjs', import.meta.url) },
     );
-    server = await listen(createApp({ ...env.deps, intakePool: pool }));
+    server = await listen(createApp({ ...env.deps, pools: { ...env.deps.pools, intake: () => pool } }));
     call = client(server.url);
   });
   afterAll(async () => {

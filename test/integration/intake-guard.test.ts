@@ -10,7 +10,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.ts';
 import { errorHandler } from '../../src/http/error-handler.ts';
-import { closeSharedOcrPool, sharedOcrPool } from '../../src/modules/documents/documents.ocr-pool.ts';
+import { ocrPoolOf } from '../../src/modules/documents/documents.ocr-pool.ts';
 import { uploadDocument } from '../../src/modules/documents/documents.service.ts';
 import { documentStorage } from '../../src/platform/document-storage.ts';
 import { createOcrPool, type OcrEngineFactory } from '../../src/modules/documents/ocr.ts';
@@ -35,7 +35,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await server?.close();
-  await closeSharedOcrPool();
   await env?.close();
 });
 
@@ -171,7 +170,7 @@ describe('fail closed', () => {
   });
 
   it('the process pool is the line reader and is warm after start', async () => {
-    const pool = sharedOcrPool(env.deps);
+    const pool = ocrPoolOf(env.deps);
     expect(pool).not.toBeNull();
     const r = await pool!.read(await makeCardImage({ number: '**** **** **** 4242' }), { cardFront: true });
     expect(r.last4).toBe('4242');

@@ -4,7 +4,6 @@
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.ts';
-import { closeSharedOcrPool } from '../../src/modules/documents/documents.ocr-pool.ts';
 import { documentStorage } from '../../src/platform/document-storage.ts';
 import { makeCardImage, TEST_NUMBERS } from '../support/card-images.ts';
 import { createTestEnv, type TestEnv } from '../support/env.ts';
@@ -22,7 +21,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await server?.close();
-  await closeSharedOcrPool();
   await env?.close();
 });
 

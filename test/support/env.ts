@@ -9,6 +9,7 @@ import { inject } from 'vitest';
 import { type Config, loadConfig } from '../../src/config.ts';
 import { FakeClock } from '../../src/platform/clock.ts';
 import { buildRuntime, type Runtime } from '../../src/platform/bootstrap.ts';
+import { createDocumentPools } from '../../src/modules/documents/documents.pools.ts';
 import { openDatabase } from '../../src/platform/db.ts';
 import { createLogger } from '../../src/platform/logger.ts';
 import { seedFirstAdmin } from '../../src/platform/seed.ts';
@@ -71,7 +72,7 @@ export async function createTestEnv(
   });
   const clock = opts.clock ?? new FakeClock();
   const database = await openDatabase({ databaseUrl: url, dataDir, poolSize: opts.poolSize ?? 10 });
-  const runtime = await buildRuntime(config, { clock, logger, database });
+  const runtime = await buildRuntime(config, { clock, logger, database, pools: createDocumentPools });
   installAppSubscribers(runtime.deps); // use cases called without createApp dispatch events too
   await seedFirstAdmin(runtime.deps.prisma, config);
   return {

@@ -147,6 +147,9 @@ function assertSameOrigin(req: Request, publicBaseUrl: string): void {
     throw new AppError('AUTH.CSRF', 'Open the page from the QR code and press its button.');
 }
 
+/** The OpenAPI descriptions of this file's routes (appealsRouteDocs, which mounts them, lists them). */
+export const appealHandoffRouteDocs = [issue, recent, page, exchange] as const;
+
 export function appealHandoffRoutes(deps: Deps): Router {
   const r = Router();
   r.post(

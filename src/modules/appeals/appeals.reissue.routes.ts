@@ -45,6 +45,9 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, Math.max(0, ms)));
 }
 
+/** The OpenAPI descriptions of this file's routes (src/routes.ts lists every routes file's). */
+export const appealLinkReissueRouteDocs = [reissue] as const;
+
 export function appealLinkReissueRoutes(deps: Deps, opts: { minMs?: number } = {}): Router {
   const minMs = opts.minMs ?? REISSUE_MIN_MS;
   const r = Router();

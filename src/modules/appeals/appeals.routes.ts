@@ -7,7 +7,7 @@ import { parseRequest } from '../../http/validate.ts';
 import type { Deps } from '../../platform/deps.ts';
 import { AppError, isAppError } from '../../platform/errors.ts';
 import { linkExpiredPage, linkInvalidPage } from '../../web/buyer-pages.ts';
-import { appealHandoffRoutes } from './appeals.handoff.routes.ts';
+import { appealHandoffRouteDocs, appealHandoffRoutes } from './appeals.handoff.routes.ts';
 import { REISSUE_ACTION } from './appeals.reissue.routes.ts';
 import { ID_TYPES } from './appeals.rules.ts';
 import { assertStaffMaySeeAppeal } from './appeals.scope.ts';
@@ -119,6 +119,19 @@ const withdraw = describeRoute({
     409: { description: 'APPEAL.INVALID_TRANSITION: already decided, expired or withdrawn' },
   },
 });
+
+/** The OpenAPI descriptions of appealsRoutes' routes (src/routes.ts lists every router's). */
+export const appealsRouteDocs = [
+  view,
+  link,
+  session,
+  buyerSession,
+  idType,
+  submit,
+  withdraw,
+  // mounted by appealsRoutes
+  ...appealHandoffRouteDocs,
+] as const;
 
 export function appealsRoutes(deps: Deps): Router {
   const r = Router();

@@ -17,6 +17,9 @@ const list = describeRoute({
   responses: { 200: { description: 'A page of audit records', schema: ZAuditPage } },
 });
 
+/** The OpenAPI descriptions of this file's routes (src/routes.ts lists every routes file's). */
+export const auditRouteDocs = [list] as const;
+
 export function auditRoutes(deps: Deps): Router {
   const r = Router();
   r.get(list.path, requireStaff('ADMIN'), async (req, res) => {

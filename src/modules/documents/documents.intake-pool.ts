@@ -1,11 +1,12 @@
 // The intake pool: the checker, the sanitised copy, its SHA-256 and its encryption run on
 // INTAKE_WORKERS worker threads (documents.intake-task.ts), so the API's event loop only parses, routes
-// and writes. One per process, created at first use (or warmed at API start) and closed at shutdown;
-// tests pass their own through Deps.intakePool. Admission: at most INTAKE_MAX_QUEUE uploads wait for
-// a thread; the next is answered 503 SERVICE.BUSY with Retry-After at once (platform/task-pool.ts).
+// and writes. One per process in deps.pools (documents.pools.ts), created at first use (or warmed at
+// API start) and closed by runtime.close(); a test passes its own by replacing deps.pools.intake.
+// Admission: at most INTAKE_MAX_QUEUE uploads wait for a thread; the next is answered 503 SERVICE.BUSY
+// with Retry-After at once (platform/task-pool.ts).
 import { availableParallelism } from 'node:os';
 import type { Config } from '../../config.ts';
-import type { Deps } from '../../platform/deps.ts';
+import type { ProcessPools } from '../../platform/pools.ts';
 import { createTaskPool, type TaskPool } from '../../platform/task-pool.ts';
 import { inspectHeader } from './checks.header.ts';
 import { type CheckedUpload, type IntakeTask, reviveCheckedUpload } from './documents.intake-task.ts';
@@ -41,31 +42,14 @@ export function createIntakePool(
   });
 }
 
-/** One per sizing: a process has one config; a test file may build two. */
-const shared = new Map<string, IntakePool>();
-
-/** The pool of this process: the one in deps (tests), else the shared one. */
-export function intakePoolOf(deps: Pick<Deps, 'config' | 'intakePool'>): IntakePool {
-  if (deps.intakePool) return deps.intakePool as IntakePool;
-  const { workers, maxQueue } = intakeSizing(deps.config);
-  const key = `${workers}/${maxQueue}/${deps.config.INTAKE_RETRY_AFTER_SECONDS}`;
-  let p = shared.get(key);
-  if (!p) {
-    p = createIntakePool(deps.config);
-    shared.set(key, p);
-  }
-  return p;
+/** The pool of this process (deps.pools, or the one a test put there). */
+export function intakePoolOf(deps: { pools: Pick<ProcessPools, 'intake'> }): IntakePool {
+  return deps.pools.intake() as IntakePool;
 }
 
 /** Starts the threads (each loads sharp and the checker, ~0.5 s) so the first upload finds them warm. */
-export async function warmIntakePool(deps: Pick<Deps, 'config' | 'intakePool'>): Promise<void> {
+export async function warmIntakePool(deps: { pools: Pick<ProcessPools, 'intake'> }): Promise<void> {
   intakePoolOf(deps);
-}
-
-export async function closeSharedIntakePool(): Promise<void> {
-  const all = [...shared.values()];
-  shared.clear();
-  await Promise.all(all.map((p) => p.close()));
 }
 
 /**
@@ -74,7 +58,7 @@ export async function closeSharedIntakePool(): Promise<void> {
  * it queues instead of being refused.
  */
 export async function checkOnPool(
-  deps: Pick<Deps, 'config' | 'intakePool'> & { storage: DocumentStorage },
+  deps: { pools: Pick<ProcessPools, 'intake'>; storage: DocumentStorage },
   task: Omit<IntakeTask, 'activeKey'>,
   opts: { admit: boolean },
 ): Promise<CheckedUpload> {

@@ -1,7 +1,9 @@
-// One OCR pool per process, created at its first use (or warmed at boot by the API) and closed at
-// shutdown. The pool runs the line reader (PP-OCRv4 on ONNX Runtime) in OCR_WORKERS worker threads.
+// The OCR pools of a process: made by createDocumentPools (documents.pools.ts) into deps.pools, each
+// at its first use (the API warms the line reader at boot), closed by runtime.close(). The line reader
+// (PP-OCRv4 on ONNX Runtime) runs in OCR_WORKERS worker threads.
 import sharp from 'sharp';
 import type { Config } from '../../config.ts';
+import type { Deps } from '../../platform/deps.ts';
 import type { Logger } from '../../platform/logger.ts';
 import { createOcrPool, type OcrPool } from './ocr.ts';
 import { lineReaderEngineFactory } from './ocr.engine.ts';
@@ -14,42 +16,38 @@ export const OCR_MAX_QUEUE = 8;
 /** per read, queue wait included */
 export const OCR_TIMEOUT_MS = 15_000;
 
-let pool: OcrPool | null = null;
-let secondPool: OcrPool | null = null;
+type OcrConfig = Pick<Config, 'OCR_ENABLED' | 'OCR_WORKERS'>;
+
+/** The line reader in OCR_WORKERS threads, or null when OCR is off (development and tests only). */
+export function createLineReaderPool(config: OcrConfig, logger: Logger): OcrPool | null {
+  if (!config.OCR_ENABLED) return null;
+  return createOcrPool({
+    workers: config.OCR_WORKERS,
+    maxQueue: OCR_MAX_QUEUE,
+    timeoutMs: OCR_TIMEOUT_MS,
+    engineFactory: lineReaderEngineFactory(),
+    logger,
+  });
+}
 
 /**
  * The tesseract.js pool, asked only when the line reader read a number-like line without a verdict
  * (CardReading.secondOpinion): dark print on light paper at angles the reader does not straighten.
- * One worker; started on demand.
+ * One worker; started on demand. Null when OCR is off.
  */
-export function sharedSecondOcrPool(deps: {
-  config: Pick<Config, 'OCR_ENABLED'>;
-  logger: Logger;
-}): OcrPool | null {
-  if (!deps.config.OCR_ENABLED) return null;
-  secondPool ??= createOcrPool({
-    workers: 1,
-    maxQueue: OCR_MAX_QUEUE,
-    timeoutMs: OCR_TIMEOUT_MS,
-    logger: deps.logger,
-  });
-  return secondPool;
+export function createSecondReaderPool(config: OcrConfig, logger: Logger): OcrPool | null {
+  if (!config.OCR_ENABLED) return null;
+  return createOcrPool({ workers: 1, maxQueue: OCR_MAX_QUEUE, timeoutMs: OCR_TIMEOUT_MS, logger });
 }
 
-/** The process's pool, or null when OCR is off (development and tests only: production refuses it). */
-export function sharedOcrPool(deps: {
-  config: Pick<Config, 'OCR_ENABLED' | 'OCR_WORKERS'>;
-  logger: Logger;
-}): OcrPool | null {
-  if (!deps.config.OCR_ENABLED) return null;
-  pool ??= createOcrPool({
-    workers: deps.config.OCR_WORKERS,
-    maxQueue: OCR_MAX_QUEUE,
-    timeoutMs: OCR_TIMEOUT_MS,
-    engineFactory: lineReaderEngineFactory(),
-    logger: deps.logger,
-  });
-  return pool;
+/** The process's line reader (deps.pools, built by createDocumentPools), or null when OCR is off. */
+export function ocrPoolOf(deps: Pick<Deps, 'pools'>): OcrPool | null {
+  return deps.pools.ocr() as OcrPool | null;
+}
+
+/** The process's second-opinion reader, or null when OCR is off. */
+export function secondOcrPoolOf(deps: Pick<Deps, 'pools'>): OcrPool | null {
+  return deps.pools.secondOcr() as OcrPool | null;
 }
 
 /**
@@ -57,11 +55,10 @@ export function sharedOcrPool(deps: {
  * the model load (about 1 s): called at API start. Resolves false when OCR is off or the read failed
  * (logged; uploads then fail closed until a worker starts).
  */
-export async function warmSharedOcrPool(deps: {
-  config: Pick<Config, 'OCR_ENABLED' | 'OCR_WORKERS'>;
-  logger: Logger;
-}): Promise<boolean> {
-  const p = sharedOcrPool(deps);
+export async function warmOcrPool(
+  deps: Pick<Deps, 'pools' | 'logger'> & { config: OcrConfig },
+): Promise<boolean> {
+  const p = ocrPoolOf(deps);
   if (!p) return false;
   const blank = await sharp({ create: { width: 64, height: 40, channels: 3, background: '#ffffff' } })
     .jpeg()
@@ -78,13 +75,4 @@ export async function warmSharedOcrPool(deps: {
     );
     return false;
   }
-}
-
-/** Terminates the OCR workers (server shutdown, test teardown). */
-export async function closeSharedOcrPool(): Promise<void> {
-  const p = pool;
-  const q = secondPool;
-  pool = null;
-  secondPool = null;
-  await Promise.all([p?.close(), q?.close()]);
 }

@@ -7,7 +7,7 @@ import { parseRequest } from '../../http/validate.ts';
 import type { Deps } from '../../platform/deps.ts';
 import { AppError } from '../../platform/errors.ts';
 import { uploadAllowance } from '../../http/upload-allowance.ts';
-import { sharedOcrPool, sharedSecondOcrPool } from './documents.ocr-pool.ts';
+import { ocrPoolOf, secondOcrPoolOf } from './documents.ocr-pool.ts';
 import { ZDocument, ZDocumentParams, ZUploadFields, ZUploadMultipart } from './documents.schemas.ts';
 import { type IntakeDeps, removeDocument, uploadDocument } from './documents.service.ts';
 import { intakePoolOf } from './documents.intake-pool.ts';
@@ -51,12 +51,15 @@ const remove = describeRoute({
   responses: { 204: { description: 'Removed (the stored copy is deleted)' } },
 });
 
+/** The OpenAPI descriptions of this file's routes (src/routes.ts lists every routes file's). */
+export const documentsRouteDocs = [upload, remove] as const;
+
 export function documentsRoutes(deps: Deps): Router {
   const intake: IntakeDeps = {
     ...deps,
     storage: deps.storage,
-    ocr: () => sharedOcrPool(deps),
-    secondOcr: () => sharedSecondOcrPool(deps),
+    ocr: () => ocrPoolOf(deps),
+    secondOcr: () => secondOcrPoolOf(deps),
   };
   const r = Router();
   r.post(

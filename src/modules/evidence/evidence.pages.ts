@@ -30,7 +30,7 @@ export interface PageImage {
 }
 
 export interface GuardDeps extends Pick<Deps, 'prisma' | 'config' | 'clock' | 'logger' | 'storage'> {
-  /** the OCR pools (documents.ocr-pool.ts); null when OCR is off, which refuses every pack */
+  /** the process's OCR pools (deps.pools, documents.ocr-pool.ts); null when OCR is off: every pack refused */
   ocr: () => OcrPool | null;
   secondOcr?: () => OcrPool | null;
 }

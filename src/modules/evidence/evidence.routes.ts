@@ -5,7 +5,7 @@ import { describeRoute } from '../../http/openapi.ts';
 import { parseRequest } from '../../http/validate.ts';
 import type { Deps } from '../../platform/deps.ts';
 import { auditFromRequest } from '../audit/audit.request.ts';
-import { sharedOcrPool, sharedSecondOcrPool } from '../documents/documents.ocr-pool.ts';
+import { ocrPoolOf, secondOcrPoolOf } from '../documents/documents.ocr-pool.ts';
 import type { OcrPool } from '../documents/ocr.ts';
 import { PACK_PROFILES } from './evidence.profiles.ts';
 import { buildEvidencePack } from './evidence.service.ts';
@@ -48,6 +48,9 @@ const pack = describeRoute({
   },
 });
 
+/** The OpenAPI descriptions of this file's routes (src/routes.ts lists every routes file's). */
+export const evidenceRouteDocs = [pack] as const;
+
 export function evidenceRoutes(
   deps: Deps,
   opts: { ocr?: () => OcrPool | null; secondOcr?: () => OcrPool | null } = {},
@@ -60,8 +63,8 @@ export function evidenceRoutes(
     const out = await buildEvidencePack(
       {
         ...deps,
-        ocr: opts.ocr ?? (() => sharedOcrPool(deps)),
-        secondOcr: opts.secondOcr ?? (() => sharedSecondOcrPool(deps)),
+        ocr: opts.ocr ?? (() => ocrPoolOf(deps)),
+        secondOcr: opts.secondOcr ?? (() => secondOcrPoolOf(deps)),
       },
       { id: p.userId, email: p.email, name: p.name },
       { caseId: params.id, profile: query.profile },

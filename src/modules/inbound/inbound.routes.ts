@@ -8,7 +8,7 @@ import { parseRequest } from '../../http/validate.ts';
 import type { Deps } from '../../platform/deps.ts';
 import { auditFromRequest } from '../audit/audit.request.ts';
 import { ZDocument } from '../documents/documents.schemas.ts';
-import { sharedOcrPool } from '../documents/documents.ocr-pool.ts';
+import { ocrPoolOf } from '../documents/documents.ocr-pool.ts';
 import { documentStorage } from '../../platform/document-storage.ts';
 import {
   submitConfirmPage,
@@ -126,9 +126,12 @@ function submitAnswer(out: SubmitByLinkOutcome): [number, string] {
   return [200, submitSentPage()];
 }
 
+/** The OpenAPI descriptions of this file's routes (src/routes.ts lists every routes file's). */
+export const inboundRouteDocs = [submitGet, submitPost, place, quarantine, release, discard] as const;
+
 export function inboundRoutes(deps: Deps): Router {
   const storage = deps.storage;
-  const intake = { ...deps, storage, ocr: () => sharedOcrPool(deps) };
+  const intake = { ...deps, storage, ocr: () => ocrPoolOf(deps) };
   const r = Router();
   r.post(place.path, requireBuyerOf('id'), async (req, res) => {
     const { params, body } = parseRequest(place, req);

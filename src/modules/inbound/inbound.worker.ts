@@ -1,14 +1,14 @@
 // The queue handler of `inbound.process` (an outbox topic: the row is written with the mail's row,
 // before the SMTP server answers 250).
 import type { OutboxHandler } from '../../platform/jobs.ts';
-import { sharedOcrPool } from '../documents/documents.ocr-pool.ts';
+import { ocrPoolOf } from '../documents/documents.ocr-pool.ts';
 import { documentStorage } from '../../platform/document-storage.ts';
 import { processInboundMail } from './inbound.process.ts';
 
 export const inboundProcessHandler: OutboxHandler<'inbound.process'> = async (payload, ctx) => {
   const deps = ctx.deps;
   await processInboundMail(
-    { ...deps, storage: deps.storage, ocr: () => sharedOcrPool(deps) },
+    { ...deps, storage: deps.storage, ocr: () => ocrPoolOf(deps) },
     payload.inboundMailId,
   );
 };

@@ -32,6 +32,9 @@ const retry = describeRoute({
   },
 });
 
+/** The OpenAPI descriptions of this file's routes (src/routes.ts lists every routes file's). */
+export const notificationsRouteDocs = [list, retry] as const;
+
 export function notificationsRoutes(deps: Deps): Router {
   const r = Router();
   r.get(list.path, requireStaff('ADMIN'), async (req, res) => {

@@ -40,6 +40,9 @@ const one = describeRoute({
   responses: { 200: { description: 'Entry', schema: ZPaymentError } },
 });
 
+/** The OpenAPI descriptions of this file's routes (src/routes.ts lists every routes file's). */
+export const ordersRouteDocs = [register, list, one] as const;
+
 export function ordersRoutes(deps: Deps): Router {
   const r = Router();
   r.post(register.path, requireService(), async (req, res) => {

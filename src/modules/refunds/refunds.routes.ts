@@ -139,6 +139,9 @@ function eventActor(req: Parameters<RequestHandler>[0]): RefundEventActor {
   throw new AppError('AUTH.FORBIDDEN', 'Not allowed.');
 }
 
+/** The OpenAPI descriptions of this file's routes (src/routes.ts lists every routes file's). */
+export const refundsRouteDocs = [event, list, summary, csv, one] as const;
+
 export function refundsRoutes(deps: Deps): Router {
   const r = Router();
 

@@ -53,6 +53,9 @@ export function sendDocumentJpeg(res: Response, jpeg: Buffer): void {
     .end(jpeg);
 }
 
+/** The OpenAPI descriptions of this file's routes (src/routes.ts lists every routes file's). */
+export const reviewDocumentsRouteDocs = [image] as const;
+
 export function reviewDocumentsRoutes(deps: Deps): Router {
   const r = Router();
   r.get(image.path, requireStaff('REVIEWER', 'LEAD'), requireSecondFactor(deps.config), async (req, res) => {

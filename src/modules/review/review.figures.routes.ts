@@ -72,6 +72,9 @@ const csv = describeRoute({
   },
 });
 
+/** The OpenAPI descriptions of this file's routes (src/routes.ts lists every routes file's). */
+export const reviewFiguresRouteDocs = [json, csv] as const;
+
 export function reviewFiguresRoutes(deps: Deps): Router {
   const r = Router();
   r.get(json.path, requireStaff('LEAD'), async (req, res) => {

@@ -161,6 +161,9 @@ function staff(p: Principal) {
   return { id: p.userId, roles: p.roles, email: p.email, name: p.name };
 }
 
+/** The OpenAPI descriptions of this file's routes (src/routes.ts lists every routes file's). */
+export const reviewQaRouteDocs = [list, one, image, decide, summary] as const;
+
 export function reviewQaRoutes(deps: Deps): Router {
   const r = Router();
   r.get(list.path, requireStaff('REVIEWER', 'LEAD'), async (req, res) => {

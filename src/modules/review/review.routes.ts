@@ -185,6 +185,20 @@ const secondApprovals = describeRoute({
   },
 });
 
+/** The OpenAPI descriptions of this file's routes (src/routes.ts lists every routes file's). */
+export const reviewRouteDocs = [
+  list,
+  one,
+  decide,
+  assign,
+  escalate,
+  bulk,
+  warnings,
+  reasons,
+  sla,
+  secondApprovals,
+] as const;
+
 export function reviewRoutes(deps: Deps): Router {
   const r = Router();
   r.get(list.path, requireStaff('REVIEWER', 'LEAD'), async (req, res) => {

@@ -130,6 +130,9 @@ function staff(p: Principal) {
   return { id: p.userId, roles: p.roles };
 }
 
+/** The OpenAPI descriptions of this file's routes (src/routes.ts lists every routes file's). */
+export const reviewViewsRouteDocs = [list, create, patch, remove] as const;
+
 export function reviewViewsRoutes(deps: Deps): Router {
   const r = Router();
   r.get(list.path, requireStaff('REVIEWER', 'LEAD'), async (req, res) => {

@@ -63,6 +63,9 @@ const sensitive = describeRoute({
   },
 });
 
+/** The OpenAPI descriptions of this file's routes (src/routes.ts lists every routes file's). */
+export const securityRouteDocs = [incidents, legalHold, sensitive] as const;
+
 export function securityRoutes(deps: Deps): Router {
   const r = Router();
   r.get(incidents.path, requireStaff('SECURITY', 'ADMIN'), async (req, res) => {

@@ -44,6 +44,9 @@ const del = describeRoute({
   responses: { 204: { description: 'Removed' }, 404: { description: 'Not a holiday' } },
 });
 
+/** The OpenAPI descriptions of this file's routes (src/routes.ts lists every routes file's). */
+export const slaRouteDocs = [list, put, del] as const;
+
 export function slaRoutes(deps: Deps): Router {
   const r = Router();
   r.get(list.path, requireStaff('ADMIN'), async (req, res) => {

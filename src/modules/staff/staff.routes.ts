@@ -154,6 +154,19 @@ function cookieOptions(deps: Deps) {
   };
 }
 
+/** The OpenAPI descriptions of this file's routes (src/routes.ts lists every routes file's). */
+export const staffRouteDocs = [
+  loginDoc,
+  totpStart,
+  totpConfirm,
+  logoutDoc,
+  me,
+  list,
+  create,
+  update,
+  resetPassword,
+] as const;
+
 export function staffRoutes(deps: Deps): Router {
   const r = Router();
   r.post(loginDoc.path, async (req, res) => {

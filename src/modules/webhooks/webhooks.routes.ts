@@ -52,6 +52,9 @@ const remove = describeRoute({
   responses: { 204: { description: 'Removed' }, 404: { description: 'No such callback' } },
 });
 
+/** The OpenAPI descriptions of this file's routes (src/routes.ts lists every routes file's). */
+export const webhooksRouteDocs = [create, list, remove] as const;
+
 export function webhooksRoutes(deps: Deps): Router {
   const r = Router();
   r.post(create.path, requireService(), async (req, res) => {
