@@ -4,7 +4,6 @@
 // cannot arise, because uploads keep the blob whenever the commit's outcome is unknown.
 import type { Deps } from '../../platform/deps.ts';
 import type { BlobStore } from '../../platform/storage.ts';
-import { documentStorage } from '../../platform/document-storage.ts';
 
 /** An upload's transaction times out after 20 s; ten minutes leaves every in-flight upload alone. */
 export const ORPHAN_MIN_AGE_MS = 10 * 60_000;

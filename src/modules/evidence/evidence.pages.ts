@@ -8,7 +8,7 @@ import type { Slot } from '../appeals/appeals.rules.ts';
 import type { AuditActor } from '../audit/audit.service.ts';
 import { scanPdfText } from '../documents/checks.pdf.ts';
 import { guardImage } from '../documents/documents.guard.ts';
-import { documentStorage, readDecrypted } from '../../platform/document-storage.ts';
+import { readDecrypted } from '../../platform/document-storage.ts';
 import { renderPdfPage } from '../documents/documents.view.ts';
 import type { OcrPool } from '../documents/ocr.ts';
 import { recordIncident } from '../security/incidents.service.ts';

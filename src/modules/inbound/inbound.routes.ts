@@ -9,7 +9,6 @@ import type { Deps } from '../../platform/deps.ts';
 import { auditFromRequest } from '../audit/audit.request.ts';
 import { ZDocument } from '../documents/documents.schemas.ts';
 import { ocrPoolOf } from '../documents/documents.ocr-pool.ts';
-import { documentStorage } from '../../platform/document-storage.ts';
 import {
   submitConfirmPage,
   submitLinkInvalidPage,

@@ -2,7 +2,6 @@
 // before the SMTP server answers 250).
 import type { OutboxHandler } from '../../platform/jobs.ts';
 import { ocrPoolOf } from '../documents/documents.ocr-pool.ts';
-import { documentStorage } from '../../platform/document-storage.ts';
 import { processInboundMail } from './inbound.process.ts';
 
 export const inboundProcessHandler: OutboxHandler<'inbound.process'> = async (payload, ctx) => {

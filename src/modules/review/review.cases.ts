@@ -21,7 +21,11 @@ function iso(d: Date | null | undefined): string | null {
   return d ? d.toISOString() : null;
 }
 
-function reviewerScope(v: Viewer): Prisma.AppealWhereInput | null {
+/**
+ * The cases a viewer may open (GET /api/v1/cases/:id, its documents and their images): a LEAD every case
+ * (null: no condition); a REVIEWER their own, the open unassigned pool and the cases they worked on before.
+ */
+export function reviewerScope(v: Viewer): Prisma.AppealWhereInput | null {
   if (v.roles.includes('LEAD')) return null;
   return {
     OR: [

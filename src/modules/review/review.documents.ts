@@ -1,32 +1,13 @@
 // GET /api/v1/cases/:id/documents/:docId/image: a stored document as a reviewer sees it, watermarked
 // with the viewer and the time (documents.view.ts), never cached, never offered as a download, and every
 // view in the audit trail before the first byte leaves.
-import type { Prisma } from '../../generated/prisma/client.ts';
 import type { Deps } from '../../platform/deps.ts';
 import { AppError } from '../../platform/errors.ts';
 import { appendAudit } from '../audit/audit.service.ts';
-import { documentStorage } from '../../platform/document-storage.ts';
 import { sharedViewCache, viewCacheKey } from '../documents/documents.view-cache.ts';
 import { VIEW_MAX_SIDE, watermarkedView, watermarkLabel } from '../documents/documents.view.ts';
-import { caseIdOr404, type Viewer } from './review.cases.ts';
+import { caseIdOr404, reviewerScope, type Viewer } from './review.cases.ts';
 import { isUuid } from '../../platform/ids.ts';
-
-/**
- * The cases a viewer may open: the same rule as GET /api/v1/cases/:id (reviewerScope in review.cases.ts):
- * a LEAD every case; a REVIEWER their own, the open unassigned pool and the cases they worked on before.
- * A case outside it answers 404 like the case itself, so the image URL tells nothing the case URL hides.
- */
-function visibleTo(v: Viewer): Prisma.AppealWhereInput | null {
-  if (v.roles.includes('LEAD')) return null;
-  return {
-    OR: [
-      { assigneeId: v.id },
-      { assigneeId: null, status: { in: ['SUBMITTED', 'IN_REVIEW'] } },
-      { lastReviewerId: v.id },
-      { assignments: { some: { reviewerId: v.id } } },
-    ],
-  };
-}
 
 export interface ImageViewer extends Viewer {
   email: string;
@@ -51,7 +32,9 @@ export async function viewCaseDocument(
 ) {
   const caseId = caseIdOr404(input.caseId);
   if (!isUuid(input.docId)) throw new AppError('DOCUMENT.NOT_FOUND', 'No such document.');
-  const scope = visibleTo(viewer);
+  // the case's own rule: a case outside it answers 404 like the case itself, so the image URL tells
+  // nothing the case URL hides
+  const scope = reviewerScope(viewer);
   const appeal = await deps.prisma.appeal.findFirst({
     where: { AND: [{ id: caseId }, ...(scope ? [scope] : [])] },
     select: { id: true },

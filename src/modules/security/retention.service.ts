@@ -9,7 +9,6 @@ import type { Deps } from '../../platform/deps.ts';
 import type { BlobStore } from '../../platform/storage.ts';
 import { recordHistory } from '../appeals/appeals.history.ts';
 import { type AuditActor, appendAudit } from '../audit/audit.service.ts';
-import { documentStorage } from '../../platform/document-storage.ts';
 import { isUuid } from '../../platform/ids.ts';
 import { markBlobsPurged, writeLegalHold } from '../appeals/appeals.flags.ts';
 

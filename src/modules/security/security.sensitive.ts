@@ -7,7 +7,6 @@ import type { AuditSource } from '../audit/audit.request.ts';
 import { appendAudit } from '../audit/audit.service.ts';
 import type { Deps } from '../../platform/deps.ts';
 import { AppError } from '../../platform/errors.ts';
-import { documentStorage } from '../../platform/document-storage.ts';
 import { type IncidentSlot, recordIncident } from './incidents.service.ts';
 import { isUuid } from '../../platform/ids.ts';
 
