@@ -207,6 +207,10 @@ export async function createBenchEnv(
     PORT: '0',
     PUBLIC_BASE_URL: 'http://appeal.bench',
     OCR_ENABLED: 'false',
+    // the intake pool's sizing as the environment sets it (a run per setting: INTAKE_WORKERS=1 npm run bench)
+    ...Object.fromEntries(
+      ['INTAKE_WORKERS', 'INTAKE_MAX_QUEUE'].flatMap((k) => (process.env[k] ? [[k, process.env[k]!]] : [])),
+    ),
     ...opts.overrides,
   });
   const logger = createLogger(config.LOG_LEVEL);
