@@ -83,7 +83,12 @@ describe('refusals', () => {
     expect(r.status).toBe(503);
     expect(r.body.error.code).toBe('EVIDENCE_PACK.GUARD_UNAVAILABLE');
     await expect(
-      buildEvidencePack({ ...env.deps, ocr: () => down }, viewer, { caseId: id, profile: 'generic' }, source),
+      buildEvidencePack(
+        { ...env.deps, pools: { ...env.deps.pools, ocr: () => down } },
+        viewer,
+        { caseId: id, profile: 'generic' },
+        source,
+      ),
     ).rejects.toMatchObject({ code: 'EVIDENCE_PACK.GUARD_UNAVAILABLE' });
     const exported = await env.deps.prisma.auditLog.count({
       where: { appealId: id, action: 'EVIDENCE_PACK_EXPORTED' },
@@ -91,7 +96,7 @@ describe('refusals', () => {
     expect(exported).toBe(0);
     // and with a guard that answers, the same case gives a pack
     const ok = await buildEvidencePack(
-      { ...env.deps, ocr: () => clean },
+      { ...env.deps, pools: { ...env.deps.pools, ocr: () => clean } },
       viewer,
       { caseId: id, profile: 'visa' },
       source,
@@ -110,7 +115,7 @@ describe('refusals', () => {
       },
     });
     const err = await buildEvidencePack(
-      { ...env.deps, ocr: () => clean },
+      { ...env.deps, pools: { ...env.deps.pools, ocr: () => clean } },
       viewer,
       { caseId: id, profile: 'amex' },
       source,
@@ -135,7 +140,7 @@ describe('refusals', () => {
     });
     await expect(
       buildEvidencePack(
-        { ...env.deps, ocr: () => clean },
+        { ...env.deps, pools: { ...env.deps.pools, ocr: () => clean } },
         viewer,
         { caseId: id, profile: 'mastercard' },
         source,

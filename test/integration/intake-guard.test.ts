@@ -138,7 +138,12 @@ describe('fail closed', () => {
       await writeFile(file, await makeCardImage({ number: '**** **** **** 4242', details: true }));
       const pool = createOcrPool({ workers: 1, maxQueue: 0, engineFactory: broken });
       const err = await uploadDocument(
-        { ...env.deps, storage: documentStorage(env.config), ocr: () => pool },
+        {
+          ...env.deps,
+          storage: documentStorage(env.config),
+          // the broken line reader, and no second reader (as this test always ran)
+          pools: { ...env.deps.pools, ocr: () => pool, secondOcr: () => null },
+        },
         {
           appealId: a.appealId,
           fields: { slot, ...(slot === 'CARD_FRONT' ? { cardLast4: '4242' } : {}) } as never,

@@ -7,7 +7,6 @@ import { parseRequest } from '../../http/validate.ts';
 import type { Deps } from '../../platform/deps.ts';
 import { AppError } from '../../platform/errors.ts';
 import { uploadAllowance } from '../../http/upload-allowance.ts';
-import { ocrPoolOf, secondOcrPoolOf } from './documents.ocr-pool.ts';
 import { ZDocument, ZDocumentParams, ZUploadFields, ZUploadMultipart } from './documents.schemas.ts';
 import { type IntakeDeps, removeDocument, uploadDocument } from './documents.service.ts';
 import { intakePoolOf } from './documents.intake-pool.ts';
@@ -55,12 +54,7 @@ const remove = describeRoute({
 export const documentsRouteDocs = [upload, remove] as const;
 
 export function documentsRoutes(deps: Deps): Router {
-  const intake: IntakeDeps = {
-    ...deps,
-    storage: deps.storage,
-    ocr: () => ocrPoolOf(deps),
-    secondOcr: () => secondOcrPoolOf(deps),
-  };
+  const intake: IntakeDeps = deps;
   const r = Router();
   r.post(
     upload.path,

@@ -18,22 +18,22 @@ import {
 } from './checks.sharp.ts';
 import type { TDocument, TUploadFields } from './documents.schemas.ts';
 import { checkOnPool } from './documents.intake-pool.ts';
-import { type DocumentStorage, deleteBlobQuietly, putSealed } from '../../platform/document-storage.ts';
+import { ocrPoolOf, secondOcrPoolOf } from './documents.ocr-pool.ts';
+import { deleteBlobQuietly, putSealed } from '../../platform/document-storage.ts';
 import { guardImage, guardPdf, refuseCardData } from './documents.guard.ts';
-import type { CardReading, OcrPool } from './ocr.ts';
+import type { CardReading } from './ocr.ts';
 import { type IntakeSource, sourceColumns } from './documents.source.ts';
 import { touchBuyerActivity } from '../appeals/appeals.flags.ts';
 import { isUuid } from '../../platform/ids.ts';
 
 export type { IntakeSource };
 
-export interface IntakeDeps extends Deps {
-  storage: DocumentStorage;
-  /** the process's OCR pool (created on first use), or null when OCR is off */
-  ocr: () => OcrPool | null;
-  /** the second engine (tesseract), asked when the first read a number-like line without a verdict */
-  secondOcr?: () => OcrPool | null;
-}
+/**
+ * What the intake needs: the process's deps, the OCR readers among them (deps.pools: the line reader, null
+ * when OCR is off, and the second engine, tesseract, asked when the first read a number-like line without a
+ * verdict). A caller wanting other readers replaces deps.pools' entries.
+ */
+export type IntakeDeps = Deps;
 
 /** Failed attempts (heuristic rules only) on a slot after which `override=true` is honoured. */
 export const OVERRIDE_AFTER_FAILED_ATTEMPTS = 2;
@@ -234,7 +234,7 @@ export async function uploadDocument(deps: IntakeDeps, input: UploadInput): Prom
     ]);
   }
 
-  const pool = deps.ocr();
+  const pool = ocrPoolOf(deps);
   const t = intakeThresholds(deps.config);
   // the CPU work (decode, measure, encode, hash, encrypt) runs on the intake pool's threads
   const checked = await checkOnPool(
@@ -273,7 +273,7 @@ export async function uploadDocument(deps: IntakeDeps, input: UploadInput): Prom
   const countRefusal = (c: CheckResult) => recordAttempt(deps, appealId, slot, false, [c]);
   const guard =
     pool && inspection.ocrInput
-      ? await guardImage(deps, pool, slot, inspection.ocrInput, deps.secondOcr?.() ?? null, !!unsorted)
+      ? await guardImage(deps, pool, slot, inspection.ocrInput, secondOcrPoolOf(deps), !!unsorted)
       : inspection.kind === 'pdf' && inspection.passed && inspection.sanitised
         ? await guardPdf(deps, pool, slot, inspection.sanitised.bytes, {
             maxPages: t.maxPdfPages,

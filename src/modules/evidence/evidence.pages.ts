@@ -10,7 +10,7 @@ import { scanPdfText } from '../documents/checks.pdf.ts';
 import { guardImage } from '../documents/documents.guard.ts';
 import { readDecrypted } from '../../platform/document-storage.ts';
 import { renderPdfPage } from '../documents/documents.view.ts';
-import type { OcrPool } from '../documents/ocr.ts';
+import { ocrPoolOf, secondOcrPoolOf } from '../documents/documents.ocr-pool.ts';
 import { recordIncident } from '../security/incidents.service.ts';
 import type { PackDocument } from './evidence.data.ts';
 
@@ -29,11 +29,8 @@ export interface PageImage {
   image: Buffer;
 }
 
-export interface GuardDeps extends Pick<Deps, 'prisma' | 'config' | 'clock' | 'logger' | 'storage'> {
-  /** the process's OCR pools (deps.pools, documents.ocr-pool.ts); null when OCR is off: every pack refused */
-  ocr: () => OcrPool | null;
-  secondOcr?: () => OcrPool | null;
-}
+/** The OCR readers are the process's (deps.pools, documents.ocr-pool.ts); OCR off: every pack refused. */
+export type GuardDeps = Pick<Deps, 'prisma' | 'config' | 'clock' | 'logger' | 'storage' | 'pools'>;
 
 function guardDown(reason: string): AppError {
   return new AppError(
@@ -99,14 +96,14 @@ export async function guardedPages(
   docs: readonly PackDocument[],
   actor: AuditActor,
 ): Promise<PageImage[]> {
-  const pool = deps.ocr();
+  const pool = ocrPoolOf(deps);
   if (!pool) throw guardDown('ocr_disabled');
   try {
     const pages = await documentPages(deps, docs);
     for (const p of pages) {
       let outcome: Awaited<ReturnType<typeof guardImage>>;
       try {
-        outcome = await guardImage(deps, pool, p.slot as Slot, p.image, deps.secondOcr?.() ?? null);
+        outcome = await guardImage(deps, pool, p.slot as Slot, p.image, secondOcrPoolOf(deps));
       } catch (e) {
         if (isAppError(e) && e.code === 'SERVICE.BUSY')
           throw guardDown(String((e.details as { reason?: string })?.reason ?? 'busy'));

@@ -5,8 +5,6 @@ import { describeRoute } from '../../http/openapi.ts';
 import { parseRequest } from '../../http/validate.ts';
 import type { Deps } from '../../platform/deps.ts';
 import { auditFromRequest } from '../audit/audit.request.ts';
-import { ocrPoolOf, secondOcrPoolOf } from '../documents/documents.ocr-pool.ts';
-import type { OcrPool } from '../documents/ocr.ts';
 import { PACK_PROFILES } from './evidence.profiles.ts';
 import { buildEvidencePack } from './evidence.service.ts';
 
@@ -51,21 +49,14 @@ const pack = describeRoute({
 /** The OpenAPI descriptions of this file's routes (src/routes.ts lists every routes file's). */
 export const evidenceRouteDocs = [pack] as const;
 
-export function evidenceRoutes(
-  deps: Deps,
-  opts: { ocr?: () => OcrPool | null; secondOcr?: () => OcrPool | null } = {},
-): Router {
+export function evidenceRoutes(deps: Deps): Router {
   const r = Router();
   r.get(pack.path, requireStaff('LEAD', 'FINANCE'), requireSecondFactor(deps.config), async (req, res) => {
     const { params, query } = parseRequest(pack, req);
     const p = req.principal;
     if (p.kind !== 'staff') throw new Error('requireStaff must run first');
     const out = await buildEvidencePack(
-      {
-        ...deps,
-        ocr: opts.ocr ?? (() => ocrPoolOf(deps)),
-        secondOcr: opts.secondOcr ?? (() => secondOcrPoolOf(deps)),
-      },
+      deps,
       { id: p.userId, email: p.email, name: p.name },
       { caseId: params.id, profile: query.profile },
       auditFromRequest(req),

@@ -8,7 +8,6 @@ import { parseRequest } from '../../http/validate.ts';
 import type { Deps } from '../../platform/deps.ts';
 import { auditFromRequest } from '../audit/audit.request.ts';
 import { ZDocument } from '../documents/documents.schemas.ts';
-import { ocrPoolOf } from '../documents/documents.ocr-pool.ts';
 import {
   submitConfirmPage,
   submitLinkInvalidPage,
@@ -25,6 +24,7 @@ import {
   ZQuarantineResult,
 } from './inbound.schemas.ts';
 import { type SubmitByLinkOutcome, submitByLink, verifySubmitLink } from './inbound.submit-link.ts';
+import { withoutSecondReader } from './inbound.intake.ts';
 import { placeUnsorted } from './inbound.unsorted.ts';
 
 const ZSig = z.object({ sig: z.string().max(200) });
@@ -129,8 +129,7 @@ function submitAnswer(out: SubmitByLinkOutcome): [number, string] {
 export const inboundRouteDocs = [submitGet, submitPost, place, quarantine, release, discard] as const;
 
 export function inboundRoutes(deps: Deps): Router {
-  const storage = deps.storage;
-  const intake = { ...deps, storage, ocr: () => ocrPoolOf(deps) };
+  const intake = withoutSecondReader(deps);
   const r = Router();
   r.post(place.path, requireBuyerOf('id'), async (req, res) => {
     const { params, body } = parseRequest(place, req);
@@ -160,7 +159,7 @@ export function inboundRoutes(deps: Deps): Router {
   });
   r.post(discard.path, requireStaff('SECURITY', 'ADMIN'), async (req, res) => {
     const { params } = parseRequest(discard, req);
-    res.json(await discardQuarantined(deps, storage, params.id, auditFromRequest(req)));
+    res.json(await discardQuarantined(deps, deps.storage, params.id, auditFromRequest(req)));
   });
   return r;
 }
