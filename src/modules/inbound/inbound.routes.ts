@@ -24,7 +24,6 @@ import {
   ZQuarantineResult,
 } from './inbound.schemas.ts';
 import { type SubmitByLinkOutcome, submitByLink, verifySubmitLink } from './inbound.submit-link.ts';
-import { withoutSecondReader } from './inbound.intake.ts';
 import { placeUnsorted } from './inbound.unsorted.ts';
 
 const ZSig = z.object({ sig: z.string().max(200) });
@@ -129,11 +128,10 @@ function submitAnswer(out: SubmitByLinkOutcome): [number, string] {
 export const inboundRouteDocs = [submitGet, submitPost, place, quarantine, release, discard] as const;
 
 export function inboundRoutes(deps: Deps): Router {
-  const intake = withoutSecondReader(deps);
   const r = Router();
   r.post(place.path, requireBuyerOf('id'), async (req, res) => {
     const { params, body } = parseRequest(place, req);
-    res.status(201).json(await placeUnsorted(intake, params.id, params.docId, body));
+    res.status(201).json(await placeUnsorted(deps, params.id, params.docId, body));
   });
   r.get(submitGet.path, async (req, res) => {
     const { params } = parseRequest(submitGet, req);
