@@ -18,6 +18,7 @@ const BENCHES: { name: string; file: string; timeoutS: number }[] = [
   { name: 'database', file: 'database.ts', timeoutS: 300 },
   { name: 'capacity', file: 'capacity.ts', timeoutS: 300 },
   { name: 'document-view', file: 'document-view.ts', timeoutS: 240 },
+  { name: 'card-reading', file: 'card-reading.ts', timeoutS: 300 },
 ];
 
 const here = fileURLToPath(new URL('./', import.meta.url));

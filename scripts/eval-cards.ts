@@ -7,6 +7,7 @@
 //   npm run eval:cards -- --engine=tesseract         (the tesseract.js legacy engine instead)
 //   npm run eval:cards -- path/to/folder --json=out.json
 //   npm run eval:cards -- --backs-only            (only the CVV rule on generated card backs)
+//   npm run eval:cards -- --no-helper             (one recogniser lane per read, as before 4 Dec)
 //
 // The digits read never leave the pool; this script sees what the intake sees (booleans, last 4).
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -20,7 +21,7 @@ import { type CardReading, createOcrPool } from '../src/modules/documents/ocr.ts
 import { lineReaderEngineFactory } from '../src/modules/documents/ocr.engine.ts';
 import { cardBackCases, makeCardBack } from '../test/support/card-backs.ts';
 
-interface Entry {
+export interface Entry {
   file: string;
   slot: Slot;
   expected: string;
@@ -38,6 +39,8 @@ export interface Outcome {
   last4Read: string | null;
   ms: number;
   cpuMs: number;
+  /** the guard's run alone: the latency the reader adds to the upload */
+  addedMs: number;
 }
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -57,7 +60,7 @@ export async function evaluate(
   file: string,
   slot: Slot,
   stated: string | null,
-): Promise<{ got: string; last4Read: string | null; ms: number; cpuMs: number }> {
+): Promise<{ got: string; last4Read: string | null; ms: number; cpuMs: number; addedMs: number }> {
   // CPU time of the whole process (checker, OCR worker thread, sharp's and ONNX Runtime's threads, the
   // PDF renderer) while this one upload is checked: the work it costs, which other load on the machine
   // changes far less than the wall time
@@ -65,6 +68,8 @@ export async function evaluate(
   const c0 = process.cpuUsage();
   const inspection = await inspectUpload({ path: file }, slot, DEFAULT_THRESHOLDS, { ocrInput: true });
   let reading: CardReading | null = null;
+  // the latency the reader adds to the upload: the guard's run after the checker's
+  const tGuard = performance.now();
   try {
     const g = inspection.ocrInput
       ? await guardImage({ logger: silent as never }, pool, slot, inspection.ocrInput, second)
@@ -81,12 +86,15 @@ export async function evaluate(
       last4Read: null,
       ms: performance.now() - t0,
       cpuMs: cpuSince(c0),
+      addedMs: performance.now() - tGuard,
     };
   }
+  const addedMs = performance.now() - tGuard;
   const ms = performance.now() - t0;
   const cpuMs = cpuSince(c0);
-  if (reading?.fullNumberDetected) return { got: 'REJECT CARD_NUMBER_VISIBLE', last4Read: null, ms, cpuMs };
-  if (reading?.cvvVisible) return { got: 'REJECT CVV_VISIBLE', last4Read: null, ms, cpuMs };
+  if (reading?.fullNumberDetected)
+    return { got: 'REJECT CARD_NUMBER_VISIBLE', last4Read: null, ms, cpuMs, addedMs };
+  if (reading?.cvvVisible) return { got: 'REJECT CVV_VISIBLE', last4Read: null, ms, cpuMs, addedMs };
   const failed = inspection.checks.filter((c) => !c.passed);
   const flags: string[] = [];
   if (reading?.suspiciousDigitRun) flags.push('SUSPICIOUS_DIGIT_RUN');
@@ -96,7 +104,7 @@ export async function evaluate(
     else if (stated && last4Read !== stated) flags.push('LAST4_MISMATCH_OCR');
   }
   const verdict = failed.length > 0 ? `REJECT ${failed.map((c) => c.rule).join('+')}` : 'ACCEPT';
-  return { got: [verdict, ...flags].join(' '), last4Read, ms, cpuMs };
+  return { got: [verdict, ...flags].join(' '), last4Read, ms, cpuMs, addedMs };
 }
 
 function cpuSince(start: NodeJS.CpuUsage): number {
@@ -134,7 +142,9 @@ async function main() {
     maxQueue: 64,
     timeoutMs: 60_000,
     logger: silent,
-    ...(engine === 'tesseract' ? {} : { engineFactory: lineReaderEngineFactory() }),
+    ...(engine === 'tesseract'
+      ? {}
+      : { engineFactory: lineReaderEngineFactory({ helper: !args.includes('--no-helper') }) }),
   });
   // the intake's second engine (tesseract), asked when the reader saw a number-like line without a verdict
   const tesseract =
@@ -166,7 +176,7 @@ async function main() {
     };
     outcomes.push(o);
     console.log(
-      `${o.matches ? 'ok  ' : 'MISS'} ${e.file.padEnd(28)} ${e.slot.padEnd(17)} expected: ${e.expected.padEnd(56)} got: ${o.got}${o.last4Read ? ` (last4 ${o.last4Read === e.last4 ? 'right' : 'WRONG'})` : ''} ${Math.round(o.ms)} ms (cpu ${Math.round(o.cpuMs)})`,
+      `${o.matches ? 'ok  ' : 'MISS'} ${e.file.padEnd(28)} ${e.slot.padEnd(17)} expected: ${e.expected.padEnd(56)} got: ${o.got}${o.last4Read ? ` (last4 ${o.last4Read === e.last4 ? 'right' : 'WRONG'})` : ''} ${Math.round(o.ms)} ms (cpu ${Math.round(o.cpuMs)}, reader ${Math.round(o.addedMs)})`,
     );
   }
   // The CVV rule on generated card backs (no real card backs in the fixtures): test/support/card-backs.ts
@@ -213,6 +223,7 @@ async function main() {
   const others = outcomes.filter((o) => !/CARD_NUMBER_VISIBLE|last4 read/.test(o.expected));
   const ms = outcomes.map((o) => o.ms);
   const cpu = outcomes.map((o) => o.cpuMs);
+  const added = outcomes.map((o) => o.addedMs);
   const perSlot = (of: (o: Outcome) => number) =>
     Object.fromEntries(
       [...new Set(outcomes.map((o) => o.slot))].map((slot) => {
@@ -230,6 +241,10 @@ async function main() {
     last4Wrong,
     otherFilesAsExpected: `${others.filter((o) => o.matches).length}/${others.length}`,
     filesMatchingManifest: `${outcomes.filter((o) => o.matches).length}/${outcomes.length}`,
+    // issue 12 point 6: what the reader adds to an upload (the guard after the checker), p50 / p95
+    addedMsPerFileP50: Math.round(pct(added, 50)),
+    addedMsPerFileP95: Math.round(pct(added, 95)),
+    addedMsPerSlot: perSlot((o) => o.addedMs),
     msPerFileP50: Math.round(pct(ms, 50)),
     msPerFileP95: Math.round(pct(ms, 95)),
     // p50 / p95 / max per slot: where the p95 comes from (ID pages and statements recognise 20-60 lines)

@@ -45,7 +45,9 @@ const entries = (JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8'
   (e) => !only || e.file.includes(only),
 );
 const t0 = performance.now();
-const reader = await createPaddleReader();
+// as the OCR worker runs it: with the recogniser helper thread
+const reader = await createPaddleReader({ helper: true });
+await reader.helperStarted();
 // the models' first runs allocate; the intake pays that at boot (warmOcrPool)
 await readCardData(reader, readFileSync(path.join(dir, entries[0]!.file)), {
   cardFront: false,

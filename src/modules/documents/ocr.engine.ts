@@ -9,12 +9,15 @@ import type { WorkerReply, WorkerRequest } from './ocr.worker.ts';
 const BOOT = new URL('./ocr.worker-boot.mjs', import.meta.url);
 const ENTRY = new URL('./ocr.worker.ts', import.meta.url).href;
 
-/** Per worker thread: ONNX Runtime's intra-op threads (1 = one core per OCR worker). */
-export function lineReaderEngineFactory(opts: { threads?: number } = {}): OcrEngineFactory {
+/**
+ * Per worker thread: ONNX Runtime's intra-op threads (1 = one core per OCR worker) and whether a
+ * recogniser helper thread shares each read's lines (default yes; ocr.recogniser.ts).
+ */
+export function lineReaderEngineFactory(opts: { threads?: number; helper?: boolean } = {}): OcrEngineFactory {
   const factory: OcrEngineFactory = (onCrash) =>
     new Promise<OcrEngine>((resolve, reject) => {
       const worker = new Worker(BOOT, {
-        workerData: { entry: ENTRY, threads: opts.threads ?? 1 },
+        workerData: { entry: ENTRY, threads: opts.threads ?? 1, helper: opts.helper ?? true },
         // the models need ~200 MB; a runaway read is stopped by the heap limit as well as the timeout
         resourceLimits: { maxOldGenerationSizeMb: 512 },
         stdout: false,

@@ -6,18 +6,20 @@
 // What it returns are text lines with their boxes. It runs inside the OCR worker thread
 // (ocr.worker.ts): the text never reaches the main thread, which only gets booleans and the last 4.
 import { createRequire } from 'node:module';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import ort from 'onnxruntime-node';
 import sharp from 'sharp';
+import {
+  createRecogniser,
+  type LineText,
+  type PreparedLine,
+  prepareLine,
+  type RecHelper,
+  recogniseAll,
+  startRecHelper,
+} from './ocr.recogniser.ts';
 
-export interface OcrLine {
-  /** the line as the full character set reads it */
-  text: string;
-  /** the same line decoded with digits, space and mask characters only (for number lines) */
-  digits: string;
-  /** mean probability of the decoded characters, 0-1 */
-  conf: number;
+export interface OcrLine extends LineText {
   /** box in the input image's pixels */
   x: number;
   y: number;
@@ -29,17 +31,19 @@ export interface OcrLine {
 export interface ReadTimings {
   /** decode, greyscale, detector input and the detector's run */
   detMs: number;
-  /** cutting, straightening and scaling the lines (sharp) */
+  /** cutting, straightening and scaling the lines (sharp, on libuv's threads): until the last is ready */
   prepMs: number;
-  /** the recogniser's runs */
+  /** from the detector's end to the last line recognised (overlaps prepMs: lines are read as they are ready) */
   recMs: number;
-  /** lines recognised, and their width in columns at REC_HEIGHT */
+  /** lines recognised, and their width in columns at the recogniser's 48 px height */
   lines: number;
   columns: number;
+  /** of those lines, how many the recogniser helper thread read */
+  helperLines: number;
 }
 
 export function emptyTimings(): ReadTimings {
-  return { detMs: 0, prepMs: 0, recMs: 0, lines: 0, columns: 0 };
+  return { detMs: 0, prepMs: 0, recMs: 0, lines: 0, columns: 0, helperLines: 0 };
 }
 
 /** One band of 8-bit pixels, row by row. */
@@ -111,6 +115,8 @@ export interface PaddleReader {
     image: Buffer | GreyImage,
     opts?: { maxLines?: number; invert?: boolean; timings?: ReadTimings },
   ): Promise<OcrLine[]>;
+  /** true once the recogniser helper thread takes lines; false without one (or when it failed to start) */
+  helperStarted(): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -125,8 +131,6 @@ const DET_MAX_SIDE = 960;
 const DET_THRESHOLD = 0.3;
 const BOX_MIN_SCORE = 0.5;
 const UNCLIP_RATIO = 1.6;
-const REC_HEIGHT = 48;
-const REC_MAX_WIDTH = 1600;
 const DET_MEAN = [0.485, 0.456, 0.406];
 const DET_STD = [0.229, 0.224, 0.225];
 /** a page of text has hundreds of lines; a card has under 20. Beyond this, the smallest boxes are skipped */
@@ -134,11 +138,12 @@ const DEFAULT_MAX_LINES = 60;
 /** lines tilted more than this are straightened before recognition */
 const SKEW_STRAIGHTEN_DEGREES = 2;
 
-// Characters the digits-only decoding may choose from: digits, space and what masks are printed with.
-const DIGIT_CHARS = '0123456789 *X•';
-
+/**
+ * The detector and recogniser sessions, and (with `helper`) a recogniser helper thread that reads half
+ * of each read's lines (ocr.recogniser.ts). A helper that fails to start leaves the reader on one lane.
+ */
 export async function createPaddleReader(
-  opts: { threads?: number; modelDir?: string } = {},
+  opts: { threads?: number; modelDir?: string; helper?: boolean } = {},
 ): Promise<PaddleReader> {
   const dir = opts.modelDir ?? paddleModelDir();
   const sessionOptions: ort.InferenceSession.SessionOptions = {
@@ -148,10 +153,21 @@ export async function createPaddleReader(
     executionMode: 'sequential',
   };
   const det = await ort.InferenceSession.create(path.join(dir, 'ch_PP-OCRv4_det_infer.onnx'), sessionOptions);
-  const rec = await ort.InferenceSession.create(path.join(dir, 'ch_PP-OCRv4_rec_infer.onnx'), sessionOptions);
-  // class 0 is the CTC blank, 1..N the dictionary, N+1 the space
-  const dictionary = ['', ...readFileSync(path.join(dir, 'ppocr_keys_v1.txt'), 'utf8').split('\n'), ' '];
-  const digitClasses = [0, ...[...DIGIT_CHARS].map((c) => dictionary.indexOf(c)).filter((i) => i > 0)];
+  // The helper loads its model beside this thread and joins the reads once it is up: the reader does
+  // not wait for it (on 2 busy cores its start would delay the first read by 0.3-0.5 s).
+  let helper: RecHelper | null = null;
+  let closed = false;
+  const helperStarted: Promise<boolean> = opts.helper
+    ? startRecHelper(dir).then(
+        async (h) => {
+          if (closed) await h.close();
+          else helper = h;
+          return !closed;
+        },
+        () => false,
+      )
+    : Promise.resolve(false);
+  const rec = await createRecogniser(dir, opts.threads ?? 1);
 
   async function detect(grey: { data: Buffer; width: number; height: number }) {
     const scale = Math.min(1, DET_MAX_SIDE / Math.max(grey.width, grey.height));
@@ -175,79 +191,6 @@ export async function createPaddleReader(
     return { boxes: boxesFromMap(prob, W, H), sx: grey.width / W, sy: grey.height / H };
   }
 
-  async function recognise(
-    grey: { data: Buffer; width: number; height: number },
-    box: { x: number; y: number; w: number; h: number },
-    tilt: { degrees: number; length: number; thickness: number } | null,
-    timings: ReadTimings | undefined,
-  ): Promise<Omit<OcrLine, 'x' | 'y' | 'w' | 'h'>> {
-    const t0 = performance.now();
-    // the box's rows copied out here: the same pixels as sharp's extract, without a pipeline per line
-    const cut = Buffer.allocUnsafe(box.w * box.h);
-    for (let y = 0; y < box.h; y++) {
-      const from = (box.y + y) * grey.width + box.x;
-      grey.data.copy(cut, y * box.w, from, from + box.w);
-    }
-    let line = { data: cut, info: { width: box.w, height: box.h } };
-    if (tilt) {
-      // straighten a tilted line and keep the band it occupies (the axis-aligned box holds more)
-      const rotated = await sharp(line.data, {
-        raw: { width: line.info.width, height: line.info.height, channels: 1 },
-      })
-        .rotate(-tilt.degrees, { background: { r: 128, g: 128, b: 128 } })
-        .extractChannel(0)
-        .raw()
-        .toBuffer({ resolveWithObject: true });
-      const bw = Math.min(rotated.info.width, Math.ceil(tilt.length));
-      const bh = Math.min(rotated.info.height, Math.ceil(tilt.thickness));
-      line = await sharp(rotated.data, {
-        raw: { width: rotated.info.width, height: rotated.info.height, channels: 1 },
-      })
-        .extract({
-          left: Math.floor((rotated.info.width - bw) / 2),
-          top: Math.floor((rotated.info.height - bh) / 2),
-          width: bw,
-          height: bh,
-        })
-        .extractChannel(0)
-        .raw()
-        .toBuffer({ resolveWithObject: true });
-    }
-    const lw = line.info.width;
-    const lh = line.info.height;
-    const width = Math.max(16, Math.min(REC_MAX_WIDTH, Math.round((lw * REC_HEIGHT) / lh)));
-    const crop = await sharp(line.data, { raw: { width: lw, height: lh, channels: 1 } })
-      .resize(width, REC_HEIGHT, { fit: 'fill' })
-      .extractChannel(0)
-      .raw()
-      .toBuffer();
-    const plane = width * REC_HEIGHT;
-    const input = new Float32Array(3 * plane);
-    for (let i = 0; i < plane; i++) {
-      const v = crop[i]! / 127.5 - 1;
-      input[i] = v;
-      input[plane + i] = v;
-      input[2 * plane + i] = v;
-    }
-    const t1 = performance.now();
-    const out = await rec.run({
-      [rec.inputNames[0]!]: new ort.Tensor('float32', input, [1, 3, REC_HEIGHT, width]),
-    });
-    if (timings) {
-      timings.prepMs += t1 - t0;
-      timings.recMs += performance.now() - t1;
-      timings.lines += 1;
-      timings.columns += width;
-    }
-    const tensor = out[rec.outputNames[0]!]!;
-    const steps = tensor.dims[1]!;
-    const classes = tensor.dims[2]!;
-    const p = tensor.data as Float32Array;
-    const full = ctcDecode(p, steps, classes, null, dictionary);
-    const digits = ctcDecode(p, steps, classes, digitClasses, dictionary);
-    return { text: full.text, digits: digits.text, conf: full.conf };
-  }
-
   return {
     async readLines(image, readOpts = {}) {
       const t0 = performance.now();
@@ -258,7 +201,8 @@ export async function createPaddleReader(
       const maxLines = readOpts.maxLines ?? DEFAULT_MAX_LINES;
       const chosen =
         boxes.length > maxLines ? [...boxes].sort((a, b) => b.h - a.h).slice(0, maxLines) : boxes;
-      const lines: OcrLine[] = [];
+      const boxes2: { x: number; y: number; w: number; h: number }[] = [];
+      const prepared: Promise<PreparedLine>[] = [];
       for (const b of chosen) {
         const x = Math.max(0, Math.floor(b.x * sx));
         const y = Math.max(0, Math.floor(b.y * sy));
@@ -281,15 +225,43 @@ export async function createPaddleReader(
                 thickness: Math.max(8, (h * Math.cos(rad) - w * Math.sin(rad)) / cos2),
               }
             : null;
-        lines.push({ ...(await recognise(grey, box, tilt, readOpts.timings)), ...box });
+        boxes2.push(box);
+        // every line's cutting starts now (sharp works on libuv's threads): the recogniser reads the
+        // first while the others are cut
+        prepared.push(prepareLine(grey, box, tilt));
       }
+      // a line that fails to cut fails the read (below); the others must not be unhandled rejections
+      for (const p of prepared) p.catch(() => undefined);
+      const t1 = performance.now();
+      const timings = readOpts.timings;
+      if (timings) {
+        void Promise.all(prepared).then(
+          (ready) => {
+            timings.prepMs += performance.now() - t1;
+            for (const l of ready) timings.columns += l.width;
+          },
+          () => undefined,
+        );
+      }
+      const { texts, byHelper } = await recogniseAll(prepared, rec, helper);
+      if (timings) {
+        timings.recMs += performance.now() - t1;
+        timings.lines += texts.length;
+        timings.helperLines += byHelper;
+      }
+      const lines: OcrLine[] = texts.map((t, i) => ({ ...t, ...boxes2[i]! }));
       // reading order: top to bottom, then left to right
       lines.sort((a, b) => (Math.abs(a.y - b.y) < Math.min(a.h, b.h) / 2 ? a.x - b.x : a.y - b.y));
       return lines;
     },
+    helperStarted() {
+      return helperStarted;
+    },
     async close() {
+      closed = true;
       await det.release();
       await rec.release();
+      await (helper as RecHelper | null)?.close();
     },
   };
 }
@@ -322,49 +294,6 @@ export async function lineCrop(
       : crop.clahe({ width: 32, height: 32, maxSlope: 4 });
   const { data, info } = await out.extractChannel(0).raw().toBuffer({ resolveWithObject: true });
   return { data, width: info.width, height: info.height };
-}
-
-/** Greedy CTC decoding, optionally restricted to `allowed` classes (0 = blank must be among them). */
-export function ctcDecode(
-  p: Float32Array,
-  steps: number,
-  classes: number,
-  allowed: number[] | null,
-  dictionary: string[],
-): { text: string; conf: number } {
-  let text = '';
-  let sum = 0;
-  let n = 0;
-  let prev = -1;
-  for (let t = 0; t < steps; t++) {
-    const row = t * classes;
-    let best = 0;
-    let bestP = Number.NEGATIVE_INFINITY;
-    if (allowed) {
-      for (const c of allowed) {
-        const v = p[row + c]!;
-        if (v > bestP) {
-          bestP = v;
-          best = c;
-        }
-      }
-    } else {
-      for (let c = 0; c < classes; c++) {
-        const v = p[row + c]!;
-        if (v > bestP) {
-          bestP = v;
-          best = c;
-        }
-      }
-    }
-    if (best !== 0 && best !== prev) {
-      text += dictionary[best] ?? '';
-      sum += bestP;
-      n++;
-    }
-    prev = best;
-  }
-  return { text, conf: n > 0 ? sum / n : 0 };
 }
 
 interface MapBox {

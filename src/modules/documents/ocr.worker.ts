@@ -19,7 +19,10 @@ export type WorkerReply =
   | { id: -1; ok: true; ready: true };
 
 const port = parentPort!;
-const reader = await createPaddleReader({ threads: (workerData as { threads?: number }).threads ?? 1 });
+const reader = await createPaddleReader({
+  threads: (workerData as { threads?: number }).threads ?? 1,
+  helper: (workerData as { helper?: boolean }).helper ?? true,
+});
 port.postMessage({ id: -1, ok: true, ready: true } satisfies WorkerReply);
 
 port.on('message', async (req: WorkerRequest) => {
