@@ -79,15 +79,22 @@ export interface DispatchResult {
  * Runs every subscriber of `event.type` that has no delivery record yet, in registry order, each in a
  * savepoint with its delivery record; stops at the first that throws (rolled back to its savepoint, the
  * error kept on the event). Marks the event dispatched when nothing is left. Never throws for a
- * subscriber's error: the caller's transaction (the transition) stands.
+ * subscriber's error: the caller's transaction (the transition) stands. `opts.fresh`: the event was
+ * recorded in this very transaction (publishDomainEvent), so it has no delivery records to read.
  */
-export async function dispatchDomainEvent(tx: Tx, event: DomainEvent): Promise<DispatchResult> {
+export async function dispatchDomainEvent(
+  tx: Tx,
+  event: DomainEvent,
+  opts: { fresh?: boolean } = {},
+): Promise<DispatchResult> {
   const due = installedSubscribers().filter((s) => s.events.includes(event.type));
   const done = new Set(
-    (
-      await tx.$queryRaw<{ subscriber: string }[]>`
-        SELECT subscriber FROM domain_event_deliveries WHERE event_id = ${event.id}::uuid`
-    ).map((r) => r.subscriber),
+    opts.fresh || due.length === 0
+      ? []
+      : (
+          await tx.$queryRaw<{ subscriber: string }[]>`
+            SELECT subscriber FROM domain_event_deliveries WHERE event_id = ${event.id}::uuid`
+        ).map((r) => r.subscriber),
   );
   const delivered: string[] = [];
   for (const s of due) {
@@ -193,15 +200,20 @@ export function startEventRedispatch(
 export async function publishDomainEvent(tx: Tx, e: DomainEventInput): Promise<string> {
   installedSubscribers(); // fail before writing anything when nothing is installed
   const id = await recordDomainEvent(tx, e);
-  await dispatchDomainEvent(tx, {
-    id,
-    type: e.type,
-    appealId: e.appealId,
-    from: e.from ?? null,
-    to: e.to ?? null,
-    actor: { type: e.actor.type, id: e.actor.id ?? null },
-    data: (e.data ?? {}) as Record<string, unknown>,
-    occurredAt: e.occurredAt,
-  });
+  // fresh: recorded just above, in this transaction, so no delivery record can exist yet
+  await dispatchDomainEvent(
+    tx,
+    {
+      id,
+      type: e.type,
+      appealId: e.appealId,
+      from: e.from ?? null,
+      to: e.to ?? null,
+      actor: { type: e.actor.type, id: e.actor.id ?? null },
+      data: (e.data ?? {}) as Record<string, unknown>,
+      occurredAt: e.occurredAt,
+    },
+    { fresh: true },
+  );
   return id;
 }
