@@ -5,10 +5,12 @@
 // row (the transactional outbox) together with its delivery record (domain_event_deliveries: event id +
 // subscriber, the idempotency key).
 //
-// A subscriber's failure never undoes the transition: each runs inside a savepoint; when one throws, its
-// writes are rolled back to the savepoint, the event keeps `dispatched_at` null with the error and an
-// attempt count, and the subscribers after it wait too (they may need its effect: the webhook carries the
-// refund id). The transition commits. The workers' sweep (startEventRedispatch) later runs the event again
+// A subscriber's failure never undoes the transition: the due subscribers run inside one savepoint (their
+// delivery records and the dispatched mark written in one statement when all succeed); when one throws,
+// everything since that savepoint is rolled back, the subscribers before it run again one savepoint each
+// and are recorded delivered, the failing one's writes stay undone, the event keeps `dispatched_at` null
+// with the error and an attempt count, and the subscribers after it wait too (they may need its effect:
+// the webhook carries the refund id). The transition commits. The workers' sweep (startEventRedispatch) later runs the event again
 // in its own transaction: subscribers with a delivery record are skipped, the rest run in order.
 //
 // The registry is installed once per process at the composition root (src/subscribers.ts, called by
@@ -37,7 +39,11 @@ export interface Subscriber {
   name: string;
   /** the event types it handles, e.g. ['appeal.decided', 'appeal.expired'] */
   events: readonly string[];
-  /** runs inside the transition's transaction, in a savepoint: throwing undoes only its own writes */
+  /**
+   * Runs inside the transition's transaction, in a savepoint: throwing undoes only its own writes. It may
+   * run twice in one dispatch (its writes rolled back in between: a later subscriber threw), so it writes
+   * only through `tx`.
+   */
   handle(tx: Tx, event: DomainEvent): Promise<void>;
 }
 
@@ -76,22 +82,73 @@ export interface DispatchResult {
 }
 
 /**
- * Runs every subscriber of `event.type` that has no delivery record yet, in registry order, each in a
- * savepoint with its delivery record; stops at the first that throws (rolled back to its savepoint, the
- * error kept on the event). Marks the event dispatched when nothing is left. Never throws for a
- * subscriber's error: the caller's transaction (the transition) stands.
+ * Runs every subscriber of `event.type` that has no delivery record yet, in registry order, as if each
+ * ran in a savepoint with its delivery record; stops at the first that throws (its writes rolled back, the
+ * error kept on the event, the ones before it delivered). Marks the event dispatched when nothing is left. Never throws for a
+ * subscriber's error: the caller's transaction (the transition) stands. `opts.fresh`: the event was
+ * recorded in this very transaction (publishDomainEvent), so it has no delivery records to read.
  */
-export async function dispatchDomainEvent(tx: Tx, event: DomainEvent): Promise<DispatchResult> {
+export async function dispatchDomainEvent(
+  tx: Tx,
+  event: DomainEvent,
+  opts: { fresh?: boolean } = {},
+): Promise<DispatchResult> {
   const due = installedSubscribers().filter((s) => s.events.includes(event.type));
   const done = new Set(
-    (
-      await tx.$queryRaw<{ subscriber: string }[]>`
-        SELECT subscriber FROM domain_event_deliveries WHERE event_id = ${event.id}::uuid`
-    ).map((r) => r.subscriber),
+    opts.fresh || due.length === 0
+      ? []
+      : (
+          await tx.$queryRaw<{ subscriber: string }[]>`
+            SELECT subscriber FROM domain_event_deliveries WHERE event_id = ${event.id}::uuid`
+        ).map((r) => r.subscriber),
   );
+  const todo = due.filter((s) => !done.has(s.name));
+  if (todo.length === 0) {
+    await tx.$executeRaw`UPDATE domain_events SET dispatched_at = now() WHERE id = ${event.id}::uuid`;
+    return { delivered: [], failed: null };
+  }
+  // The common path, everyone succeeds: one savepoint around all of them, their delivery records and the
+  // dispatched mark in one statement. When one throws, everything since the savepoint is rolled back and
+  // the subscribers before it run again one savepoint each (oneByOne), so the outcome is the per-subscriber
+  // one: they are delivered, the failing one's writes are gone, its error is kept, the rest wait.
+  await tx.$executeRawUnsafe('SAVEPOINT domain_event_subscribers');
+  let failing = 0;
+  try {
+    for (; failing < todo.length; failing++) await todo[failing]!.handle(tx, event);
+    const names = todo.map((s) => s.name);
+    await tx.$executeRaw`
+      WITH d AS (
+        INSERT INTO domain_event_deliveries (event_id, subscriber)
+        SELECT ${event.id}::uuid, unnest(${names}::text[])
+      )
+      UPDATE domain_events SET dispatched_at = now() WHERE id = ${event.id}::uuid`;
+    await tx.$executeRawUnsafe('RELEASE SAVEPOINT domain_event_subscribers');
+    return { delivered: names, failed: null };
+  } catch (err) {
+    await tx.$executeRawUnsafe('ROLLBACK TO SAVEPOINT domain_event_subscribers');
+    if (failing === todo.length) {
+      // every handler ran but the delivery write failed: the per-subscriber path decides
+      const out = await oneByOne(tx, event, todo);
+      if (!out.failed) {
+        await tx.$executeRaw`UPDATE domain_events SET dispatched_at = now() WHERE id = ${event.id}::uuid`;
+      }
+      return out;
+    }
+    const before = await oneByOne(tx, event, todo.slice(0, failing));
+    if (before.failed) return before;
+    const s = todo[failing]!;
+    return { delivered: before.delivered, failed: await recordFailure(tx, event, s, err) };
+  }
+}
+
+/** The per-subscriber path: each subscriber in its own savepoint with its delivery record. */
+async function oneByOne(
+  tx: Tx,
+  event: DomainEvent,
+  subscribers: readonly Subscriber[],
+): Promise<DispatchResult> {
   const delivered: string[] = [];
-  for (const s of due) {
-    if (done.has(s.name)) continue;
+  for (const s of subscribers) {
     await tx.$executeRawUnsafe('SAVEPOINT domain_event_subscriber');
     try {
       await s.handle(tx, event);
@@ -101,14 +158,23 @@ export async function dispatchDomainEvent(tx: Tx, event: DomainEvent): Promise<D
       delivered.push(s.name);
     } catch (err) {
       await tx.$executeRawUnsafe('ROLLBACK TO SAVEPOINT domain_event_subscriber');
-      const error = `${s.name}: ${err instanceof Error ? err.message : String(err)}`.slice(0, 500);
-      await tx.$executeRaw`
-        UPDATE domain_events SET attempts = attempts + 1, last_error = ${error} WHERE id = ${event.id}::uuid`;
-      return { delivered, failed: { subscriber: s.name, error } };
+      return { delivered, failed: await recordFailure(tx, event, s, err) };
     }
   }
-  await tx.$executeRaw`UPDATE domain_events SET dispatched_at = now() WHERE id = ${event.id}::uuid`;
   return { delivered, failed: null };
+}
+
+/** Keeps a subscriber's error on the event (one attempt more); its writes were rolled back already. */
+async function recordFailure(
+  tx: Tx,
+  event: DomainEvent,
+  s: Subscriber,
+  err: unknown,
+): Promise<{ subscriber: string; error: string }> {
+  const error = `${s.name}: ${err instanceof Error ? err.message : String(err)}`.slice(0, 500);
+  await tx.$executeRaw`
+    UPDATE domain_events SET attempts = attempts + 1, last_error = ${error} WHERE id = ${event.id}::uuid`;
+  return { subscriber: s.name, error };
 }
 
 interface EventRow {
@@ -193,15 +259,20 @@ export function startEventRedispatch(
 export async function publishDomainEvent(tx: Tx, e: DomainEventInput): Promise<string> {
   installedSubscribers(); // fail before writing anything when nothing is installed
   const id = await recordDomainEvent(tx, e);
-  await dispatchDomainEvent(tx, {
-    id,
-    type: e.type,
-    appealId: e.appealId,
-    from: e.from ?? null,
-    to: e.to ?? null,
-    actor: { type: e.actor.type, id: e.actor.id ?? null },
-    data: (e.data ?? {}) as Record<string, unknown>,
-    occurredAt: e.occurredAt,
-  });
+  // fresh: recorded just above, in this transaction, so no delivery record can exist yet
+  await dispatchDomainEvent(
+    tx,
+    {
+      id,
+      type: e.type,
+      appealId: e.appealId,
+      from: e.from ?? null,
+      to: e.to ?? null,
+      actor: { type: e.actor.type, id: e.actor.id ?? null },
+      data: (e.data ?? {}) as Record<string, unknown>,
+      occurredAt: e.occurredAt,
+    },
+    { fresh: true },
+  );
   return id;
 }

@@ -151,6 +151,44 @@ describe('transitionAppeal', () => {
     expect((err as AppError).code).toBe('APPEAL.NOT_FOUND');
   });
 
+  it('held: the caller locked the row and read its status; the move is made from that status', async () => {
+    const appealId = await appealIn('SUBMITTED');
+    const before = await footprint(appealId);
+    const r = await env.deps.prisma.$transaction(async (tx) => {
+      await tx.$queryRaw`SELECT id FROM appeals WHERE id = ${appealId}::uuid FOR UPDATE`;
+      return transitionAppeal(
+        tx,
+        appealId,
+        'ROUTE',
+        { type: 'SYSTEM', id: 'router' },
+        { held: { status: 'SUBMITTED' }, now: env.clock.now(), action: 'ASSIGNED' },
+      );
+    });
+    expect([r.from, r.to]).toEqual(['SUBMITTED', 'IN_REVIEW']);
+    const after = await footprint(appealId);
+    expect(after.status).toBe('IN_REVIEW');
+    expect([after.history, after.events]).toEqual([before.history + 1, before.events + 1]);
+  });
+
+  it('held with a status the appeal is not in throws and writes nothing (the write checks the claim)', async () => {
+    const appealId = await appealIn('IN_REVIEW');
+    const before = await footprint(appealId);
+    const err = await env.deps.prisma
+      .$transaction((tx) =>
+        transitionAppeal(
+          tx,
+          appealId,
+          'ROUTE',
+          { type: 'SYSTEM', id: 'router' },
+          { held: { status: 'SUBMITTED' }, now: env.clock.now(), action: 'ASSIGNED' },
+        ),
+      )
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).message).toMatch(/is not SUBMITTED under the caller's lock/);
+    expect(await footprint(appealId)).toEqual(before);
+  });
+
   it('opening an appeal records appeal.opened', async () => {
     const appealId = await appealIn('AWAITING_DOCUMENTS');
     const evs = await env.deps.prisma.domainEvent.findMany({ where: { appealId } });

@@ -145,11 +145,13 @@ describe('domain-event dispatch', () => {
     expect(event.dispatchedAt).toBeNull();
     expect([event.attempts, event.lastError]).toEqual([1, 'flaky: subscriber down']);
     expect(event.deliveries.map((d) => d.subscriber)).toEqual(['before']);
-    expect(runs).toEqual(['before', 'flaky']);
+    // all due subscribers share one savepoint: when flaky threw, 'before' was rolled back with it and run
+    // again on its own (its one case.route row above); flaky itself ran once
+    expect(runs).toEqual(['before', 'flaky', 'before']);
 
     // the sweep while still failing: one more attempt, nothing new delivered, 'before' not run again
     expect(await redispatchPendingEvents(env.deps.prisma, { minAgeMs: 0 })).toMatchObject({ dispatched: 0 });
-    expect(runs).toEqual(['before', 'flaky', 'flaky']);
+    expect(runs).toEqual(['before', 'flaky', 'before', 'flaky']);
     // recovered: the sweep runs flaky and after, once; the event is dispatched; a further sweep does nothing
     down = false;
     expect(await redispatchPendingEvents(env.deps.prisma, { minAgeMs: 0 })).toEqual({
@@ -160,7 +162,7 @@ describe('domain-event dispatch', () => {
       tried: 0,
       dispatched: 0,
     });
-    expect(runs).toEqual(['before', 'flaky', 'flaky', 'flaky', 'after']);
+    expect(runs).toEqual(['before', 'flaky', 'before', 'flaky', 'flaky', 'after']);
     now = await footprint(appealId);
     expect(now.routed).toBe(before.routed + 3);
     const done = await env.deps.prisma.domainEvent.findUniqueOrThrow({
@@ -188,6 +190,103 @@ describe('domain-event dispatch', () => {
     expect(e.dispatchedAt).toBeNull();
     expect(e.lastError).toMatch(/^bad-sql: /);
     expect((await footprint(appealId)).status).toBe('WITHDRAWN');
+  });
+
+  it('the last of several subscribers throws: the ones before it are delivered with their writes, its own writes are undone', async () => {
+    const appealId = await openedAppeal();
+    const runs: string[] = [];
+    const writer = (name: string, fail = false): Subscriber => ({
+      name,
+      events: ['appeal.withdrawn'],
+      handle: async (tx, event) => {
+        runs.push(name);
+        await writeOutbox(tx, 'case.route', { appealId: event.appealId });
+        if (fail) throw new Error(`${name} broke`);
+      },
+    });
+    installSubscribers([writer('one'), writer('two'), writer('three', true)]);
+    const before = await footprint(appealId);
+    const r = await withdraw(appealId);
+    const now = await footprint(appealId);
+    expect(now.status).toBe('WITHDRAWN');
+    expect(now.history).toBe(before.history + 1);
+    expect(now.routed).toBe(before.routed + 2); // one's and two's rows, not three's
+    const event = await env.deps.prisma.domainEvent.findUniqueOrThrow({
+      where: { id: r.eventId },
+      include: { deliveries: true },
+    });
+    expect(event.dispatchedAt).toBeNull();
+    expect([event.attempts, event.lastError]).toEqual([1, 'three: three broke']);
+    expect(event.deliveries.map((d) => d.subscriber).sort()).toEqual(['one', 'two']);
+    expect(runs.filter((n) => n === 'three')).toEqual(['three']);
+  });
+
+  it('an SQL error in the middle subscriber: the first is delivered, the last waits, the transaction stands', async () => {
+    const appealId = await openedAppeal();
+    const ran: string[] = [];
+    installSubscribers([
+      {
+        name: 'first',
+        events: ['appeal.withdrawn'],
+        handle: async (tx, event) => {
+          ran.push('first');
+          await writeOutbox(tx, 'case.route', { appealId: event.appealId });
+        },
+      },
+      {
+        name: 'bad-sql',
+        events: ['appeal.withdrawn'],
+        handle: async (tx, event) => {
+          await writeOutbox(tx, 'case.route', { appealId: event.appealId });
+          await tx.$executeRawUnsafe('SELECT * FROM no_such_table');
+        },
+      },
+      {
+        name: 'last',
+        events: ['appeal.withdrawn'],
+        handle: async () => void ran.push('last'),
+      },
+    ]);
+    const before = await footprint(appealId);
+    const r = await withdraw(appealId);
+    const now = await footprint(appealId);
+    expect(now.status).toBe('WITHDRAWN');
+    expect(now.routed).toBe(before.routed + 1);
+    expect(ran).not.toContain('last');
+    const event = await env.deps.prisma.domainEvent.findUniqueOrThrow({
+      where: { id: r.eventId },
+      include: { deliveries: true },
+    });
+    expect(event.dispatchedAt).toBeNull();
+    expect(event.attempts).toBe(1);
+    expect(event.lastError).toMatch(/^bad-sql: /);
+    expect(event.deliveries.map((d) => d.subscriber)).toEqual(['first']);
+  });
+
+  it('when the shared delivery write fails, the per-subscriber path decides who is delivered', async () => {
+    const appealId = await openedAppeal();
+    installSubscribers([
+      {
+        // writes a delivery record for 'victim' itself: the shared insert conflicts on it
+        name: 'sneaky',
+        events: ['appeal.withdrawn'],
+        handle: async (tx, event) => {
+          await tx.$executeRaw`
+            INSERT INTO domain_event_deliveries (event_id, subscriber) VALUES (${event.id}::uuid, 'victim')`;
+        },
+      },
+      { name: 'victim', events: ['appeal.withdrawn'], handle: async () => {} },
+    ]);
+    const r = await withdraw(appealId);
+    expect((await footprint(appealId)).status).toBe('WITHDRAWN');
+    const event = await env.deps.prisma.domainEvent.findUniqueOrThrow({
+      where: { id: r.eventId },
+      include: { deliveries: true },
+    });
+    expect(event.dispatchedAt).toBeNull();
+    expect(event.attempts).toBe(1);
+    expect(event.lastError).toMatch(/^victim: /);
+    expect(event.deliveries.map((d) => d.subscriber).sort()).toEqual(['sneaky', 'victim']);
   });
 
   it('an event nobody subscribes to is still recorded (and marked dispatched)', async () => {

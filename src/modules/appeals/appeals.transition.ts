@@ -1,8 +1,8 @@
-// The one writer of the appeal's status (issue 14). transitionAppeal takes the row lock, checks the move
-// against the state machine of appeals.rules.ts, writes the row and the case-history entry, and records
-// the domain event, all in the caller's transaction, and dispatches the event to its subscribers
-// (src/platform/events.ts, installed by src/subscribers.ts) in that transaction too: a transition and its
-// reactions are either whole or absent.
+// The one writer of the appeal's status (issue 14). transitionAppeal takes the row lock (or is told, typed,
+// that the caller holds it: `held`), checks the move against the state machine of appeals.rules.ts, writes
+// the row and the case-history entry, and records the domain event, all in the caller's transaction, and
+// dispatches the event to its subscribers (src/platform/events.ts, installed by src/subscribers.ts) in that
+// transaction too: a transition and its reactions are either whole or absent.
 import type { Prisma } from '../../generated/prisma/client.ts';
 import type { Tx } from '../../platform/db.ts';
 import { AppError } from '../../platform/errors.ts';
@@ -39,6 +39,13 @@ export interface TransitionInput {
   historyData?: Prisma.InputJsonValue;
   /** facts the domain event carries (ids and small facts only) */
   eventData?: Record<string, Prisma.InputJsonValue | null>;
+  /**
+   * The caller already holds the appeal's row lock (its own SELECT ... FOR UPDATE in this transaction) and
+   * read this status under it: transitionAppeal then takes no second lock. The write is still guarded by
+   * the status (UPDATE ... WHERE status = held.status), so a wrong claim throws and
+   * changes nothing instead of moving the appeal from a status it is not in.
+   */
+  held?: { status: AppealStatus };
 }
 
 export interface TransitionResult {
@@ -67,7 +74,7 @@ export async function transitionAppeal(
   actor: Actor,
   input: TransitionInput,
 ): Promise<TransitionResult> {
-  const from = await lockAppealRow(tx, appealId);
+  const from = input.held ? input.held.status : await lockAppealRow(tx, appealId);
   if (!from) throw new AppError('APPEAL.NOT_FOUND', 'No such appeal.');
   const to = nextStatus(from, event);
   if (!to) {
@@ -76,7 +83,13 @@ export async function transitionAppeal(
       event,
     });
   }
-  await tx.appeal.update({ where: { id: appealId }, data: { ...input.patch, status: to } });
+  // guarded by the status read under the lock: with `held` that is the caller's claim, checked here
+  await tx.appeal
+    .update({ where: { id: appealId, status: from }, data: { ...input.patch, status: to } })
+    .catch((err: unknown) => {
+      if ((err as { code?: unknown }).code !== 'P2025') throw err;
+      throw new Error(`appeal ${appealId} is not ${from} under the caller's lock (transitionAppeal)`);
+    });
   await recordHistory(tx, {
     appealId,
     at: input.now,

@@ -18,6 +18,7 @@ import type { Tx } from '../../platform/db.ts';
 import type { Deps } from '../../platform/deps.ts';
 import { writeOutbox } from '../../platform/outbox.ts';
 import type { Actor } from '../appeals/appeals.history.ts';
+import type { AppealStatus } from '../appeals/appeals.rules.ts';
 import { transitionAppeal } from '../appeals/appeals.transition.ts';
 import { type AuditEntry, appendAudit } from '../audit/audit.service.ts';
 
@@ -59,9 +60,10 @@ async function poolHold(
   return { since: h.at, from: h.from, released: h.released };
 }
 
+/** An appeal row as read under its lock (FOR UPDATE) in this transaction. */
 export interface LockedAppeal {
   id: string;
-  status: string;
+  status: AppealStatus;
   assigneeId: string | null;
   lastReviewerId: string | null;
   round: number;
@@ -168,13 +170,15 @@ class FastPathRefused extends Error {}
  */
 async function writeAssignment(
   tx: Tx,
-  a: { id: string; status: string },
+  a: { id: string; status: AppealStatus },
   reviewerId: string,
   reason: string,
   now: Date,
   opts: { historyData?: Prisma.InputJsonValue } = {},
 ): Promise<void> {
+  // the caller locked the appeal (lockAppeal / the batch's lock): no second lock in the transition
   await transitionAppeal(tx, a.id, a.status === 'SUBMITTED' ? 'ROUTE' : 'ASSIGN', ROUTER, {
+    held: { status: a.status },
     now,
     action: 'ASSIGNED',
     patch: { assigneeId: reviewerId, assignedAt: now },
@@ -198,7 +202,7 @@ async function writeAssignment(
  */
 async function writeAssignmentIfRoom(
   tx: Tx,
-  a: { id: string; status: string },
+  a: { id: string; status: AppealStatus },
   reviewer: { id: string; max: number },
   reason: string,
   now: Date,
@@ -270,6 +274,7 @@ async function routeInTransaction(
 
   if (a.status === 'SUBMITTED' && a.round > deps.config.MAX_RESUBMISSIONS) {
     await transitionAppeal(tx, a.id, 'ROUTE', ROUTER, {
+      held: { status: a.status },
       now,
       action: 'ROUTED_TO_POOL',
       patch: { assigneeId: null, assignedAt: null, needsLead: true },
@@ -315,6 +320,7 @@ async function routeInTransaction(
   if (!reviewer) {
     if (a.status === 'SUBMITTED') {
       await transitionAppeal(tx, a.id, 'ROUTE', ROUTER, {
+        held: { status: a.status },
         now,
         action: 'ROUTED_TO_POOL',
         patch: { assigneeId: null, assignedAt: null },
@@ -384,6 +390,7 @@ export async function routeLockedFast(
   if (hold) return null;
   if (a.status === 'SUBMITTED' && a.round > deps.config.MAX_RESUBMISSIONS) {
     await transitionAppeal(tx, a.id, 'ROUTE', ROUTER, {
+      held: { status: a.status },
       now,
       action: 'ROUTED_TO_POOL',
       patch: { assigneeId: null, assignedAt: null, needsLead: true },
