@@ -7,7 +7,8 @@
 // LOCKED (a row another router or the relay holds is left to it), then the appeals (the own one waiting,
 // the others SKIP LOCKED: a case a lead is assigning right now stays with its own job), then reviewers
 // only through routeLockedFast's SKIP LOCKED pick, then the audit chain heads last (appendAuditBatch).
-// Nothing here waits for a lock while holding a reviewer's, so batches cannot deadlock on each other.
+// Nothing here waits for a lock while holding a reviewer's, so batches cannot deadlock on each other;
+// routeCase (the full algorithm) takes its job's row first for the same reason (test/integration/routing-locks.test.ts).
 // Never over cap: each pick recounts the reviewer's open cases inside their lock, and this transaction's
 // own earlier assignments are visible to that count. Never twice: a case is routed only while its row is
 // locked and SUBMITTED (or in the pool); a row is DONE only in the transaction that routed it.

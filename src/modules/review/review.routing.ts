@@ -241,6 +241,12 @@ export async function routeCase(
   const attempt = (fast: boolean) =>
     deps.prisma.$transaction(
       async (tx) => {
+        // The job's own row first, as a batch takes rows before appeals, reviewers and the audit chain
+        // heads: settling it at the end instead, after the audit append, waited for a batch holding the
+        // row (taken among its others) while that batch waited for the chain head held here - a deadlock.
+        if (opts.settleOutboxId) {
+          await tx.$queryRaw`SELECT 1 FROM outbox WHERE id = ${opts.settleOutboxId}::uuid FOR UPDATE`;
+        }
         const out = await routeInTransaction(tx, deps, appealId, now, fast);
         // the job's bookkeeping in the same transaction: the case is routed and its row DONE, or neither
         if (opts.settleOutboxId) await settleRouteRows(tx, [{ id: opts.settleOutboxId, out }], now);
