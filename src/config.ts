@@ -103,6 +103,8 @@ export const ConfigSchema = z
     RETENTION_DAYS: z.coerce.number().int().positive().default(90),
     OCR_ENABLED: bool.default(true),
     OCR_WORKERS: z.coerce.number().int().min(1).max(8).default(1),
+    /** a recogniser helper thread per OCR worker (ocr.recogniser.ts): a page read on two cores, ~100 MB more RSS */
+    OCR_LINE_HELPER: bool.default(true),
     /** upload-checking worker threads (documents.intake-pool.ts); 0 = one per core */
     INTAKE_WORKERS: z.coerce.number().int().min(0).max(64).default(0),
     /** uploads allowed to wait for an intake thread; beyond it 503 SERVICE.BUSY at once; 0 = as many as threads */

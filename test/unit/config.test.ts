@@ -124,6 +124,12 @@ describe('config', () => {
     expect(loadConfig({ ...PROD, OCR_ENABLED: 'true' }).OCR_ENABLED).toBe(true);
   });
 
+  it('reads a page on two recogniser lanes unless OCR_LINE_HELPER=false', () => {
+    expect(loadConfig({}).OCR_LINE_HELPER).toBe(true);
+    expect(loadConfig({ OCR_LINE_HELPER: 'false' }).OCR_LINE_HELPER).toBe(false);
+    expect(() => loadConfig({ OCR_LINE_HELPER: 'sometimes' })).toThrow(/OCR_LINE_HELPER/);
+  });
+
   it('rejects malformed values', () => {
     expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT/);
     expect(() => loadConfig({ PUBLIC_BASE_URL: 'not a url' })).toThrow(/PUBLIC_BASE_URL/);

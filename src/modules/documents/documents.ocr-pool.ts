@@ -1,6 +1,7 @@
 // The OCR pools of a process: made by createDocumentPools (documents.pools.ts) into deps.pools, each
 // at its first use (the API warms the line reader at boot), closed by runtime.close(). The line reader
-// (PP-OCRv4 on ONNX Runtime) runs in OCR_WORKERS worker threads.
+// (PP-OCRv4 on ONNX Runtime) runs in OCR_WORKERS worker threads, each with a recogniser helper thread
+// unless OCR_LINE_HELPER=false.
 import sharp from 'sharp';
 import type { Config } from '../../config.ts';
 import type { Deps } from '../../platform/deps.ts';
@@ -16,7 +17,7 @@ export const OCR_MAX_QUEUE = 8;
 /** per read, queue wait included */
 export const OCR_TIMEOUT_MS = 15_000;
 
-type OcrConfig = Pick<Config, 'OCR_ENABLED' | 'OCR_WORKERS'>;
+type OcrConfig = Pick<Config, 'OCR_ENABLED' | 'OCR_WORKERS'> & Partial<Pick<Config, 'OCR_LINE_HELPER'>>;
 
 /** The line reader in OCR_WORKERS threads, or null when OCR is off (development and tests only). */
 export function createLineReaderPool(config: OcrConfig, logger: Logger): OcrPool | null {
@@ -25,7 +26,7 @@ export function createLineReaderPool(config: OcrConfig, logger: Logger): OcrPool
     workers: config.OCR_WORKERS,
     maxQueue: OCR_MAX_QUEUE,
     timeoutMs: OCR_TIMEOUT_MS,
-    engineFactory: lineReaderEngineFactory(),
+    engineFactory: lineReaderEngineFactory({ helper: config.OCR_LINE_HELPER ?? true }),
     logger,
   });
 }
