@@ -31,6 +31,8 @@ function runOne(
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', path.join(here, file)], {
       cwd: root,
+      // the API in a benchmark runs with the allocator setting `npm start` and docker-compose give it
+      env: { ...process.env, MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let tail = '';
