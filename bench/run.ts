@@ -31,7 +31,7 @@ function runOne(
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', path.join(here, file)], {
       cwd: root,
-      // the API in a benchmark runs with the allocator setting `npm start` and docker-compose give it
+      // the API in a benchmark runs with the allocator setting the npm start scripts give it
       env: { ...process.env, MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
