@@ -76,7 +76,7 @@ async function clientMain(): Promise<void> {
  * busy sending 16 bodies of 5 MB (202-785 ms p99 on 4 Dec at load 2.5-4.3, the API's loop p99 27-29 ms).
  */
 async function healthMain(): Promise<void> {
-  const url = process.argv[2] ?? process.env.BENCH_POOL_HEALTH_URL!;
+  const url = process.env.BENCH_POOL_HEALTH_URL!;
   let stop = false;
   process.stdin.on('data', () => undefined);
   process.stdin.on('end', () => {

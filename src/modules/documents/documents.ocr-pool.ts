@@ -17,7 +17,7 @@ export const OCR_MAX_QUEUE = 8;
 /** per read, queue wait included */
 export const OCR_TIMEOUT_MS = 15_000;
 
-type OcrConfig = Pick<Config, 'OCR_ENABLED' | 'OCR_WORKERS'> & Partial<Pick<Config, 'OCR_LINE_HELPER'>>;
+type OcrConfig = Pick<Config, 'OCR_ENABLED' | 'OCR_WORKERS' | 'OCR_LINE_HELPER'>;
 
 /** The line reader in OCR_WORKERS threads, or null when OCR is off (development and tests only). */
 export function createLineReaderPool(config: OcrConfig, logger: Logger): OcrPool | null {
@@ -26,7 +26,7 @@ export function createLineReaderPool(config: OcrConfig, logger: Logger): OcrPool
     workers: config.OCR_WORKERS,
     maxQueue: OCR_MAX_QUEUE,
     timeoutMs: OCR_TIMEOUT_MS,
-    engineFactory: lineReaderEngineFactory({ helper: config.OCR_LINE_HELPER ?? true }),
+    engineFactory: lineReaderEngineFactory({ helper: config.OCR_LINE_HELPER }),
     logger,
   });
 }

@@ -201,7 +201,7 @@ export async function createPaddleReader(
       const maxLines = readOpts.maxLines ?? DEFAULT_MAX_LINES;
       const chosen =
         boxes.length > maxLines ? [...boxes].sort((a, b) => b.h - a.h).slice(0, maxLines) : boxes;
-      const boxes2: { x: number; y: number; w: number; h: number }[] = [];
+      const kept: { x: number; y: number; w: number; h: number }[] = [];
       const prepared: Promise<PreparedLine>[] = [];
       for (const b of chosen) {
         const x = Math.max(0, Math.floor(b.x * sx));
@@ -225,31 +225,33 @@ export async function createPaddleReader(
                 thickness: Math.max(8, (h * Math.cos(rad) - w * Math.sin(rad)) / cos2),
               }
             : null;
-        boxes2.push(box);
+        kept.push(box);
         // every line's cutting starts now (sharp works on libuv's threads): the recogniser reads the
         // first while the others are cut
         prepared.push(prepareLine(grey, box, tilt));
       }
-      // a line that fails to cut fails the read (below); the others must not be unhandled rejections
-      for (const p of prepared) p.catch(() => undefined);
       const t1 = performance.now();
-      const timings = readOpts.timings;
-      if (timings) {
-        void Promise.all(prepared).then(
-          (ready) => {
-            timings.prepMs += performance.now() - t1;
-            for (const l of ready) timings.columns += l.width;
+      // when the last line was ready (the profile's prepMs), read after recogniseAll has awaited them all;
+      // the no-op on rejection: a line that fails to cut fails the read, the others stay handled
+      let lastReady = t1;
+      for (const p of prepared) {
+        p.then(
+          () => {
+            lastReady = performance.now();
           },
           () => undefined,
         );
       }
       const { texts, byHelper } = await recogniseAll(prepared, rec, helper);
+      const timings = readOpts.timings;
       if (timings) {
+        timings.prepMs += lastReady - t1;
         timings.recMs += performance.now() - t1;
         timings.lines += texts.length;
         timings.helperLines += byHelper;
+        for (const l of await Promise.all(prepared)) timings.columns += l.width;
       }
-      const lines: OcrLine[] = texts.map((t, i) => ({ ...t, ...boxes2[i]! }));
+      const lines: OcrLine[] = texts.map((t, i) => ({ ...t, ...kept[i]! }));
       // reading order: top to bottom, then left to right
       lines.sort((a, b) => (Math.abs(a.y - b.y) < Math.min(a.h, b.h) / 2 ? a.x - b.x : a.y - b.y));
       return lines;

@@ -21,7 +21,8 @@ export type WorkerReply =
 const port = parentPort!;
 const reader = await createPaddleReader({
   threads: (workerData as { threads?: number }).threads ?? 1,
-  helper: (workerData as { helper?: boolean }).helper ?? true,
+  // set by lineReaderEngineFactory, which holds the default
+  helper: (workerData as { helper: boolean }).helper,
 });
 port.postMessage({ id: -1, ok: true, ready: true } satisfies WorkerReply);
 
