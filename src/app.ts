@@ -6,6 +6,7 @@ import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import { authenticate } from './http/auth.ts';
 import { errorHandler, notFoundHandler } from './http/error-handler.ts';
+import { continueUnlessMultipart } from './http/expect-continue.ts';
 import { healthRoutes } from './http/health.ts';
 import { localiseResponses } from './http/language.ts';
 import { countRequests } from './http/metrics.ts';
@@ -14,7 +15,7 @@ import { buildOpenApi } from './http/openapi.ts';
 import './http/types.ts';
 import { SIGNED_BODY_PATH } from './modules/refunds/refunds.signature.ts';
 import type { Deps } from './platform/deps.ts';
-import { apiRouteDocs, apiRouters } from './routes.ts';
+import { apiEarlyGates, apiRouteDocs, apiRouters } from './routes.ts';
 import { installAppSubscribers } from './subscribers.ts';
 import { webRoutes } from './web/web.routes.ts';
 
@@ -69,6 +70,8 @@ export function createApp(deps: Deps): express.Express {
     }),
   );
   app.use(cookieParser());
+  // Expect: 100-continue: small bodies are asked for here, a multipart upload only once admitted
+  app.use(continueUnlessMultipart);
   app.use(
     express.json({
       limit: '64kb',
@@ -88,6 +91,7 @@ export function createApp(deps: Deps): express.Express {
   // abuse limits (src/http/rate-limit.ts): failures are counted before authenticate refuses them
   // buyer-facing texts in the buyer's language (src/platform/messages.ts), on every JSON body
   app.use(localiseResponses(deps));
+  for (const g of apiEarlyGates(deps)) app.use(g);
   app.use(preAuthLimits(deps));
   app.use(authenticate(deps));
   app.use(postAuthLimits(deps));

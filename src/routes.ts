@@ -1,7 +1,7 @@
 // The API's routes: the routers createApp mounts (in order) and the OpenAPI descriptions of every route
 // they serve, one list each, side by side. GET /api/openapi.json and scripts/openapi.ts build the document
 // from apiRouteDocs; test/integration/openapi-routes.test.ts checks it against the routes express mounted.
-import type { Router } from 'express';
+import type { RequestHandler, Router } from 'express';
 import { appealsRouteDocs, appealsRoutes } from './modules/appeals/appeals.routes.ts';
 import { auditRouteDocs, auditRoutes } from './modules/audit/audit.routes.ts';
 import { securityRouteDocs, securityRoutes } from './modules/security/security.routes.ts';
@@ -9,7 +9,7 @@ import {
   appealLinkReissueRouteDocs,
   appealLinkReissueRoutes,
 } from './modules/appeals/appeals.reissue.routes.ts';
-import { documentsRouteDocs, documentsRoutes } from './modules/documents/documents.routes.ts';
+import { documentsRouteDocs, documentsRoutes, intakeBusyGate } from './modules/documents/documents.routes.ts';
 import { evidenceRouteDocs, evidenceRoutes } from './modules/evidence/evidence.routes.ts';
 import { inboundRouteDocs, inboundRoutes } from './modules/inbound/inbound.routes.ts';
 import { notificationsRouteDocs, notificationsRoutes } from './modules/notifications/notifications.routes.ts';
@@ -24,6 +24,14 @@ import { slaRouteDocs, slaRoutes } from './modules/sla/sla.routes.ts';
 import { staffRouteDocs, staffRoutes } from './modules/staff/staff.routes.ts';
 import { webhooksRouteDocs, webhooksRoutes } from './modules/webhooks/webhooks.routes.ts';
 import type { Deps } from './platform/deps.ts';
+
+/**
+ * Refusals that need no authentication, mounted before the rate limits and authenticate: a full intake
+ * queue answers an upload at once (documents.routes.ts intakeBusyGate).
+ */
+export function apiEarlyGates(deps: Deps): RequestHandler[] {
+  return [intakeBusyGate(deps)];
+}
 
 /** Routers of the API, in mount order. A new routes file adds its router here and its docs below. */
 export function apiRouters(deps: Deps): Router[] {

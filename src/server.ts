@@ -1,6 +1,7 @@
 // The API process: config, deps, createApp, listen, graceful shutdown. It never consumes queues.
 import type { Server } from 'node:http';
 import { createApp } from './app.ts';
+import { createAppServer } from './http/expect-continue.ts';
 import { sweepUploadTmp } from './http/upload.ts';
 import { loadConfigOrExit } from './config.ts';
 import { warmIntakePool } from './modules/documents/documents.intake-pool.ts';
@@ -20,7 +21,8 @@ export async function startApi(runtime: Runtime, opts: { migrate?: boolean } = {
   // the OCR models load while the server starts listening: the first upload finds a warm reader
   void warmOcrPool(deps);
   await warmIntakePool(deps);
-  const server = app.listen(deps.config.PORT, deps.config.HOST);
+  const server = createAppServer(app);
+  server.listen(deps.config.PORT, deps.config.HOST);
   server.headersTimeout = 20_000;
   server.requestTimeout = 120_000;
   server.maxHeadersCount = 100;

@@ -10,6 +10,7 @@ import path from 'node:path';
 import type { Request, RequestHandler } from 'express';
 import multer from 'multer';
 import { AppError } from '../platform/errors.ts';
+import { sendContinue } from './expect-continue.ts';
 
 declare global {
   namespace Express {
@@ -116,6 +117,8 @@ export function singleFileUpload(opts: UploadOptions): RequestHandler {
       next(e);
       return;
     }
+    // a client that sent Expect: 100-continue sends its file now (src/http/expect-continue.ts)
+    sendContinue(req, res);
     parse(req, res, (err?: unknown) => next(err === undefined ? undefined : asUploadError(err)));
   };
 }

@@ -35,6 +35,11 @@ export interface TaskPool<In = unknown, Out = unknown> {
    * by run() (unless work without a place, `admit: false`, filled the queue meanwhile).
    */
   admit(): { release(): void };
+  /**
+   * Throws SERVICE.BUSY (counted) when admit() would refuse now, taking no place: a cheap early answer
+   * before the work that comes ahead of admit() (authentication reads the database).
+   */
+  refuseIfFull(): void;
   /** throws AppError SERVICE.BUSY at once when the queue is full */
   run(input: In, opts?: RunOptions): Promise<Out>;
   /** the Retry-After a refusal carries */
@@ -102,12 +107,15 @@ export function createTaskPool<In, Out>(o: TaskPoolOptions<In, Out>): TaskPool<I
   const pool: TaskPool<In, Out> = {
     name: o.name,
     retryAfterSeconds: o.retryAfterSeconds,
-    admit() {
+    refuseIfFull() {
       if (closed) throw busy('closed');
       if (places >= o.workers + o.maxQueue) {
         s.refused += 1;
         throw busy(`${o.name}-queue-full`);
       }
+    },
+    admit() {
+      pool.refuseIfFull();
       places += 1;
       let held = true;
       return {

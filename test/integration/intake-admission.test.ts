@@ -154,6 +154,42 @@ describe('admission control', () => {
     expect(ok.map((r) => r.status)).toEqual([201, 201]);
   });
 
+  it('the place is given back once the checks are done, while the database writes still run', async () => {
+    release();
+    const a = await openAppeal(call);
+    // the upload's store transaction locks the appeal row: hold that lock so its writes wait
+    let unlock: () => void = () => {};
+    const unlocked = new Promise<void>((r) => {
+      unlock = r;
+    });
+    let locked: () => void = () => {};
+    const isLocked = new Promise<void>((r) => {
+      locked = r;
+    });
+    const holder = env.deps.prisma.$transaction(
+      async (tx) => {
+        await tx.$queryRaw`SELECT id FROM appeals WHERE id = ${a.appealId}::uuid FOR UPDATE`;
+        locked();
+        await unlocked;
+      },
+      { timeout: 30_000 },
+    );
+    await isLocked;
+    const completed = pool.stats().completed;
+    let answered = false;
+    const pending = upload(call, a, { slot: 'ID_FRONT', file: await goodImage('ID_FRONT') }).finally(() => {
+      answered = true;
+    });
+    // checked (the task ran) and its place free again, though the upload is not answered yet
+    await eventually(() => pool.stats().completed === completed + 1 && pool.stats().admitted === 0);
+    expect(answered).toBe(false);
+    expect(pool.stats()).toMatchObject({ admitted: 0, running: 0, queued: 0 });
+    unlock();
+    await holder;
+    expect((await pending).status).toBe(201);
+    expect(await rowsOf(a.appealId)).toEqual({ documents: 1, attempts: 1 });
+  });
+
   it('the pool refuses on its own when the queue filled while the body was read', async () => {
     const p = createIntakePool(env.config, { execute: () => new Promise(() => {}) });
     const task = { path: '/nonexistent', slot: 'ID_FRONT' as Slot, thresholds: DEFAULT_THRESHOLDS };

@@ -1,14 +1,20 @@
 // A real HTTP server on loopback for each test file, and a small fetch wrapper.
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
+import { createAppServer } from '../../src/http/expect-continue.ts';
 
 export interface TestServer {
   url: string;
   close(): Promise<void>;
 }
 
-export async function listen(app: Express): Promise<TestServer> {
-  const server = app.listen(0, '127.0.0.1');
+/**
+ * The production server's handling of Expect: 100-continue (src/http/expect-continue.ts) for createApp's
+ * app; `plain: true` for an app without it (Node then answers every expectation with 100 itself).
+ */
+export async function listen(app: Express, opts: { plain?: boolean } = {}): Promise<TestServer> {
+  const server = (opts.plain ? createServer(app) : createAppServer(app)).listen(0, '127.0.0.1');
   await new Promise<void>((r) => server.once('listening', () => r()));
   const { port } = server.address() as AddressInfo;
   return {

@@ -1945,7 +1945,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description SERVICE.BUSY with Retry-After: the intake queue is full (answered at once, before the file is read; nothing stored), or the card-number guard could not run (nothing stored). details.retryAfterSeconds, details.reason Error codes: DEPENDENCY.UNAVAILABLE. */
+            /** @description SERVICE.BUSY with Retry-After: the intake queue is full (answered at once, before authentication and before the file is read; nothing stored; a client that sent Expect: 100-continue gets this answer instead of 100 Continue and need not send the file), or the card-number guard could not run (nothing stored). details.retryAfterSeconds, details.reason Error codes: DEPENDENCY.UNAVAILABLE. */
             503: {
                 headers: {
                     [name: string]: unknown;

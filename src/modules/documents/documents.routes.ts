@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { type RequestHandler, Router } from 'express';
 import { z } from 'zod';
 import { requireBuyerOf } from '../../http/auth.ts';
 import { describeRoute } from '../../http/openapi.ts';
@@ -30,7 +30,7 @@ const upload = describeRoute({
     422: { description: 'Checks failed (details.checks), last 4 mismatch, or a full card number is visible' },
     503: {
       description:
-        'SERVICE.BUSY with Retry-After: the intake queue is full (answered at once, before the file is read; nothing stored), or the card-number guard could not run (nothing stored). details.retryAfterSeconds, details.reason',
+        'SERVICE.BUSY with Retry-After: the intake queue is full (answered at once, before authentication and before the file is read; nothing stored; a client that sent Expect: 100-continue gets this answer instead of 100 Continue and need not send the file), or the card-number guard could not run (nothing stored). details.retryAfterSeconds, details.reason',
     },
     429: {
       description:
@@ -53,6 +53,21 @@ const remove = describeRoute({
 /** The OpenAPI descriptions of this file's routes (src/routes.ts lists every routes file's). */
 export const documentsRouteDocs = [upload, remove] as const;
 
+const UPLOAD_PATH = /^\/api\/v1\/appeals\/[^/]+\/documents\/?$/;
+
+/**
+ * Mounted before the rate limits and authentication (src/app.ts): while the intake queue is full, an
+ * upload is answered 503 SERVICE.BUSY with Retry-After without a database read. It takes no place (the
+ * route's admission step does, once the buyer is known), so a request without a valid token cannot hold
+ * one; while the queue is full it may hear the 503 before the 401 it would get otherwise.
+ */
+export function intakeBusyGate(deps: Deps): RequestHandler {
+  return (req, _res, next) => {
+    if (req.method === 'POST' && UPLOAD_PATH.test(req.path)) intakePoolOf(deps).refuseIfFull();
+    next();
+  };
+}
+
 export function documentsRoutes(deps: Deps): Router {
   const intake: IntakeDeps = deps;
   const r = Router();
@@ -60,9 +75,11 @@ export function documentsRoutes(deps: Deps): Router {
     upload.path,
     requireBuyerOf('id'),
     // a full intake queue answers before the body is read or the allowance is spent; the place is
-    // held until the answer, so an admitted upload is not refused after sending its bytes
+    // held while the body arrives and through the checks (intake pool, OCR guard), so an admitted upload
+    // is not refused after sending its bytes; the database writes after the checks do not hold it
     (_req, res, next) => {
       const place = intakePoolOf(deps).admit();
+      res.locals.intakePlace = place;
       // a client gone while the steps before ran (auth reads the database) closed the response already:
       // 'close' does not fire again, so the place is given back now or it would be held for good
       if (res.closed) place.release();
@@ -78,7 +95,13 @@ export function documentsRoutes(deps: Deps): Router {
           throw new AppError('UPLOAD.INVALID', 'The request has no file: send it in the "file" field.');
         }
         const fields = ZUploadFields.parse({ ...req.body });
-        const doc = await uploadDocument(intake, { appealId: params.id, fields, filePath: req.file.path });
+        const place = res.locals.intakePlace as { release(): void };
+        const doc = await uploadDocument(intake, {
+          appealId: params.id,
+          fields,
+          filePath: req.file.path,
+          onChecked: place.release,
+        });
         res.status(201).set('Cache-Control', 'no-store').json(doc);
       } finally {
         await removeUpload(req);

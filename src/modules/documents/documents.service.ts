@@ -1,11 +1,10 @@
 // Document intake: an uploaded file goes through the checker (checks.sharp.ts), the duplicate and last-4
 // rules, the OCR card-number guard, and only then is its sanitised copy encrypted and stored. Nothing of a
 // rejected upload is stored; every attempt is counted (override eligibility).
-import { isDependencyDown } from '../../platform/errors.ts';
 import type { Prisma } from '../../generated/prisma/client.ts';
 import type { Tx } from '../../platform/db.ts';
 import type { Deps } from '../../platform/deps.ts';
-import { AppError, type ErrorCode } from '../../platform/errors.ts';
+import { AppError, type ErrorCode, isDependencyDown } from '../../platform/errors.ts';
 import { recordHistory } from '../appeals/appeals.history.ts';
 import { type AppealStatus, canUpload, MAX_STATEMENT_PAGES, type Slot } from '../appeals/appeals.rules.ts';
 import {
@@ -142,8 +141,6 @@ export function nextFreePage(taken: readonly number[]): number | null {
   return null;
 }
 
-// ---------------------------------------------------------------------------------------------------
-
 export interface UploadInput {
   appealId: string;
   fields: TUploadFields;
@@ -153,6 +150,8 @@ export interface UploadInput {
   source?: IntakeSource;
   /** told the guard's OCR reading (src/modules/inbound classifies by its cues) */
   onReading?: (reading: CardReading | null) => void;
+  /** called when the checks (intake pool, OCR guard) are done, before the writes: the route frees its place */
+  onChecked?: () => void;
 }
 
 function assertUploadAllowed(status: AppealStatus, slot: Slot, requested: readonly Slot[]): void {
@@ -173,9 +172,8 @@ async function lockAppeal(tx: Tx, appealId: string): Promise<void> {
 /** Has a document of this (image) picture been uploaded to an appeal of another buyer recently? */
 async function seenWithOtherBuyer(deps: IntakeDeps, hash: string, buyerId: string): Promise<boolean> {
   const since = new Date(deps.clock.now().getTime() - CROSS_BUYER_WINDOW_DAYS * 86_400_000);
-  // A Hamming-distance scan over the window's hashes in PostgreSQL (bit_count over XOR of bit(64)): exact,
-  // and cheap at this volume; an index-backed search (multi-index hashing on 16-bit chunks) can replace
-  // it when the window holds millions of documents.
+  // A Hamming-distance scan over the window's hashes (bit_count over XOR of bit(64)): exact and cheap at
+  // this volume; multi-index hashing on 16-bit chunks can replace it when the window holds millions.
   const rows = await deps.prisma.$queryRaw<{ n: number }[]>`
     SELECT 1 AS n FROM documents d
     JOIN appeals a ON a.id = d.appeal_id
@@ -280,6 +278,7 @@ export async function uploadDocument(deps: IntakeDeps, input: UploadInput): Prom
             pageCount: inspection.pageCount ?? 0,
           })
         : null;
+  input.onChecked?.();
   if (guard?.unavailable) flags.push(FLAGS.OCR_UNAVAILABLE);
   const reading = guard?.reading ?? null;
   input.onReading?.(reading);
