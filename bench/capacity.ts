@@ -5,10 +5,10 @@
 // statement the process sends, COMMITs, and writes outside a transaction, which commit on their own),
 // CPU time of the process per stage, bytes in the bucket and in the database, e-mails and audit rows
 // per appeal. The rows are figures for the plan: informational, no target.
-import { createServer } from 'node:http';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import { createApp } from '../src/app.ts';
+import { createAppServer } from '../src/http/expect-continue.ts';
 import { appendAudit } from '../src/modules/audit/audit.service.ts';
 import { client } from '../test/support/http.ts';
 import { goodImage, statementPdf } from '../test/support/images.ts';
@@ -47,7 +47,7 @@ export async function run() {
     const n = Number(process.env.BENCH_CAPACITY_APPEALS ?? 6);
     const s3 = await startTestS3('bench-capacity');
     const env = await createBenchEnv({ overrides: s3.env('documents') });
-    const server = createServer(createApp(env.deps));
+    const server = createAppServer(createApp(env.deps));
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const { port } = server.address() as { port: number };
     const call = client(`http://127.0.0.1:${port}`);

@@ -7,140 +7,15 @@
 // - inside this (the API's) process: event-loop delay (monitorEventLoopDelay) and /healthz latency
 //   (polled every 50 ms by a process of its own, not the busy load client) during the 16-client phase; peak RSS per phase against
 //   a multer-to-disk endpoint's peak in the same process (the floor of receiving 5 MB bodies).
-// The clients run in a child process (this file with BENCH_POOL_CLIENT=load). The photo is the 4032x3024
+// The clients run in child processes (bench/intake-pool.clients.ts). The photo is the 4032x3024
 // ~5 MB JPEG of bench/intake.ts. Every figure carries the 1-minute load average at the end of its phase.
-import { spawn } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { readFile, unlink } from 'node:fs/promises';
+import { unlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-
-interface Target {
-  url: string;
-  headers: Record<string, string>;
-}
-interface LoadOrder {
-  photoPath: string;
-  targets: Target[];
-  perClient: number;
-  /** retry a 503 after Retry-After (the page's behaviour) */
-  retry: boolean;
-  healthUrl?: string;
-}
-interface Attempt {
-  ms: number;
-  status: number;
-  retryAfter: string | null;
-}
-interface LoadReport {
-  attempts: Attempt[];
-  health: number[];
-  ms: number;
-}
-
-async function clientMain(): Promise<void> {
-  let input = '';
-  for await (const chunk of process.stdin) input += chunk;
-  const o = JSON.parse(input) as LoadOrder;
-  const body = new Blob([new Uint8Array(await readFile(o.photoPath))], { type: 'image/jpeg' });
-  const attempts: Attempt[] = [];
-  const started = performance.now();
-  await Promise.all(
-    o.targets.map(async ({ url, headers }) => {
-      for (let i = 0; i < o.perClient; ) {
-        const form = new FormData();
-        form.append('slot', 'ID_FRONT');
-        form.append('file', body, 'photo.jpg');
-        const t = performance.now();
-        const res = await fetch(url, { method: 'POST', headers, body: form });
-        await res.arrayBuffer();
-        const retryAfter = res.headers.get('retry-after');
-        attempts.push({ ms: performance.now() - t, status: res.status, retryAfter });
-        if (res.status === 503 && o.retry && retryAfter) {
-          await new Promise((r) => setTimeout(r, Number(retryAfter) * 1000));
-          continue;
-        }
-        i += 1;
-      }
-    }),
-  );
-  const ms = performance.now() - started;
-  process.stdout.write(`${JSON.stringify({ attempts, health: [], ms } satisfies LoadReport)}\n`);
-}
-
-/**
- * The /healthz poller, a process of its own (BENCH_POOL_CLIENT=health): every 50 ms until its stdin
- * closes, then the latencies. Polling from the load client measured that client's own event loop too,
- * busy sending 16 bodies of 5 MB (202-785 ms p99 on 4 Dec at load 2.5-4.3, the API's loop p99 27-29 ms).
- */
-async function healthMain(): Promise<void> {
-  const url = process.env.BENCH_POOL_HEALTH_URL!;
-  let stop = false;
-  process.stdin.on('data', () => undefined);
-  process.stdin.on('end', () => {
-    stop = true;
-  });
-  const health: number[] = [];
-  while (!stop) {
-    const t = performance.now();
-    const r = await fetch(url);
-    await r.arrayBuffer();
-    health.push(performance.now() - t);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  process.stdout.write(`${JSON.stringify(health)}\n`);
-}
-
-function startHealthPoller(url: string): { stop(): Promise<number[]> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url)], {
-    env: { ...process.env, BENCH_POOL_CLIENT: 'health', BENCH_POOL_HEALTH_URL: url },
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  let out = '';
-  child.stdout.on('data', (b: Buffer) => {
-    out += b.toString('utf8');
-  });
-  const exited = new Promise<number | null>((r) => child.on('exit', r));
-  return {
-    async stop() {
-      child.stdin.end();
-      if ((await exited) !== 0) throw new Error('health poller failed');
-      return JSON.parse(out.trim().split('\n').pop()!) as number[];
-    },
-  };
-}
-
-interface Phase extends LoadReport {
-  peakRssMB: number;
-  loopP99Ms: number;
-  load1: number;
-}
-
-async function load(order: LoadOrder, sample: () => { stop(): number }): Promise<Phase> {
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url)], {
-    env: { ...process.env, BENCH_POOL_CLIENT: 'load' },
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  let out = '';
-  child.stdout.on('data', (b: Buffer) => {
-    out += b.toString('utf8');
-  });
-  const exited = new Promise<number | null>((r) => child.on('exit', r));
-  const rss = sample();
-  const loop = monitorEventLoopDelay({ resolution: 10 });
-  loop.enable();
-  const poller = order.healthUrl ? startHealthPoller(order.healthUrl) : null;
-  child.stdin.end(JSON.stringify(order));
-  const code = await exited;
-  const health = poller ? await poller.stop() : [];
-  const peakRssMB = rss.stop();
-  loop.disable();
-  if (code !== 0) throw new Error(`load client exited with ${code}`);
-  const report = { ...(JSON.parse(out.trim().split('\n').pop()!) as LoadReport), health };
-  return { ...report, peakRssMB, loopP99Ms: loop.percentile(99) / 1e6, load1: os.loadavg()[0]! };
-}
+import { performance } from 'node:perf_hooks';
+import { load, type Phase } from './intake-pool.clients.ts';
 
 export async function run() {
   const [
@@ -170,6 +45,8 @@ export async function run() {
   const { createBenchEnv, percentile, round, row, rssSampler, runBench, sleep } = lib;
   return runBench('intake-pool', '3b. Intake off the event loop (limits: the pool itself)', async () => {
     const perClient = Number(process.env.BENCH_POOL_PER_CLIENT ?? 3);
+    // the throughput phases' window (the pool directly and the endpoint alike)
+    let windowS = Number(process.env.BENCH_POOL_SECONDS ?? 8);
     const env = await createBenchEnv({ poolSize: 10 });
     const tmp = mkdtempSync(path.join(os.tmpdir(), 'appeal-bench-pool-'));
     const sizing = ip.intakeSizing(env.config);
@@ -194,7 +71,7 @@ export async function run() {
         .then(() => res.status(201).json({ ok: true }))
         .catch(next);
     });
-    const base = await listen(baselineApp);
+    const base = await listen(baselineApp, { plain: true });
     const sample = () => rssSampler(5);
     try {
       const photoPath = path.join(tmp, 'photo.jpg');
@@ -214,20 +91,29 @@ export async function run() {
             };
           }),
         );
-      const http = async (clients: number, per: number, health = false) => {
+      const http = async (
+        clients: number,
+        o: { per?: number; seconds?: number; health?: boolean; expectContinue?: boolean },
+      ) => {
         const targets = await appeals(clients);
         served.length = 0;
         const phase = await load(
           {
             photoPath,
             targets,
-            perClient: per,
+            perClient: o.per ?? 0,
+            ...(o.seconds ? { seconds: o.seconds } : {}),
             retry: true,
-            ...(health ? { healthUrl: `${real.url}/healthz` } : {}),
+            expectContinue: o.expectContinue ?? true,
+            ...(o.health ? { healthUrl: `${real.url}/healthz` } : {}),
           },
           sample,
         );
-        return { ...phase, served: served.filter((x) => x.status === 201 || x.status === 503) };
+        return {
+          ...phase,
+          seconds: o.seconds,
+          served: served.filter((x) => x.status === 201 || x.status === 503),
+        };
       };
 
       // 1. the floor: multer to disk at 16 clients (before anything of the checker ran here)
@@ -239,6 +125,7 @@ export async function run() {
           targets: Array.from({ length: 16 }, () => ({ url: `${base.url}/upload`, headers: {} })),
           perClient,
           retry: false,
+          expectContinue: true,
         },
         sample,
       );
@@ -253,9 +140,10 @@ export async function run() {
           return f;
         });
         const started = performance.now();
+        let done = 0;
         await Promise.all(
           files.map(async (f) => {
-            for (let i = 0; i < perClient; i += 1) {
+            while (performance.now() - started < windowS * 1000) {
               const c = await ip.checkOnPool(
                 deps,
                 {
@@ -268,33 +156,43 @@ export async function run() {
               );
               if (!c.sealed) throw new Error('direct: no sealed copy');
               await st.putSealed(storage, c.sealed);
+              if (performance.now() - started <= windowS * 1000) done += 1;
             }
           }),
         );
         return {
-          perS: (callers * perClient) / ((performance.now() - started) / 1000),
+          perS: done / windowS,
           load1: os.loadavg()[0]!,
         };
       };
+      const warm = windowS;
+      windowS = 2;
       await direct(2);
+      windowS = warm;
       const direct8 = await direct(8);
       const direct16 = await direct(16);
 
       // 3. the endpoint: one unloaded upload (median of 5), then 8, 16 and 4x capacity clients
-      await http(1, 2);
-      const single = await http(1, 5);
+      await http(1, { per: 2 });
+      const single = await http(1, { per: 5 });
       const singleMs = percentile(
         single.attempts.map((a) => a.ms),
         50,
       );
-      const real8 = await http(8, perClient);
-      const real16 = await http(16, perClient, true);
-      const over = 4 * capacity === 16 ? real16 : await http(4 * capacity, perClient);
+      const real8 = await http(8, { seconds: windowS });
+      const real16 = await http(16, { seconds: windowS, health: true });
+      const over = 4 * capacity === 16 ? real16 : await http(4 * capacity, { seconds: windowS });
+      // the page's way: a browser sends no Expect, so it hears a refusal only after it has sent its body
+      const singleBrowser = await http(1, { per: 5, expectContinue: false });
+      const overBrowser = await http(4 * capacity, { seconds: windowS, expectContinue: false });
 
       const accepted = (p: Phase) => p.attempts.filter((a) => a.status === 201);
       const refused = (p: Phase) => p.attempts.filter((a) => a.status === 503);
       const others = (p: Phase) => p.attempts.filter((a) => a.status !== 201 && a.status !== 503);
-      const perS = (p: Phase) => accepted(p).length / (p.ms / 1000);
+      const perS = (p: Phase & { seconds?: number }) =>
+        p.seconds
+          ? accepted(p).filter((a) => a.endMs <= p.seconds! * 1000).length / p.seconds
+          : accepted(p).length / (p.ms / 1000);
       const ld = (x: number) => `load ${round(x, 1)}`;
       const thr8 = perS(real8) / direct8.perS;
       const thr16 = perS(real16) / direct16.perS;
@@ -317,6 +215,16 @@ export async function run() {
         single.served.filter((x) => x.status === 201).map((x) => x.ms),
         50,
       );
+      const browserRefusedMax = Math.max(0, ...refused(overBrowser).map((a) => a.ms));
+      const browserAccRatio =
+        percentile(
+          accepted(overBrowser).map((a) => a.ms),
+          99,
+        ) /
+        percentile(
+          singleBrowser.attempts.map((a) => a.ms),
+          50,
+        );
       const rssOver = over.peakRssMB - floor.peakRssMB;
       const rssFlat = real16.peakRssMB - real8.peakRssMB;
       const clean = (p: Phase) => others(p).length === 0;
@@ -341,6 +249,7 @@ export async function run() {
           0,
         ),
         loopDelayP99Ms: round(p.loopP99Ms, 1),
+        clientLoopDelayP99Ms: round(p.clientLoopP99Ms ?? 0, 1),
         peakRssMB: round(p.peakRssMB, 0),
         seconds: round(p.ms / 1000, 1),
         load1: round(p.load1, 2),
@@ -404,6 +313,20 @@ export async function run() {
             accRatio <= 3,
           ),
           row(
+            '4x capacity, clients sending no Expect (as a browser): slowest 503 (information)',
+            '(<= 100 ms)',
+            `${round(browserRefusedMax, 1)} ms (${refused(overBrowser).length} refused; ${ld(overBrowser.load1)})`,
+            browserRefusedMax,
+            browserRefusedMax <= 100,
+          ),
+          row(
+            '4x capacity, clients sending no Expect: accepted p99 / one unloaded upload (information)',
+            '(<= 3x)',
+            `${round(browserAccRatio)}x (${round(perS(overBrowser), 2)} accepted/s; ${ld(overBrowser.load1)})`,
+            browserAccRatio,
+            browserAccRatio <= 3,
+          ),
+          row(
             '4x capacity: peak RSS - multer-to-disk peak (16 clients)',
             '<= 64 MB',
             `${round(rssOver, 1)} MB (${round(over.peakRssMB, 0)} vs ${round(floor.peakRssMB, 0)} MB; ${ld(over.load1)})`,
@@ -421,6 +344,7 @@ export async function run() {
         details: {
           sizing: { ...sizing, capacity, retryAfterSeconds: env.config.INTAKE_RETRY_AFTER_SECONDS },
           perClient,
+          windowSeconds: windowS,
           singleUploadMs: round(singleMs, 0),
           direct8: { perSecond: round(direct8.perS, 2), load1: round(direct8.load1, 2) },
           direct16: { perSecond: round(direct16.perS, 2), load1: round(direct16.load1, 2) },
@@ -428,9 +352,16 @@ export async function run() {
           real8: summary(real8),
           real16: { ...summary(real16), healthP50Ms: round(percentile(real16.health, 50), 1) },
           ...(over !== real16 ? { over: summary(over) } : {}),
+          overWithoutExpect: summary(overBrowser),
+          // the slowest refusals as the client saw them: connecting, then the answer's head, then its end
+          slowestRefusals: refused(over)
+            .sort((x, y) => y.ms - x.ms)
+            .slice(0, 5)
+            .map((a) => ({ ms: round(a.ms, 1), ...a.timeline })),
         },
         notes: [
-          `intake capacity = ${sizing.workers} threads + ${sizing.maxQueue} waiting = ${capacity}; clients retry a 503 after its Retry-After (${env.config.INTAKE_RETRY_AFTER_SECONDS} s), as the page does; throughput counts accepted uploads over the phase`,
+          `intake capacity = ${sizing.workers} threads + ${sizing.maxQueue} waiting = ${capacity}; clients retry a 503 after its Retry-After (${env.config.INTAKE_RETRY_AFTER_SECONDS} s), as the page does; throughput counts uploads accepted within a ${windowS} s window in which every client keeps uploading (the pool directly: tasks done within the same window)`,
+          'clients send Expect: 100-continue and their body after "100 Continue" (curl does for a body over 1 MB), except in the phase marked "no Expect" (fetch, like a browser, sends the body at once)',
           'RSS is the whole process (event loop and intake threads); the floor is a multer-to-disk endpoint at 16 clients in the same process',
         ],
       };
@@ -443,11 +374,7 @@ export async function run() {
   });
 }
 
-if (process.env.BENCH_POOL_CLIENT === 'load') {
-  await clientMain();
-} else if (process.env.BENCH_POOL_CLIENT === 'health') {
-  await healthMain();
-} else if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
   const { printResult } = await import('./lib.ts');
   printResult(await run());
   process.exit(0);
