@@ -273,6 +273,10 @@ describe('the pool gives the in-process verdict', () => {
       expect(plain.equals(local.sanitised.bytes)).toBe(true);
     }
     expect(pool.stats().completed).toBeGreaterThan(0);
+    // the intake threads turn libvips' operation cache off (one per process: seen from here too), so
+    // it does not keep the last uploads' pixels alive
+    const { default: sharp } = await import('sharp');
+    expect(sharp.cache()).toMatchObject({ memory: { max: 0 }, items: { max: 0 } });
   });
 });
 
