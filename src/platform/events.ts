@@ -18,7 +18,7 @@
 // forgotten installation fails loudly instead of silently dropping every e-mail and webhook.
 import type { Db, Tx } from './db.ts';
 import type { Logger } from './logger.ts';
-import { type DomainEventInput, recordDomainEvent } from './outbox.ts';
+import { type DomainEventInput, recordDomainEvent, recordDomainEvents } from './outbox.ts';
 
 /** A recorded domain event, as subscribers see it. */
 export interface DomainEvent {
@@ -45,6 +45,12 @@ export interface Subscriber {
    * only through `tx`.
    */
   handle(tx: Tx, event: DomainEvent): Promise<void>;
+  /**
+   * Optional: the same effect as `handle` on each of several events of one transaction, in fewer
+   * statements (dispatchDomainEvents). Throwing undoes the whole batch's reactions, which then run again
+   * one event at a time through `handle`.
+   */
+  handleMany?(tx: Tx, events: readonly DomainEvent[]): Promise<void>;
 }
 
 let installed: readonly Subscriber[] | null = null;
@@ -275,4 +281,64 @@ export async function publishDomainEvent(tx: Tx, e: DomainEventInput): Promise<s
     { fresh: true },
   );
   return id;
+}
+
+/**
+ * publishDomainEvent for several events of one transaction (the router's batch): recorded in one
+ * statement and dispatched together (dispatchDomainEvents); returns their ids in order.
+ */
+export async function publishDomainEvents(tx: Tx, es: readonly DomainEventInput[]): Promise<string[]> {
+  installedSubscribers();
+  const ids = await recordDomainEvents(tx, es);
+  await dispatchDomainEvents(
+    tx,
+    es.map((e, i) => ({
+      id: ids[i]!,
+      type: e.type,
+      appealId: e.appealId,
+      from: e.from ?? null,
+      to: e.to ?? null,
+      actor: { type: e.actor.type, id: e.actor.id ?? null },
+      data: (e.data ?? {}) as Record<string, unknown>,
+      occurredAt: e.occurredAt,
+    })),
+  );
+  return ids;
+}
+
+/**
+ * Dispatches events recorded in this very transaction (fresh: no delivery records yet) together: one
+ * savepoint; each subscriber in registry order handles its events (handleMany when it has one, else
+ * handle on each), so for every event its subscribers still run in registry order; then one statement
+ * writes every delivery record and dispatched mark. When anything throws, everything since the savepoint
+ * is rolled back and each event is dispatched alone (dispatchDomainEvent), so the outcome is the per-event
+ * one: a failing subscriber leaves only its own event undispatched, with the error kept on it.
+ */
+export async function dispatchDomainEvents(tx: Tx, events: readonly DomainEvent[]): Promise<void> {
+  if (events.length === 0) return;
+  if (events.length === 1) {
+    await dispatchDomainEvent(tx, events[0]!, { fresh: true });
+    return;
+  }
+  await tx.$executeRawUnsafe('SAVEPOINT domain_event_batch');
+  try {
+    const pairs: { eventId: string; subscriber: string }[] = [];
+    for (const s of installedSubscribers()) {
+      const mine = events.filter((e) => s.events.includes(e.type));
+      if (mine.length === 0) continue;
+      if (s.handleMany) await s.handleMany(tx, mine);
+      else for (const e of mine) await s.handle(tx, e);
+      for (const e of mine) pairs.push({ eventId: e.id, subscriber: s.name });
+    }
+    await tx.$executeRaw`
+      WITH d AS (
+        INSERT INTO domain_event_deliveries (event_id, subscriber)
+        SELECT unnest(${pairs.map((p) => p.eventId)}::uuid[]), unnest(${pairs.map((p) => p.subscriber)}::text[])
+      )
+      UPDATE domain_events SET dispatched_at = now() WHERE id = ANY(${events.map((e) => e.id)}::uuid[])`;
+    await tx.$executeRawUnsafe('RELEASE SAVEPOINT domain_event_batch');
+  } catch {
+    await tx.$executeRawUnsafe('ROLLBACK TO SAVEPOINT domain_event_batch');
+    for (const e of events) await dispatchDomainEvent(tx, e, { fresh: true });
+  }
 }

@@ -3,6 +3,7 @@
 // A crash between "enqueued" and "marked" re-enqueues the same job id on the next pass, which BullMQ
 // ignores while the job exists; consumers check the row status as well, so an effect happens once.
 // The relay is plumbing, not business logic: it compares availability with the database's clock.
+import { randomUUID } from 'node:crypto';
 import type { JobsOptions } from 'bullmq';
 import type { Prisma } from '../generated/prisma/client.ts';
 import type { Clock } from './clock.ts';
@@ -29,6 +30,21 @@ export async function writeOutbox<T extends OutboxTopic>(
     select: { id: true },
   });
   return row.id;
+}
+
+/** writeOutbox for several payloads of one topic, in one statement; returns their ids in order. */
+export async function writeOutboxMany<T extends OutboxTopic>(
+  tx: Tx,
+  topic: T,
+  payloads: readonly OutboxPayload<T>[],
+): Promise<string[]> {
+  if (payloads.length === 0) return [];
+  const ids = payloads.map(() => randomUUID());
+  const json = payloads.map((p) => JSON.stringify(OUTBOX_TOPICS[topic].payload.parse(p)));
+  await tx.$executeRaw`
+    INSERT INTO outbox (id, topic, payload)
+    SELECT unnest(${ids}::uuid[]), ${topic}, unnest(${json}::jsonb[])`;
+  return ids;
 }
 
 export interface RelayHooks {
@@ -201,4 +217,19 @@ export async function recordDomainEvent(tx: Tx, e: DomainEventInput): Promise<st
     select: { id: true },
   });
   return row.id;
+}
+
+/** recordDomainEvent for several events, in one statement; returns their ids in order. */
+export async function recordDomainEvents(tx: Tx, es: readonly DomainEventInput[]): Promise<string[]> {
+  if (es.length === 0) return [];
+  const ids = es.map(() => randomUUID());
+  await tx.$executeRaw`
+    INSERT INTO domain_events (id, type, appeal_id, from_status, to_status, actor_type, actor_id, data, occurred_at)
+    SELECT * FROM unnest(
+      ${ids}::uuid[], ${es.map((e) => e.type)}::text[], ${es.map((e) => e.appealId)}::uuid[],
+      ${es.map((e) => e.from ?? null)}::"AppealStatus"[], ${es.map((e) => e.to ?? null)}::"AppealStatus"[],
+      ${es.map((e) => e.actor.type)}::text[], ${es.map((e) => e.actor.id ?? null)}::text[],
+      ${es.map((e) => JSON.stringify(e.data ?? {}))}::jsonb[],
+      ${es.map((e) => e.occurredAt.toISOString())}::timestamptz[])`;
+  return ids;
 }

@@ -9,19 +9,18 @@ export type Actor =
   | { type: 'SYSTEM'; id?: string }
   | { type: 'PROVIDER'; id?: string };
 
-export async function recordHistory(
-  tx: Tx,
-  e: {
-    appealId: string;
-    at: Date;
-    actor: Actor;
-    action: string;
-    from?: Prisma.CaseHistoryCreateInput['fromStatus'];
-    to?: Prisma.CaseHistoryCreateInput['toStatus'];
-    reason?: string;
-    data?: Prisma.InputJsonValue;
-  },
-): Promise<void> {
+export interface HistoryEntry {
+  appealId: string;
+  at: Date;
+  actor: Actor;
+  action: string;
+  from?: Prisma.CaseHistoryCreateInput['fromStatus'];
+  to?: Prisma.CaseHistoryCreateInput['toStatus'];
+  reason?: string;
+  data?: Prisma.InputJsonValue;
+}
+
+export async function recordHistory(tx: Tx, e: HistoryEntry): Promise<void> {
   await tx.caseHistory.create({
     data: {
       appealId: e.appealId,
@@ -35,4 +34,20 @@ export async function recordHistory(
       ...(e.data === undefined ? {} : { data: e.data }),
     },
   });
+}
+
+/** recordHistory for several entries, in one statement (in the given order: their ids ascend with it). */
+export async function recordHistoryMany(tx: Tx, es: readonly HistoryEntry[]): Promise<void> {
+  if (es.length === 0) return;
+  await tx.$executeRaw`
+    INSERT INTO case_history (appeal_id, at, actor_type, actor_id, action, from_status, to_status, reason, data)
+    SELECT appeal_id, at, actor_type, actor_id, action, from_status, to_status, reason, data FROM unnest(
+      ${es.map((e) => e.appealId)}::uuid[], ${es.map((e) => e.at.toISOString())}::timestamptz[],
+      ${es.map((e) => e.actor.type)}::"ActorType"[],
+      ${es.map((e) => ('id' in e.actor ? (e.actor.id ?? null) : null))}::text[],
+      ${es.map((e) => e.action)}::text[], ${es.map((e) => e.from ?? null)}::"AppealStatus"[],
+      ${es.map((e) => e.to ?? null)}::"AppealStatus"[], ${es.map((e) => e.reason ?? null)}::text[],
+      ${es.map((e) => (e.data === undefined ? null : JSON.stringify(e.data)))}::jsonb[])
+      WITH ORDINALITY AS u(appeal_id, at, actor_type, actor_id, action, from_status, to_status, reason, data, n)
+    ORDER BY n`;
 }

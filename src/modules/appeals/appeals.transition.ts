@@ -6,8 +6,8 @@
 import type { Prisma } from '../../generated/prisma/client.ts';
 import type { Tx } from '../../platform/db.ts';
 import { AppError } from '../../platform/errors.ts';
-import { publishDomainEvent } from '../../platform/events.ts';
-import { type Actor, recordHistory } from './appeals.history.ts';
+import { publishDomainEvent, publishDomainEvents } from '../../platform/events.ts';
+import { type Actor, recordHistory, recordHistoryMany } from './appeals.history.ts';
 import { type AppealEvent, type AppealStatus, nextStatus } from './appeals.rules.ts';
 
 /** The domain event each state-machine event records (the outcome of a decision goes in its data). */
@@ -110,6 +110,80 @@ export async function transitionAppeal(
     occurredAt: input.now,
   });
   return { from, to, eventId };
+}
+
+/** One appeal of assignHeldAppeals: locked by the caller, in status `from` under that lock. */
+export interface HeldAssignment {
+  appealId: string;
+  from: AppealStatus;
+  assigneeId: string;
+  reason: string;
+  historyData: Prisma.InputJsonValue;
+  eventData: Record<string, Prisma.InputJsonValue | null>;
+}
+
+/**
+ * Assigns several appeals the caller has locked (the router's batch, review.routing.batch.ts), each as
+ * transitionAppeal(ROUTE from SUBMITTED, ASSIGN from IN_REVIEW; `held`, patch assigneeId and assignedAt)
+ * would, in one statement per table: the rows (each guarded by its held status: a wrong claim throws and
+ * the caller's transaction rolls back), the history entries, the domain events and their dispatch
+ * (publishDomainEvents). Returns the results in the given order.
+ */
+export async function assignHeldAppeals(
+  tx: Tx,
+  items: readonly HeldAssignment[],
+  actor: Actor,
+  input: { now: Date; action: string },
+): Promise<TransitionResult[]> {
+  if (items.length === 0) return [];
+  const moves = items.map((it) => {
+    const event: AppealEvent = it.from === 'SUBMITTED' ? 'ROUTE' : 'ASSIGN';
+    const to = nextStatus(it.from, event);
+    if (!to) {
+      throw new AppError('APPEAL.INVALID_TRANSITION', `The appeal cannot ${event} while it is ${it.from}.`, {
+        status: it.from,
+        event,
+      });
+    }
+    return { ...it, event, to };
+  });
+  const updated = await tx.$executeRaw`
+    UPDATE appeals a SET status = v.to_status, assignee_id = v.assignee_id, assigned_at = ${input.now},
+                         updated_at = now()
+    FROM unnest(${moves.map((m) => m.appealId)}::uuid[], ${moves.map((m) => m.from)}::"AppealStatus"[],
+                ${moves.map((m) => m.to)}::"AppealStatus"[], ${moves.map((m) => m.assigneeId)}::uuid[])
+         AS v(id, from_status, to_status, assignee_id)
+    WHERE a.id = v.id AND a.status = v.from_status`;
+  if (updated !== moves.length) {
+    throw new Error(`${moves.length - updated} appeal(s) not in their held status under the caller's lock`);
+  }
+  const actorRef = { type: actor.type, id: 'id' in actor ? (actor.id ?? null) : null };
+  await recordHistoryMany(
+    tx,
+    moves.map((m) => ({
+      appealId: m.appealId,
+      at: input.now,
+      actor,
+      action: input.action,
+      from: m.from,
+      to: m.to,
+      reason: m.reason,
+      data: m.historyData,
+    })),
+  );
+  const eventIds = await publishDomainEvents(
+    tx,
+    moves.map((m) => ({
+      type: DOMAIN_EVENT[m.event],
+      appealId: m.appealId,
+      from: m.from,
+      to: m.to,
+      actor: actorRef,
+      data: { ...m.eventData },
+      occurredAt: input.now,
+    })),
+  );
+  return moves.map((m, i) => ({ from: m.from, to: m.to, eventId: eventIds[i]! }));
 }
 
 /**

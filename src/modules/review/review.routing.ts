@@ -42,7 +42,7 @@ export type RouteOutcome =
 export const POOL_HOLD_RULE =
   'held in the pool until a lead assigns it or its SLA warning time (warnAt) passes; then routed to another reviewer';
 
-async function poolHold(
+export async function poolHold(
   tx: Tx,
   appealId: string,
   now: Date,
@@ -212,9 +212,9 @@ async function writeAssignmentIfRoom(
   return true;
 }
 
-const ROUTER: Actor = { type: 'SYSTEM', id: ROUTER_ID };
+export const ROUTER: Actor = { type: 'SYSTEM', id: ROUTER_ID };
 
-function routedAudit(now: Date, appealId: string, reviewerId: string, reason: string): AuditEntry {
+export function routedAudit(now: Date, appealId: string, reviewerId: string, reason: string): AuditEntry {
   return {
     at: now,
     actor: { type: 'SYSTEM', id: ROUTER_ID, label: 'router' },
@@ -373,50 +373,6 @@ export async function settleRouteRows(tx: Tx, rows: { id: string; out: RouteOutc
     FROM (SELECT unnest(${rows.map((r) => r.id)}::uuid[]) AS id,
                  unnest(${rows.map((r) => JSON.stringify(routeResult(r.out)))}::jsonb[]) AS result) v
     WHERE o.id = v.id AND o.status IN ('PENDING', 'PUBLISHED')`;
-}
-
-/**
- * The common cases of routeInTransaction for a locked appeal, for a batch of cases in one transaction
- * (review.routing.batch.ts): skip, hold, the resubmission cap, and the fast path (the best reviewer no
- * one else holds, recounted inside the lock). Returns null when the case needs the full algorithm (a
- * resubmission, a released pool hold, nobody free to lock, or the recount refused): the caller leaves it
- * to its own job. Never waits for a reviewer lock, so a batch holding several cannot deadlock another.
- * The audit record is returned, not written, so the batch appends all of them at its end.
- */
-export async function routeLockedFast(
-  tx: Tx,
-  deps: RouteDeps,
-  a: LockedAppeal,
-  now: Date,
-): Promise<{ out: RouteOutcome; audit?: AuditEntry } | null> {
-  const fromPool = a.status === 'IN_REVIEW' && a.assigneeId === null && !a.needsLead;
-  if (a.status !== 'SUBMITTED' && !fromPool) return { out: { outcome: 'skipped', status: a.status } };
-  const hold = fromPool ? await poolHold(tx, a.id, now) : null;
-  if (hold && !hold.released) return { out: { outcome: 'held' } };
-  if (hold) return null;
-  if (a.status === 'SUBMITTED' && a.round > deps.config.MAX_RESUBMISSIONS) {
-    await transitionAppeal(tx, a.id, 'ROUTE', ROUTER, {
-      held: { status: a.status },
-      now,
-      action: 'ROUTED_TO_POOL',
-      patch: { assigneeId: null, assignedAt: null, needsLead: true },
-      reason: 'RESUBMISSION_CAP',
-      historyData: { round: a.round, max: deps.config.MAX_RESUBMISSIONS },
-      eventData: { assigneeId: null, needsLead: true, reason: 'RESUBMISSION_CAP' },
-    });
-    return { out: { outcome: 'pool', needsLead: true } };
-  }
-  if (a.status === 'SUBMITTED' && a.lastReviewerId !== null) return null;
-  const picked = await pickAndLockReviewer(tx, now);
-  if (!picked) return null;
-  const reason = fromPool ? 'POOL' : 'ROUTED';
-  // refused: this transaction keeps the (full) reviewer's lock until it ends, harmless: nobody can be
-  // given a case by them anyway, and the case goes to its own job's full algorithm
-  if (!(await writeAssignmentIfRoom(tx, a, picked, reason, now))) return null;
-  return {
-    out: { outcome: 'assigned', reviewerId: picked.id },
-    audit: routedAudit(now, a.id, picked.id, reason),
-  };
 }
 
 /**

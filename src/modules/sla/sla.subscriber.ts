@@ -4,12 +4,20 @@
 // the job that adds the delayed jobs (sla.worker.ts). Adding is idempotent (deterministic job ids), the
 // delivery record makes it once per event, and the minute sweep restores any timer that was lost.
 import type { Subscriber } from '../../platform/events.ts';
-import { writeOutbox } from '../../platform/outbox.ts';
+import { writeOutbox, writeOutboxMany } from '../../platform/outbox.ts';
 
 export const slaSubscriber: Subscriber = {
   name: 'sla',
   events: ['appeal.submitted', 'appeal.resubmitted', 'appeal.assigned'],
   async handle(tx, event) {
     await writeOutbox(tx, 'sla.schedule', { appealId: event.appealId });
+  },
+  // the router's batch: one row per event, in one statement
+  async handleMany(tx, events) {
+    await writeOutboxMany(
+      tx,
+      'sla.schedule',
+      events.map((e) => ({ appealId: e.appealId })),
+    );
   },
 };
