@@ -93,7 +93,7 @@ it('routes a batch with one statement per table and leaves each case as a single
   const { value: result, statements } = await counted(() => routeBatch(env.deps, cases[0]!));
   // B and C have room for 2 each: 4 routed here, the rest stay pending for their own jobs
   expect(result).toEqual({ own: { kind: 'settled' }, routed: 4 });
-  // set-based: a fixed number of statements for the batch, not ~10 per routed case (61 for 5 cases before)
+  // set-based: a fixed number of statements for the batch, not about 10 per routed case as before
   expect(statements).toBeLessThanOrEqual(24);
 
   const ids = cases.map((x) => x.appealId);
