@@ -266,21 +266,22 @@ export async function publishDomainEvent(tx: Tx, e: DomainEventInput): Promise<s
   installedSubscribers(); // fail before writing anything when nothing is installed
   const id = await recordDomainEvent(tx, e);
   // fresh: recorded just above, in this transaction, so no delivery record can exist yet
-  await dispatchDomainEvent(
-    tx,
-    {
-      id,
-      type: e.type,
-      appealId: e.appealId,
-      from: e.from ?? null,
-      to: e.to ?? null,
-      actor: { type: e.actor.type, id: e.actor.id ?? null },
-      data: (e.data ?? {}) as Record<string, unknown>,
-      occurredAt: e.occurredAt,
-    },
-    { fresh: true },
-  );
+  await dispatchDomainEvent(tx, asDomainEvent(id, e), { fresh: true });
   return id;
+}
+
+/** The event as subscribers see it, from what was recorded under `id`. */
+function asDomainEvent(id: string, e: DomainEventInput): DomainEvent {
+  return {
+    id,
+    type: e.type,
+    appealId: e.appealId,
+    from: e.from ?? null,
+    to: e.to ?? null,
+    actor: { type: e.actor.type, id: e.actor.id ?? null },
+    data: (e.data ?? {}) as Record<string, unknown>,
+    occurredAt: e.occurredAt,
+  };
 }
 
 /**
@@ -292,16 +293,7 @@ export async function publishDomainEvents(tx: Tx, es: readonly DomainEventInput[
   const ids = await recordDomainEvents(tx, es);
   await dispatchDomainEvents(
     tx,
-    es.map((e, i) => ({
-      id: ids[i]!,
-      type: e.type,
-      appealId: e.appealId,
-      from: e.from ?? null,
-      to: e.to ?? null,
-      actor: { type: e.actor.type, id: e.actor.id ?? null },
-      data: (e.data ?? {}) as Record<string, unknown>,
-      occurredAt: e.occurredAt,
-    })),
+    es.map((e, i) => asDomainEvent(ids[i]!, e)),
   );
   return ids;
 }

@@ -5,8 +5,7 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.ts';
-import { createIntakePool, type IntakePool } from '../../src/modules/documents/documents.intake-pool.ts';
-import { checkUpload } from '../../src/modules/documents/documents.intake-task.ts';
+import type { IntakePool } from '../../src/modules/documents/documents.intake-pool.ts';
 import { blockedOrder, RISK_KEY } from '../support/factories.ts';
 import { createTestEnv, type TestEnv } from '../support/env.ts';
 import { client, listen, type TestServer } from '../support/http.ts';
@@ -14,6 +13,7 @@ import { goodImage } from '../support/images.ts';
 import {
   type Call,
   eventually,
+  heldIntakePool,
   openAppeal,
   type OpenedAppeal,
   upload,
@@ -84,19 +84,11 @@ let server: TestServer;
 let call: Call;
 let pool: IntakePool;
 let release: () => void = () => {};
-const held = new Promise<void>((r) => {
-  release = r;
-});
 
 beforeAll(async () => {
   // one thread and one waiting place, the task held until the test lets it go
   env = await createTestEnv({ INTAKE_WORKERS: '1', INTAKE_MAX_QUEUE: '1', INTAKE_RETRY_AFTER_SECONDS: '5' });
-  pool = createIntakePool(env.config, {
-    execute: async (task) => {
-      await held;
-      return checkUpload(task);
-    },
-  });
+  ({ pool, release } = heldIntakePool(env.config));
   server = await listen(createApp({ ...env.deps, pools: { ...env.deps.pools, intake: () => pool } }));
   call = client(server.url);
 });

@@ -13,7 +13,6 @@ import {
   createIntakePool,
   type IntakePool,
 } from '../../src/modules/documents/documents.intake-pool.ts';
-import { checkUpload } from '../../src/modules/documents/documents.intake-task.ts';
 import { documentStorage, readDecrypted } from '../../src/platform/document-storage.ts';
 import { decryptDocument } from '../../src/platform/crypto.ts';
 import { taskPoolMetricLines } from '../../src/platform/task-pool.ts';
@@ -28,7 +27,7 @@ import {
   statementPdf,
   tiffImage,
 } from '../support/images.ts';
-import { type Call, eventually, openAppeal, upload } from '../support/intake.ts';
+import { type Call, eventually, heldIntakePool, openAppeal, upload } from '../support/intake.ts';
 
 let env: TestEnv;
 const storage = () => documentStorage(env.config);
@@ -60,18 +59,10 @@ describe('admission control', () => {
   let call: Call;
   let pool: IntakePool;
   let release: () => void = () => {};
-  const held = new Promise<void>((r) => {
-    release = r;
-  });
 
   beforeAll(async () => {
     // the real task, held until the test lets it go: the slow pool the queue fills behind
-    pool = createIntakePool(env.config, {
-      execute: async (task) => {
-        await held;
-        return checkUpload(task);
-      },
-    });
+    ({ pool, release } = heldIntakePool(env.config));
     server = await listen(createApp({ ...env.deps, pools: { ...env.deps.pools, intake: () => pool } }));
     call = client(server.url);
   });

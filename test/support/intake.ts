@@ -1,6 +1,9 @@
 // Shortcuts for document-intake tests: open an appeal through the API, upload a file as multipart.
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
+import type { Config } from '../../src/config.ts';
+import { createIntakePool, type IntakePool } from '../../src/modules/documents/documents.intake-pool.ts';
+import { checkUpload } from '../../src/modules/documents/documents.intake-task.ts';
 import type { client } from './http.ts';
 import { blockedOrder, RISK_KEY, tokenFromUrl } from './factories.ts';
 
@@ -68,4 +71,22 @@ export async function eventually(fn: () => boolean | Promise<boolean>, ms = 5_00
 
 export function uploadRoot(tmp: string): string {
   return path.join(tmp, 'appeal-uploads');
+}
+
+/**
+ * An intake pool running the real task on this thread, every task held until release(): the slow pool a
+ * queue fills behind. release() lets every held task and every later one through.
+ */
+export function heldIntakePool(config: Config): { pool: IntakePool; release: () => void } {
+  let release: () => void = () => {};
+  const held = new Promise<void>((r) => {
+    release = r;
+  });
+  const pool = createIntakePool(config, {
+    execute: async (task) => {
+      await held;
+      return checkUpload(task);
+    },
+  });
+  return { pool, release: () => release() };
 }

@@ -22,10 +22,12 @@ import type { Tx } from '../../platform/db.ts';
 import type { Deps } from '../../platform/deps.ts';
 import { isUuid } from '../../platform/ids.ts';
 import { type AuditEntry, appendAuditBatch } from '../audit/audit.service.ts';
-import { assignHeldAppeals, type HeldAssignment, transitionAppeal } from '../appeals/appeals.transition.ts';
+import { assignHeldAppeals, type HeldAssignment } from '../appeals/appeals.transition.ts';
 import {
   type LockedAppeal,
+  overResubmissionCap,
   poolHold,
+  routeOverCap,
   ROUTER,
   type RouteOutcome,
   routedAudit,
@@ -174,18 +176,7 @@ export async function routeLockedPrecheck(
   const hold = fromPool ? await poolHold(tx, a.id, now) : null;
   if (hold && !hold.released) return { out: { outcome: 'held' } };
   if (hold) return null;
-  if (a.status === 'SUBMITTED' && a.round > deps.config.MAX_RESUBMISSIONS) {
-    await transitionAppeal(tx, a.id, 'ROUTE', ROUTER, {
-      held: { status: a.status },
-      now,
-      action: 'ROUTED_TO_POOL',
-      patch: { assigneeId: null, assignedAt: null, needsLead: true },
-      reason: 'RESUBMISSION_CAP',
-      historyData: { round: a.round, max: deps.config.MAX_RESUBMISSIONS },
-      eventData: { assigneeId: null, needsLead: true, reason: 'RESUBMISSION_CAP' },
-    });
-    return { out: { outcome: 'pool', needsLead: true } };
-  }
+  if (overResubmissionCap(deps, a)) return { out: await routeOverCap(tx, deps, a, now) };
   if (a.status === 'SUBMITTED' && a.lastReviewerId !== null) return null;
   return 'fast';
 }

@@ -225,6 +225,30 @@ export function routedAudit(now: Date, appealId: string, reviewerId: string, rea
   };
 }
 
+/** Past the resubmission cap (round > MAX_RESUBMISSIONS) a submitted case goes to a lead. */
+export function overResubmissionCap(deps: Pick<RouteDeps, 'config'>, a: LockedAppeal): boolean {
+  return a.status === 'SUBMITTED' && a.round > deps.config.MAX_RESUBMISSIONS;
+}
+
+/** Sends a locked case past the resubmission cap to the pool, flagged for a lead. */
+export async function routeOverCap(
+  tx: Tx,
+  deps: Pick<RouteDeps, 'config'>,
+  a: LockedAppeal,
+  now: Date,
+): Promise<RouteOutcome> {
+  await transitionAppeal(tx, a.id, 'ROUTE', ROUTER, {
+    held: { status: a.status },
+    now,
+    action: 'ROUTED_TO_POOL',
+    patch: { assigneeId: null, assignedAt: null, needsLead: true },
+    reason: 'RESUBMISSION_CAP',
+    historyData: { round: a.round, max: deps.config.MAX_RESUBMISSIONS },
+    eventData: { assigneeId: null, needsLead: true, reason: 'RESUBMISSION_CAP' },
+  });
+  return { outcome: 'pool', needsLead: true };
+}
+
 /**
  * Routes one case. Acts on a SUBMITTED case, or on a pool case (IN_REVIEW, no assignee, not waiting for a
  * lead) to give it another chance; anything else is left alone, so a re-delivered job is harmless.
@@ -278,18 +302,7 @@ async function routeInTransaction(
   const hold = fromPool ? await poolHold(tx, a.id, now) : null;
   if (hold && !hold.released) return { outcome: 'held' };
 
-  if (a.status === 'SUBMITTED' && a.round > deps.config.MAX_RESUBMISSIONS) {
-    await transitionAppeal(tx, a.id, 'ROUTE', ROUTER, {
-      held: { status: a.status },
-      now,
-      action: 'ROUTED_TO_POOL',
-      patch: { assigneeId: null, assignedAt: null, needsLead: true },
-      reason: 'RESUBMISSION_CAP',
-      historyData: { round: a.round, max: deps.config.MAX_RESUBMISSIONS },
-      eventData: { assigneeId: null, needsLead: true, reason: 'RESUBMISSION_CAP' },
-    });
-    return { outcome: 'pool', needsLead: true };
-  }
+  if (overResubmissionCap(deps, a)) return routeOverCap(tx, deps, a, now);
 
   let reviewer: { id: string } | null = null;
   const resubmission = a.status === 'SUBMITTED' && a.lastReviewerId !== null;
