@@ -227,7 +227,7 @@ export async function recordDomainEvents(tx: Tx, es: readonly DomainEventInput[]
     INSERT INTO domain_events (id, type, appeal_id, from_status, to_status, actor_type, actor_id, data, occurred_at)
     SELECT * FROM unnest(
       ${ids}::uuid[], ${es.map((e) => e.type)}::text[], ${es.map((e) => e.appealId)}::uuid[],
-      ${es.map((e) => e.from ?? null)}::"AppealStatus"[], ${es.map((e) => e.to ?? null)}::"AppealStatus"[],
+      ${es.map((e) => e.from ?? null)}::text[]::"AppealStatus"[], ${es.map((e) => e.to ?? null)}::text[]::"AppealStatus"[],
       ${es.map((e) => e.actor.type)}::text[], ${es.map((e) => e.actor.id ?? null)}::text[],
       ${es.map((e) => JSON.stringify(e.data ?? {}))}::jsonb[],
       ${es.map((e) => e.occurredAt.toISOString())}::timestamptz[])`;

@@ -43,10 +43,10 @@ export async function recordHistoryMany(tx: Tx, es: readonly HistoryEntry[]): Pr
     INSERT INTO case_history (appeal_id, at, actor_type, actor_id, action, from_status, to_status, reason, data)
     SELECT appeal_id, at, actor_type, actor_id, action, from_status, to_status, reason, data FROM unnest(
       ${es.map((e) => e.appealId)}::uuid[], ${es.map((e) => e.at.toISOString())}::timestamptz[],
-      ${es.map((e) => e.actor.type)}::"ActorType"[],
+      ${es.map((e) => e.actor.type)}::text[]::"ActorType"[],
       ${es.map((e) => ('id' in e.actor ? (e.actor.id ?? null) : null))}::text[],
-      ${es.map((e) => e.action)}::text[], ${es.map((e) => e.from ?? null)}::"AppealStatus"[],
-      ${es.map((e) => e.to ?? null)}::"AppealStatus"[], ${es.map((e) => e.reason ?? null)}::text[],
+      ${es.map((e) => e.action)}::text[], ${es.map((e) => e.from ?? null)}::text[]::"AppealStatus"[],
+      ${es.map((e) => e.to ?? null)}::text[]::"AppealStatus"[], ${es.map((e) => e.reason ?? null)}::text[],
       ${es.map((e) => (e.data === undefined ? null : JSON.stringify(e.data)))}::jsonb[])
       WITH ORDINALITY AS u(appeal_id, at, actor_type, actor_id, action, from_status, to_status, reason, data, n)
     ORDER BY n`;

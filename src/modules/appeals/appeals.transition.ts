@@ -150,8 +150,8 @@ export async function assignHeldAppeals(
   const updated = await tx.$executeRaw`
     UPDATE appeals a SET status = v.to_status, assignee_id = v.assignee_id, assigned_at = ${input.now},
                          updated_at = now()
-    FROM unnest(${moves.map((m) => m.appealId)}::uuid[], ${moves.map((m) => m.from)}::"AppealStatus"[],
-                ${moves.map((m) => m.to)}::"AppealStatus"[], ${moves.map((m) => m.assigneeId)}::uuid[])
+    FROM unnest(${moves.map((m) => m.appealId)}::uuid[], ${moves.map((m) => m.from)}::text[]::"AppealStatus"[],
+                ${moves.map((m) => m.to)}::text[]::"AppealStatus"[], ${moves.map((m) => m.assigneeId)}::uuid[])
          AS v(id, from_status, to_status, assignee_id)
     WHERE a.id = v.id AND a.status = v.from_status`;
   if (updated !== moves.length) {
