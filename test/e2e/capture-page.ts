@@ -72,9 +72,39 @@ export async function openAppeal(
   return page;
 }
 
+const grains = new Map<string, Buffer>();
+
+/**
+ * Sensor-like grain, gaussian (mean 128, sigma 24) from a seeded generator: the same every run, so a photo
+ * near a rule's threshold gets the same score each time (libvips' own noise differed per run, and the
+ * synthetic card back's sharpness, 36-40 against 40, then flipped between runs).
+ */
+function grainOf(width: number, height: number): Buffer {
+  const key = `${width}x${height}`;
+  const cached = grains.get(key);
+  if (cached) return cached;
+  let a = 20_261_204;
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (((t ^ (t >>> 14)) >>> 0) + 1) / 4294967297;
+  };
+  const out = Buffer.alloc(width * height * 3);
+  for (let i = 0; i < out.length; i += 2) {
+    const r = Math.sqrt(-2 * Math.log(next()));
+    const th = 2 * Math.PI * next();
+    out[i] = Math.max(0, Math.min(255, Math.round(128 + 24 * r * Math.cos(th))));
+    if (i + 1 < out.length) out[i + 1] = Math.max(0, Math.min(255, Math.round(128 + 24 * r * Math.sin(th))));
+  }
+  grains.set(key, out);
+  return out;
+}
+
 /**
  * A 12 MP (4000 x 3000) camera-sized JPEG from a good image, with sensor-like grain (soft-light gaussian
- * noise) so that it weighs what a phone's 12 MP JPEG weighs (an upscale alone is ~1 MB of smooth pixels).
+ * noise, grainOf) so that it weighs what a phone's 12 MP JPEG weighs (an upscale alone is ~1 MB of smooth pixels).
  */
 export async function twelveMp(
   variant: GoodVariant | Buffer,
@@ -82,15 +112,7 @@ export async function twelveMp(
   portrait = false,
 ): Promise<Buffer> {
   const [width, height] = portrait ? [3000, 4000] : [4000, 3000];
-  const grain = await sharp({
-    create: {
-      width,
-      height,
-      channels: 3,
-      background: '#808080',
-      noise: { type: 'gaussian', mean: 128, sigma: 24 },
-    },
-  })
+  const grain = await sharp(grainOf(width, height), { raw: { width, height, channels: 3 } })
     .png({ compressionLevel: 0 })
     .toBuffer();
   const base = await sharp(Buffer.isBuffer(variant) ? variant : await goodImage(variant))
