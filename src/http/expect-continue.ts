@@ -42,11 +42,6 @@ export function sendContinue(req: IncomingMessage, res: ServerResponse): void {
   res.writeContinue();
 }
 
-/** Whether the request still waits for its "100 Continue" (nothing of its body has been asked for). */
-export function continueOwed(req: IncomingMessage): boolean {
-  return owed.has(req);
-}
-
 /** App middleware: the 100 for every body except a multipart one (see the file's comment). */
 export const continueUnlessMultipart: RequestHandler = (req, res, next) => {
   if (owed.has(req) && !req.is('multipart/form-data')) sendContinue(req, res);

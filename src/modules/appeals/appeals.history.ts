@@ -20,13 +20,18 @@ export interface HistoryEntry {
   data?: Prisma.InputJsonValue;
 }
 
+/** The actor's id as stored (null for the buyer and for actors without one). */
+export function actorIdOf(actor: Actor): string | null {
+  return 'id' in actor ? (actor.id ?? null) : null;
+}
+
 export async function recordHistory(tx: Tx, e: HistoryEntry): Promise<void> {
   await tx.caseHistory.create({
     data: {
       appealId: e.appealId,
       at: e.at,
       actorType: e.actor.type,
-      actorId: 'id' in e.actor ? (e.actor.id ?? null) : null,
+      actorId: actorIdOf(e.actor),
       action: e.action,
       fromStatus: e.from ?? null,
       toStatus: e.to ?? null,
@@ -44,7 +49,7 @@ export async function recordHistoryMany(tx: Tx, es: readonly HistoryEntry[]): Pr
     SELECT appeal_id, at, actor_type, actor_id, action, from_status, to_status, reason, data FROM unnest(
       ${es.map((e) => e.appealId)}::uuid[], ${es.map((e) => e.at.toISOString())}::timestamptz[],
       ${es.map((e) => e.actor.type)}::text[]::"ActorType"[],
-      ${es.map((e) => ('id' in e.actor ? (e.actor.id ?? null) : null))}::text[],
+      ${es.map((e) => actorIdOf(e.actor))}::text[],
       ${es.map((e) => e.action)}::text[], ${es.map((e) => e.from ?? null)}::text[]::"AppealStatus"[],
       ${es.map((e) => e.to ?? null)}::text[]::"AppealStatus"[], ${es.map((e) => e.reason ?? null)}::text[],
       ${es.map((e) => (e.data === undefined ? null : JSON.stringify(e.data)))}::jsonb[])

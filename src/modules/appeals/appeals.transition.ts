@@ -7,7 +7,7 @@ import type { Prisma } from '../../generated/prisma/client.ts';
 import type { Tx } from '../../platform/db.ts';
 import { AppError } from '../../platform/errors.ts';
 import { publishDomainEvent, publishDomainEvents } from '../../platform/events.ts';
-import { type Actor, recordHistory, recordHistoryMany } from './appeals.history.ts';
+import { type Actor, actorIdOf, recordHistory, recordHistoryMany } from './appeals.history.ts';
 import { type AppealEvent, type AppealStatus, nextStatus } from './appeals.rules.ts';
 
 /** The domain event each state-machine event records (the outcome of a decision goes in its data). */
@@ -105,7 +105,7 @@ export async function transitionAppeal(
     appealId,
     from,
     to,
-    actor: { type: actor.type, id: 'id' in actor ? (actor.id ?? null) : null },
+    actor: { type: actor.type, id: actorIdOf(actor) },
     data: { ...(OUTCOME_EVENTS.has(event) ? { outcome: to } : {}), ...input.eventData },
     occurredAt: input.now,
   });
@@ -157,7 +157,7 @@ export async function assignHeldAppeals(
   if (updated !== moves.length) {
     throw new Error(`${moves.length - updated} appeal(s) not in their held status under the caller's lock`);
   }
-  const actorRef = { type: actor.type, id: 'id' in actor ? (actor.id ?? null) : null };
+  const actorRef = { type: actor.type, id: actorIdOf(actor) };
   await recordHistoryMany(
     tx,
     moves.map((m) => ({
@@ -224,7 +224,7 @@ export async function openAppeal(
     type: 'appeal.opened',
     appealId: appeal.id,
     to: 'AWAITING_DOCUMENTS',
-    actor: { type: input.actor.type, id: 'id' in input.actor ? (input.actor.id ?? null) : null },
+    actor: { type: input.actor.type, id: actorIdOf(input.actor) },
     data: { orderId: input.orderId, ...(input.reason !== undefined ? { reason: input.reason } : {}) },
     occurredAt: input.now,
   });

@@ -1,4 +1,4 @@
-import { type RequestHandler, Router } from 'express';
+import { Router } from 'express';
 import { z } from 'zod';
 import { requireBuyerOf } from '../../http/auth.ts';
 import { describeRoute } from '../../http/openapi.ts';
@@ -53,19 +53,17 @@ const remove = describeRoute({
 /** The OpenAPI descriptions of this file's routes (src/routes.ts lists every routes file's). */
 export const documentsRouteDocs = [upload, remove] as const;
 
-const UPLOAD_PATH = /^\/api\/v1\/appeals\/[^/]+\/documents\/?$/;
-
 /**
  * Mounted before the rate limits and authentication (src/app.ts): while the intake queue is full, an
  * upload is answered 503 SERVICE.BUSY with Retry-After without a database read. It takes no place (the
  * route's admission step does, once the buyer is known), so a request without a valid token cannot hold
  * one; while the queue is full it may hear the 503 before the 401 it would get otherwise.
  */
-export function intakeBusyGate(deps: Deps): RequestHandler {
-  return (req, _res, next) => {
-    if (req.method === 'POST' && UPLOAD_PATH.test(req.path)) intakePoolOf(deps).refuseIfFull();
+export function intakeBusyGate(deps: Deps): Router {
+  return Router().post(upload.path, (_req, _res, next) => {
+    intakePoolOf(deps).refuseIfFull();
     next();
-  };
+  });
 }
 
 export function documentsRoutes(deps: Deps): Router {

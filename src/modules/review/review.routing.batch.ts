@@ -26,6 +26,7 @@ import { assignHeldAppeals, type HeldAssignment } from '../appeals/appeals.trans
 import {
   type LockedAppeal,
   overResubmissionCap,
+  pickAndLockReviewers,
   poolHold,
   routeOverCap,
   ROUTER,
@@ -222,15 +223,7 @@ export async function assignBatchFast(
 ): Promise<Map<string, { out: RouteOutcome; audit: AuditEntry }>> {
   const result = new Map<string, { out: RouteOutcome; audit: AuditEntry }>();
   if (appeals.length === 0) return result;
-  const locked = await tx.$queryRaw<{ id: string; max: number; last: Date | null }[]>`
-    SELECT s.id::text, s.max_open_cases AS max, s.last_assigned_at AS last FROM staff_users s
-    WHERE 'REVIEWER' = ANY(s.roles) AND s.active
-      AND (s.on_leave_until IS NULL OR s.on_leave_until <= ${now})
-      AND (SELECT count(*) FROM appeals a WHERE a.assignee_id = s.id AND a.status = 'IN_REVIEW') < s.max_open_cases
-    ORDER BY (SELECT count(*) FROM appeals a WHERE a.assignee_id = s.id AND a.status = 'IN_REVIEW'),
-             s.last_assigned_at NULLS FIRST, s.id
-    LIMIT ${Math.ceil(appeals.length / BATCH_REVIEWER_SHARE)}
-    FOR UPDATE OF s SKIP LOCKED`;
+  const locked = await pickAndLockReviewers(tx, now, Math.ceil(appeals.length / BATCH_REVIEWER_SHARE));
   if (locked.length === 0) return result;
   const counts = await tx.$queryRaw<{ id: string; open: number }[]>`
     SELECT s.id::text,

@@ -144,21 +144,24 @@ async function candidates(tx: Tx, now: Date): Promise<string[]> {
 }
 
 /**
- * Fast path: the best eligible reviewer (candidates()' order) whose row no other router holds, locked in
- * the same statement. The open counts are those of the statement's snapshot, so the caller recounts
- * inside the lock before trusting the cap.
+ * Fast path: the best `limit` eligible reviewers (candidates()' order) whose rows no other router holds,
+ * locked in the same statement. The open counts are those of the statement's snapshot, so the caller
+ * recounts inside the lock before trusting the cap. One for routeCase, several for a batch.
  */
-async function pickAndLockReviewer(tx: Tx, now: Date): Promise<{ id: string; max: number } | null> {
-  const rows = await tx.$queryRaw<{ id: string; max: number }[]>`
-    SELECT s.id::text, s.max_open_cases AS max FROM staff_users s
+export async function pickAndLockReviewers(
+  tx: Tx,
+  now: Date,
+  limit: number,
+): Promise<{ id: string; max: number; last: Date | null }[]> {
+  return tx.$queryRaw<{ id: string; max: number; last: Date | null }[]>`
+    SELECT s.id::text, s.max_open_cases AS max, s.last_assigned_at AS last FROM staff_users s
     WHERE 'REVIEWER' = ANY(s.roles) AND s.active
       AND (s.on_leave_until IS NULL OR s.on_leave_until <= ${now})
       AND (SELECT count(*) FROM appeals a WHERE a.assignee_id = s.id AND a.status = 'IN_REVIEW') < s.max_open_cases
     ORDER BY (SELECT count(*) FROM appeals a WHERE a.assignee_id = s.id AND a.status = 'IN_REVIEW'),
              s.last_assigned_at NULLS FIRST, s.id
-    LIMIT 1
+    LIMIT ${limit}
     FOR UPDATE OF s SKIP LOCKED`;
-  return rows[0] ?? null;
 }
 
 /** Thrown inside the fast path's transaction to roll it back (releasing its reviewer lock) and retry. */
@@ -310,7 +313,7 @@ async function routeInTransaction(
   const excluded = hold ? hold.from : resubmission ? a.lastReviewerId : null;
   if (resubmission) reviewer = await tryReviewer(tx, a.lastReviewerId!, now, true);
   else if (fast && !hold) {
-    const picked = await pickAndLockReviewer(tx, now);
+    const [picked] = await pickAndLockReviewers(tx, now, 1);
     if (picked) {
       const reason = fromPool ? 'POOL' : 'ROUTED';
       // a full reviewer means the choosing statement's snapshot was stale: give the lock back (roll
